@@ -1,0 +1,89 @@
+"""The declarative access table: URL name × role × own/foreign object → allowed, and what it audits.
+
+One test (tests/test_access_table.py) walks every URL pattern of the project against this table for
+all seven roles, a user without membership and an anonymous visitor. A URL without a row fails it.
+
+Columns
+  url       the URL name; a trailing `*` covers a third-party family (allauth, the admin site)
+  object    what the URL points at: programme, area, street, address, household, person, consent,
+            legalground, any (dummy arguments for third-party URLs) or - (no object)
+  anon      login = sent to the login page; yes = public
+  none      a logged-in user without any programme membership
+  roles     fieldworker case_manager partner coordinator manager admin privacy_officer
+  audits    the audit action a permitted GET writes (view, list, search) or no
+
+Cells
+  own  allowed on an object of the user's own programme; an object of another programme is a 404
+  yes  allowed (no object, or an object that belongs to no programme)
+  -    refused: 404 for objects (existence does not leak), 403 for pages; every refusal is audited
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("fieldworker", "case_manager", "partner", "coordinator", "manager", "admin", "privacy_officer")
+COLUMNS = ("anon", "none", *ROLES)
+
+TABLE = """
+# url                               object       anon   none fieldw case_m partnr coord  managr admin  privo  audits
+home                                -            login  yes  yes    yes    yes    yes    yes    yes    yes    no
+health                              -            yes    yes  yes    yes    yes    yes    yes    yes    yes    no
+set_language                        -            yes    yes  yes    yes    yes    yes    yes    yes    yes    no
+account_*                           any          yes    yes  yes    yes    yes    yes    yes    yes    yes    no
+mfa_*                               any          login  yes  yes    yes    yes    yes    yes    yes    yes    no
+registry:programme                  programme    login  -    own    own    own    own    own    own    own    no
+registry:area                       area         login  -    own    own    -      own    -      own    -      no
+registry:street                     street       login  -    own    own    -      -      -      -      -      list
+registry:household_create           address      login  -    own    own    -      -      -      -      -      no
+registry:household                  household    login  -    own    own    -      -      -      -      -      view
+registry:household_edit             household    login  -    own    own    -      -      -      -      -      view
+registry:household_move             household    login  -    own    own    -      -      -      -      -      view
+registry:member_add                 household    login  -    own    own    -      -      -      -      -      view
+registry:person                     person       login  -    own    own    -      -      -      -      -      view
+registry:person_edit                person       login  -    own    own    -      -      -      -      -      view
+registry:consent_create             person       login  -    own    own    -      -      -      -      -      no
+registry:consent_withdraw           consent      login  -    own    own    -      -      -      -      -      view
+privacy:audit_log                   -            login  -    -      -      -      -      -      -      yes    list
+privacy:legal_grounds               -            login  -    -      -      -      -      -      -      yes    no
+privacy:legal_ground_create         -            login  -    -      -      -      -      -      -      yes    no
+privacy:legal_ground_edit           legalground  login  -    -      -      -      -      -      -      yes    no
+beheer:*                            any          login  -    -      -      -      -      -      yes    -      no
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    url: str
+    object: str
+    cells: dict[str, str]
+    audits: str
+
+    def matches(self, name: str) -> bool:
+        return name.startswith(self.url[:-1]) if self.url.endswith("*") else name == self.url
+
+    def rule_for(self, who: str) -> str:
+        return self.cells[who]
+
+
+def rows() -> list[Row]:
+    result = []
+    for line in TABLE.strip().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split()
+        url, obj, *cells, audits = parts
+        if len(cells) != len(COLUMNS):
+            raise ValueError(f"access table row {url!r} has {len(cells)} cells, expected {len(COLUMNS)}")
+        result.append(Row(url=url, object=obj, cells=dict(zip(COLUMNS, cells, strict=True)), audits=audits))
+    return result
+
+
+def row_for(name: str) -> Row | None:
+    """The exact row for a URL name, else the family row (`prefix*`) that covers it."""
+    all_rows = rows()
+    exact = [row for row in all_rows if row.url == name]
+    if exact:
+        return exact[0]
+    family = [row for row in all_rows if row.url.endswith("*") and row.matches(name)]
+    return family[0] if family else None

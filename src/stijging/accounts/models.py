@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    MUNICIPALITY = "municipality", _("municipality")
+    HOUSING = "housing", _("housing association")
+    GGZ = "ggz", _("mental health care (GGZ)")
+    GGD = "ggd", _("public health service (GGD)")
+    WELFARE = "welfare", _("welfare")
+    POLICE = "police", _("police")
+    OTHER = "other", _("other")
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
+    email = models.EmailField(_("e-mail for notifications"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    FIELDWORKER = "fieldworker", _("project worker")
+    CASE_MANAGER = "case_manager", _("case manager")
+    PARTNER = "partner", _("partner organisation worker")
+    COORDINATOR = "coordinator", _("neighbourhood coordinator")
+    MANAGER = "manager", _("programme manager")
+    ADMIN = "admin", _("functional administrator")
+    PRIVACY_OFFICER = "privacy_officer", _("privacy officer")
+
+
+# The roles that work with individual households and persons of their programme.
+CASE_ROLES = frozenset({Role.FIELDWORKER, Role.CASE_MANAGER})
+
+
+class StijgingUserManager(UserManager["User"]):
+    def create_user(self, username=None, email=None, password=None, **extra_fields):  # type: ignore[override]
+        username = username or email
+        return super().create_user(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who logs in. Roles come from programme memberships, never from Django groups."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    objects = StijgingUserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def memberships_cached(self) -> list[Membership]:
+        """This user's memberships, fetched once per request (one query)."""
+        cached = getattr(self, "_memberships_cache", None)
+        if cached is None:
+            cached = list(Membership.objects.filter(user=self).select_related("programme"))
+            self._memberships_cache = cached
+        return cached
+
+    def programme_ids_with(self, roles) -> set[int]:
+        return {m.programme_id for m in self.memberships_cached() if m.role in roles}
+
+    def roles_in(self, programme_id: int) -> set[str]:
+        return {m.role for m in self.memberships_cached() if m.programme_id == programme_id}
+
+    def has_role(self, *roles: str) -> bool:
+        return any(m.role in roles for m in self.memberships_cached())
+
+    def audit_roles(self) -> str:
+        return ",".join(sorted({m.role for m in self.memberships_cached()}))
+
+
+class Membership(models.Model):
+    """A user's one role in one programme. A user may hold roles in several programmes."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    programme = models.ForeignKey("registry.Programme", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "programme", "role"], name="membership_unique_role"),
+        ]
+        verbose_name = _("programme membership")
+        verbose_name_plural = _("programme memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} ({self.programme_id})"

@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from stijging.demo.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
+
+
+def refuse_in_production() -> None:
+    # Production never holds synthetic people: the demo only loads with DEBUG on.
+    if not settings.DEBUG:
+        raise CommandError("The demo data cannot be loaded when DEBUG is off (production).")
+
+
+class Command(BaseCommand):
+    help = "Load the demo programme 'Sociale Stijging De Ruit' (synthetic data) into the current database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--households", type=int, default=350)
+        parser.add_argument("--seed", type=int, default=2009)
+
+    def handle(self, *args, **options):
+        refuse_in_production()
+        result = seed_demo(seed=options["seed"], households=options["households"])
+        self.stdout.write(
+            f"Demo loaded: {result.households} households, {result.persons} persons, {result.addresses} addresses."
+        )
+        self.stdout.write("Demo users (password for all: %s):" % DEMO_PASSWORD)
+        for email, _first, _last, role, organisation in DEMO_USERS:
+            self.stdout.write(f"  {role:<16} {email:<34} {organisation}")

@@ -1,0 +1,218 @@
+"""The ground floor: audit log, consent, legal grounds and access grants.
+
+Every other app may call this one; it imports none of them. Where a model points at a person or an
+organisation it does so by a lazy string reference, so no Python import goes up a floor.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("viewed")
+    LIST = "list", _("listed")
+    SEARCH = "search", _("searched")
+    EXPORT = "export", _("exported")
+    CREATE = "create", _("created")
+    UPDATE = "update", _("changed")
+    DELETE = "delete", _("deleted")
+    LOGIN = "login", _("logged in")
+    LOGIN_FAILED = "login_failed", _("login failed")
+    LOGOUT = "logout", _("logged out")
+    DENIED = "denied", _("access refused")
+    ROLE_CHANGE = "role_change", _("role changed")
+
+
+class AuditOutcome(models.TextChoices):
+    OK = "ok", _("success")
+    DENIED = "denied", _("refused")
+    FAILED = "failed", _("failed")
+
+
+class AuditEvent(models.Model):
+    """One line of the NEN 7513-style log: who did what with whose data, when, from where and why.
+
+    Requests only insert rows. The seal fields are filled once, later, by the sealer in `stijging
+    tick`, which chains the events so that an edit, a deletion or a cut-off tail shows.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as text as well, so the log still says who it was when the account is gone.
+    actor_label = models.CharField(max_length=254, blank=True)
+    role = models.CharField(max_length=100, blank=True)
+    organisation_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    # Persons concerned, by id only: anonymising a person leaves the log intact.
+    person_ids = models.JSONField(default=list, blank=True)
+    purpose = models.CharField(max_length=100, blank=True)
+    outcome = models.CharField(max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.OK)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    seal_seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    seal_hash = models.CharField(max_length=64, blank=True)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["actor", "created_at"]),
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["seal_seq"], name="audit_unsealed_idx", condition=Q(seal_seq__isnull=True)),
+        ]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+
+
+class ConsentPurpose(models.TextChoices):
+    RECEIVE_HELP = "receive_help", _("receive help")
+    SHARE_WITH_ORGANISATION = "share", _("share with an organisation")
+
+
+class ConsentGivenBy(models.TextChoices):
+    PERSON = "person", _("the person")
+    PARENT = "parent", _("a parent or guardian")
+
+
+class ConsentQuerySet(models.QuerySet["Consent"]):
+    def active(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(given_on__lte=on).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
+
+    def visible_to(self, user):
+        # A consent is visible exactly when its person is.
+        from django.apps import apps
+
+        person_model = apps.get_model("registry", "Person")
+        return self.filter(person__in=person_model.objects.visible_to(user))
+
+
+class Consent(models.Model):
+    """A person's consent for one purpose; for sharing, with one named organisation.
+
+    Consent to receive help and consent to share are separate records. Under 16 a parent consents.
+    A withdrawal is dated and kept; nothing is deleted.
+    """
+
+    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    given_by = models.CharField(_("given by"), max_length=10, choices=ConsentGivenBy.choices)
+    parent_name = models.CharField(_("name of the parent or guardian"), max_length=200, blank=True)
+    given_on = models.DateField(_("given on"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawal_note = models.CharField(_("reason for withdrawal"), max_length=500, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(purpose="receive_help", organisation__isnull=True)
+                | Q(purpose="share", organisation__isnull=False),
+                name="consent_share_names_organisation",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("given_on")),
+                name="consent_withdrawn_after_given",
+            ),
+        ]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.given_on})"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_on is not None and self.withdrawn_on <= timezone.localdate()
+
+
+class LegalGround(models.Model):
+    """The closed list of grounds other than consent, maintained by the privacy officer.
+
+    A referral that does not rest on consent must pick one of these; never free text.
+    """
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    article = models.CharField(_("legal article"), max_length=200)
+    description = models.TextField(_("when it applies"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("legal ground")
+        verbose_name_plural = _("legal grounds")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.article})"
+
+
+class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
+    def active(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+
+
+class AccessGrant(models.Model):
+    """Opens one person to one organisation for a documented reason (a referral, later).
+
+    This is how a partner organisation comes to see a person at all: `Person.visible_to` of a
+    partner user is exactly the persons with an active grant for their organisation. Revoking the
+    grant (a withdrawn consent, a closed referral) ends that access at once.
+    """
+
+    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="access_grants")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    reason_type = models.CharField(max_length=40)
+    reason_id = models.BigIntegerField()
+    granted_at = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccessGrantQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "person"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reason_type", "reason_id", "person", "organisation"], name="access_grant_unique_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason_type}#{self.reason_id}"

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import QuerySet
+
+from .models import AuditEvent, LegalGround
+
+
+def audit_events(
+    *,
+    person_id: int | None = None,
+    actor: str = "",
+    action: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[AuditEvent]:
+    """The audit log, newest first, filtered. Only the privacy officer's views call this."""
+    events = AuditEvent.objects.order_by("-id")
+    if person_id:
+        events = _with_person(events, person_id)
+    if actor:
+        events = events.filter(actor_label__iexact=actor.strip())
+    if action:
+        events = events.filter(action=action)
+    if date_from:
+        events = events.filter(created_at__date__gte=date_from)
+    if date_to:
+        events = events.filter(created_at__date__lte=date_to)
+    return events
+
+
+def _with_person(events: QuerySet[AuditEvent], person_id: int) -> QuerySet[AuditEvent]:
+    from django.db import connection
+
+    if connection.features.supports_json_field_contains:
+        return events.filter(person_ids__contains=[person_id])
+    # SQLite has no JSON containment lookup; json_each matches the exact id, not a substring.
+    return events.extra(  # noqa: S610 (a constant clause; the id is a bound parameter)
+        where=["EXISTS (SELECT 1 FROM json_each(privacy_auditevent.person_ids) WHERE json_each.value = %s)"],
+        params=[int(person_id)],
+    )
+
+
+def legal_grounds(*, active_only: bool = False) -> QuerySet[LegalGround]:
+    grounds = LegalGround.objects.order_by("-active", "title")
+    return grounds.filter(active=True) if active_only else grounds

@@ -1,0 +1,312 @@
+"""The registry's core: programmes, areas, streets, BAG addresses, households over time, persons.
+
+Every model holding personal data has exactly one way in: `Model.objects.visible_to(user)`.
+Deny by default: a user without a fitting role in a programme sees nothing of it.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from stijging.accounts.models import CASE_ROLES, Role
+from stijging.privacy.models import AccessGrant
+
+from .validators import validate_bsn, validate_postcode
+
+
+def _authenticated(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+class Programme(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=80, unique=True)
+    municipality = models.CharField(_("municipality"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    target_participation = models.PositiveSmallIntegerField(
+        _("target: households reached (%)"), default=70, validators=[MaxValueValidator(100)]
+    )
+    target_uptake = models.PositiveSmallIntegerField(
+        _("target: persons visited in a trajectory (%)"), default=50, validators=[MaxValueValidator(100)]
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Area(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="areas")
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=80)
+    cbs_buurtcode = models.CharField(
+        _("CBS buurt code"),
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^BU\d{8}$", _("A CBS buurt code looks like BU09830105."))],
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["programme", "slug"], name="area_unique_slug")]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Street(models.Model):
+    """A BAG openbare ruimte. A long through-road may cross several areas, so a street has no area;
+    its addresses do."""
+
+    name = models.CharField(_("name"), max_length=200)
+    woonplaats = models.CharField(_("place"), max_length=100)
+    openbare_ruimte_id = models.CharField(_("BAG openbare ruimte id"), max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name", "woonplaats"], name="street_unique_name")]
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Address(models.Model):
+    """One BAG address of a dwelling (nummeraanduiding + verblijfsobject)."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="addresses")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="addresses")
+    postcode = models.CharField(_("postcode"), max_length=6, validators=[validate_postcode])
+    huisnummer = models.PositiveIntegerField(_("house number"), validators=[MinValueValidator(1)])
+    huisletter = models.CharField(
+        _("house letter"), max_length=1, blank=True, validators=[RegexValidator(r"^[A-Za-z]$")]
+    )
+    huisnummertoevoeging = models.CharField(
+        _("house number addition"), max_length=4, blank=True, validators=[RegexValidator(r"^[A-Za-z0-9]{1,4}$")]
+    )
+    woonplaats = models.CharField(_("place"), max_length=100)
+    nummeraanduiding_id = models.CharField(
+        _("BAG nummeraanduiding id"), max_length=16, blank=True, validators=[RegexValidator(r"^\d{16}$")]
+    )
+    verblijfsobject_id = models.CharField(
+        _("BAG verblijfsobject id"), max_length=16, blank=True, validators=[RegexValidator(r"^\d{16}$")]
+    )
+    gebruiksdoel = models.CharField(_("intended use"), max_length=100, default="woonfunctie")
+    oppervlakte = models.PositiveIntegerField(_("floor area (m²)"), null=True, blank=True)
+    bouwjaar = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
+    rd_x = models.DecimalField(_("RD x"), max_digits=9, decimal_places=3, null=True, blank=True)
+    rd_y = models.DecimalField(_("RD y"), max_digits=9, decimal_places=3, null=True, blank=True)
+    complex_number = models.CharField(_("housing association complex"), max_length=20, blank=True)
+    # Set when an address disappears from a newer BAG extract; never deleted with its households.
+    retired_on = models.DateField(_("no longer in the BAG since"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["street__name", "huisnummer", "huisletter", "huisnummertoevoeging"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["postcode", "huisnummer", "huisletter", "huisnummertoevoeging"], name="address_unique_bag"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["street", "area", "huisnummer"]),
+            models.Index(fields=["area", "street"]),
+        ]
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self) -> str:
+        return f"{self.street.name} {self.house_number_display}, {self.postcode_display}"
+
+    @property
+    def house_number_display(self) -> str:
+        text = f"{self.huisnummer}{self.huisletter}"
+        if self.huisnummertoevoeging:
+            text += f"-{self.huisnummertoevoeging}"
+        return text
+
+    @property
+    def postcode_display(self) -> str:
+        return f"{self.postcode[:4]} {self.postcode[4:]}"
+
+
+class HouseholdQuerySet(models.QuerySet["Household"]):
+    def visible_to(self, user) -> HouseholdQuerySet:
+        """Households that ever lived in an area of a programme where the user holds a case role."""
+        if not _authenticated(user):
+            return self.none()
+        programme_ids = user.programme_ids_with(CASE_ROLES)
+        if not programme_ids:
+            return self.none()
+        return self.filter(
+            Exists(
+                HouseholdResidence.objects.filter(
+                    household=OuterRef("pk"), address__area__programme_id__in=programme_ids
+                )
+            )
+        )
+
+
+class Household(models.Model):
+    name = models.CharField(_("name"), max_length=200, help_text=_("Usually the family name(s), e.g. Jansen-de Boer."))
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HouseholdResidence(models.Model):
+    """A household living at an address over a dated period. A move ends one and starts another."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="residences")
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="residences")
+    start_date = models.DateField(_("moved in on"))
+    end_date = models.DateField(_("moved out on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="residence_end_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["household"], condition=Q(end_date__isnull=True), name="residence_one_current_per_household"
+            ),
+        ]
+        indexes = [models.Index(fields=["address", "end_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} @ {self.address_id} {self.start_date}–{self.end_date or ''}"
+
+    def is_current(self, on: datetime.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.start_date <= on and (self.end_date is None or self.end_date > on)
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def visible_to(self, user) -> PersonQuerySet:
+        """Persons of the user's programmes (case roles), plus, for a partner, the persons an active
+        access grant opens to their organisation (a referral, later). Nothing else."""
+        if not _authenticated(user):
+            return self.none()
+        condition = Q(pk__in=[])
+        case_programmes = user.programme_ids_with(CASE_ROLES)
+        if case_programmes:
+            condition |= Q(
+                Exists(
+                    HouseholdMembership.objects.filter(
+                        person=OuterRef("pk"),
+                        household__residences__address__area__programme_id__in=case_programmes,
+                    )
+                )
+            )
+        if user.organisation_id and user.programme_ids_with({Role.PARTNER}):
+            condition |= Q(
+                Exists(
+                    AccessGrant.objects.active().filter(person=OuterRef("pk"), organisation_id=user.organisation_id)
+                )
+            )
+        return self.filter(condition)
+
+
+class Person(models.Model):
+    given_names = models.CharField(_("given names"), max_length=200)
+    tussenvoegsel = models.CharField(_("tussenvoegsel"), max_length=20, blank=True, help_text=_("e.g. van, de, van der"))
+    family_name = models.CharField(_("family name"), max_length=200)
+    date_of_birth = models.DateField(_("date of birth"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    bsn = models.CharField(_("BSN"), max_length=9, blank=True, validators=[validate_bsn])
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "given_names"]
+        indexes = [models.Index(fields=["family_name", "given_names"])]
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.given_names, self.tussenvoegsel, self.family_name) if part)
+
+    def age_on(self, on: datetime.date | None = None) -> int:
+        on = on or timezone.localdate()
+        born = self.date_of_birth
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+    @property
+    def age(self) -> int:
+        return self.age_on()
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("main occupant")
+    PARTNER = "partner", _("partner")
+    CHILD = "child", _("child")
+    PARENT = "parent", _("parent")
+    SIBLING = "sibling", _("brother or sister")
+    OTHER_FAMILY = "family", _("other family")
+    OTHER = "other", _("other")
+
+
+class HouseholdMembership(models.Model):
+    """A person belonging to a household over a dated period (leaving keeps the history)."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="household_memberships")
+    relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
+    start_date = models.DateField(_("member since"))
+    end_date = models.DateField(_("member until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="membership_end_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["household", "person"], condition=Q(end_date__isnull=True), name="membership_one_current"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "end_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.household_id}"
+
+
+def bsn_enabled() -> bool:
+    return bool(getattr(settings, "STIJGING_ENABLE_BSN", False))

@@ -1,0 +1,175 @@
+"""Writes of the registry. Each is atomic and writes its audit event in the same transaction.
+
+Editable records carry a `version`: a save names the version it started from, and a stale save is
+refused with `ConflictError` instead of silently overwriting a colleague's change.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stijging.privacy import audit
+from stijging.privacy.models import AuditAction
+
+from .models import Address, Household, HouseholdMembership, HouseholdResidence, Person
+
+
+class ConflictError(Exception):
+    """Someone else saved this record after you opened it."""
+
+
+PERSON_FIELDS = ("given_names", "tussenvoegsel", "family_name", "date_of_birth", "phone", "email", "bsn")
+
+
+def _current_member_ids(household: Household) -> list[int]:
+    return list(
+        HouseholdMembership.objects.filter(household=household, end_date__isnull=True).values_list(
+            "person_id", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def household_register(
+    *, acting_user, name: str, address: Address, moved_in_on: datetime.date, note: str = ""
+) -> Household:
+    household = Household(name=name, note=note)
+    household.full_clean()
+    household.save()
+    residence = HouseholdResidence(household=household, address=address, start_date=moved_in_on)
+    residence.full_clean()
+    residence.save()
+    audit.record(
+        actor=acting_user, action=AuditAction.CREATE, obj=household, detail={"address_id": address.pk}
+    )
+    return household
+
+
+@transaction.atomic
+def household_update(*, acting_user, household: Household, version: int, name: str, note: str) -> Household:
+    updated = Household.objects.filter(pk=household.pk, version=version).update(
+        name=name, note=note, version=version + 1
+    )
+    if not updated:
+        raise ConflictError
+    household.refresh_from_db()
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=household,
+        person_ids=_current_member_ids(household),
+        detail={"fields": ["name", "note"]},
+    )
+    return household
+
+
+@transaction.atomic
+def household_move(
+    *,
+    acting_user,
+    household: Household,
+    version: int,
+    moved_on: datetime.date,
+    to_address: Address | None,
+) -> Household:
+    """End the current residence on `moved_on` and, with a new address, start one there.
+
+    Without a new address the household has left the programme's areas; its history stays.
+    """
+    if not Household.objects.filter(pk=household.pk, version=version).update(version=version + 1):
+        raise ConflictError
+    current = HouseholdResidence.objects.select_for_update().filter(household=household, end_date__isnull=True).first()
+    if current is not None:
+        if moved_on < current.start_date:
+            raise ValidationError(
+                {"moved_on": _("The move cannot be before the household moved in (%(date)s).")
+                 % {"date": current.start_date.strftime("%d-%m-%Y")}}
+            )
+        if to_address is not None and to_address.pk == current.address_id:
+            raise ValidationError({"postcode": _("The household already lives at this address.")})
+        current.end_date = moved_on
+        current.save(update_fields=["end_date"])
+    if to_address is not None:
+        HouseholdResidence.objects.create(household=household, address=to_address, start_date=moved_on)
+    household.refresh_from_db()
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=household,
+        person_ids=_current_member_ids(household),
+        detail={
+            "move": True,
+            "from_address_id": current.address_id if current else None,
+            "to_address_id": to_address.pk if to_address else None,
+        },
+    )
+    return household
+
+
+@transaction.atomic
+def person_add_to_household(
+    *,
+    acting_user,
+    household: Household,
+    relation: str,
+    member_since: datetime.date,
+    **fields,
+) -> Person:
+    person = Person(**{key: fields.get(key, "") for key in PERSON_FIELDS})
+    person.full_clean()
+    person.save()
+    membership = HouseholdMembership(
+        household=household, person=person, relation=relation, start_date=member_since
+    )
+    membership.full_clean()
+    membership.save()
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.CREATE,
+        obj=person,
+        person_ids=[person.pk],
+        detail={"household_id": household.pk},
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(*, acting_user, person: Person, version: int, **fields) -> Person:
+    changes = {key: value for key, value in fields.items() if key in PERSON_FIELDS}
+    candidate = Person(pk=person.pk, **{key: getattr(person, key) for key in PERSON_FIELDS} | changes)
+    candidate.full_clean(exclude=["created_at", "version"])
+    if not Person.objects.filter(pk=person.pk, version=version).update(version=version + 1, **changes):
+        raise ConflictError
+    person.refresh_from_db()
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=person,
+        person_ids=[person.pk],
+        detail={"fields": sorted(changes)},
+    )
+    return person
+
+
+@transaction.atomic
+def person_leave_household(*, acting_user, membership: HouseholdMembership, left_on: datetime.date) -> None:
+    if left_on < membership.start_date:
+        raise ValidationError({"left_on": _("A member cannot leave before joining.")})
+    membership.end_date = left_on
+    membership.save(update_fields=["end_date"])
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=membership.household,
+        person_ids=[membership.person_id],
+        detail={"left_on": left_on.isoformat()},
+    )
+
+
+def today() -> datetime.date:
+    return timezone.localdate()

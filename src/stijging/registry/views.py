@@ -1,0 +1,375 @@
+"""Registry screens. Thin: parse a form, fetch through a scoped selector, call one service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from stijging.privacy import audit
+from stijging.privacy import services as privacy_services
+from stijging.privacy.access import deny_not_found, login_required
+from stijging.privacy.models import AuditAction, Consent
+
+from . import access, selectors, services
+from .forms import (
+    ConsentForm,
+    ConsentWithdrawForm,
+    HouseholdCreateForm,
+    HouseholdEditForm,
+    MemberAddForm,
+    MoveForm,
+    PersonEditForm,
+)
+from .models import Address, Area, Household, Person, Programme, Street, bsn_enabled
+
+CONFLICT_MESSAGE = _(
+    "Someone else saved this record after you opened it. Your input is kept below; the current "
+    "values are shown beside it. Check both and save again."
+)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+# --- Programme, area, street ---------------------------------------------------------------------
+
+
+@login_required
+def programme_home(request, slug: str):
+    programme = Programme.objects.filter(slug=slug).first()
+    if programme is None or not access.may_open_programme(request.user, programme.pk):
+        raise deny_not_found(request, "registry.programme", slug)
+    context = {
+        "programme": programme,
+        "summary": selectors.programme_summary(programme),
+        "may_list_streets": access.may_list_streets(request.user, programme.pk),
+    }
+    return render(request, "registry/programme_home.html", context)
+
+
+@login_required
+def area_streets(request, slug: str, area_id: int):
+    area = Area.objects.select_related("programme").filter(pk=area_id, programme__slug=slug).first()
+    if area is None or not access.may_list_streets(request.user, area.programme_id):
+        raise deny_not_found(request, "registry.area", area_id)
+    streets = selectors.streets_of_area(area)
+    return render(request, "registry/area_streets.html", {"programme": area.programme, "area": area, "streets": streets})
+
+
+@login_required
+def street_addresses(request, slug: str, area_id: int, street_id: int):
+    area = Area.objects.select_related("programme").filter(pk=area_id, programme__slug=slug).first()
+    if area is None or not access.may_see_households(request.user, area.programme_id):
+        raise deny_not_found(request, "registry.area", area_id)
+    street = Street.objects.filter(pk=street_id, addresses__area=area).distinct().first()
+    if street is None:
+        raise deny_not_found(request, "registry.street", street_id)
+    addresses = selectors.addresses_of_street(request.user, area=area, street=street)
+    person_ids = [
+        member.person_id
+        for address in addresses
+        for residence in address.current_residences
+        for member in residence.household.current_members
+    ]
+    audit.record(
+        actor=request.user, action=AuditAction.LIST, obj=street, person_ids=person_ids,
+        purpose="outreach", detail={"area_id": area.pk},
+    )
+    return render(
+        request,
+        "registry/street_addresses.html",
+        {"programme": area.programme, "area": area, "street": street, "addresses": addresses},
+    )
+
+
+# --- Households ----------------------------------------------------------------------------------
+
+
+def _household_or_404(request, pk: int, *, detail: bool = False) -> Household:
+    try:
+        if detail:
+            return selectors.household_detail(request.user, pk)
+        return selectors.household_for(request.user, pk)
+    except Household.DoesNotExist:
+        raise deny_not_found(request, "registry.household", pk) from None
+
+
+def _person_or_404(request, pk: int, *, detail: bool = False) -> Person:
+    try:
+        if detail:
+            return selectors.person_detail(request.user, pk)
+        return selectors.person_for(request.user, pk)
+    except Person.DoesNotExist:
+        raise deny_not_found(request, "registry.person", pk) from None
+
+
+def _require_case_role(request, object_type: str, object_id) -> None:
+    # Partners may see a person through a referral, but never the registry's own pages.
+    if not access.may_edit_registry(request.user):
+        raise deny_not_found(request, object_type, object_id)
+
+
+@login_required
+def household_detail(request, pk: int):
+    _require_case_role(request, "registry.household", pk)
+    household = _household_or_404(request, pk, detail=True)
+    residences = list(household.residences.all())
+    residence = selectors.current_residence(household)
+    memberships = list(household.memberships.all())
+    current = [m for m in memberships if m.end_date is None]
+    former = [m for m in memberships if m.end_date is not None]
+    audit.record(
+        actor=request.user, action=AuditAction.VIEW, obj=household,
+        person_ids=[m.person_id for m in memberships], purpose="registry",
+    )
+    return render(
+        request,
+        "registry/household_detail.html",
+        {
+            "household": household,
+            "residence": residence,
+            "residences": residences,
+            "programme": residence.address.area.programme if residence else None,
+            "members": current,
+            "former_members": former,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_create(request, address_id: int):
+    _require_case_role(request, "registry.address", address_id)
+    try:
+        address = selectors.address_for(request.user, address_id)
+    except Address.DoesNotExist:
+        raise deny_not_found(request, "registry.address", address_id) from None
+    form = HouseholdCreateForm(request.POST or None, initial={"moved_in_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = services.household_register(
+                acting_user=request.user,
+                name=form.cleaned_data["name"],
+                address=address,
+                moved_in_on=form.cleaned_data["moved_in_on"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The household was registered. Add its members now."))
+            return redirect("registry:member_add", pk=household.pk)
+    return render(
+        request, "registry/household_form.html",
+        {"form": form, "address": address, "programme": address.area.programme},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_edit(request, pk: int):
+    _require_case_role(request, "registry.household", pk)
+    household = _household_or_404(request, pk)
+    form = HouseholdEditForm(
+        request.POST or None, initial={"name": household.name, "note": household.note, "version": household.version}
+    )
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(
+                acting_user=request.user, household=household, version=form.cleaned_data["version"],
+                name=form.cleaned_data["name"], note=form.cleaned_data["note"],
+            )
+        except services.ConflictError:
+            conflict = True
+            household.refresh_from_db()
+            form.add_error(None, CONFLICT_MESSAGE)
+            # The next save is against the version now shown beside the user's input.
+            form.data = form.data.copy()
+            form.data["version"] = household.version
+        else:
+            messages.success(request, _("The household was saved."))
+            return redirect("registry:household", pk=household.pk)
+    if request.method == "GET":
+        audit.record(actor=request.user, action=AuditAction.VIEW, obj=household, purpose="registry")
+    return render(
+        request, "registry/household_edit.html", {"form": form, "household": household, "conflict": conflict}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_move(request, pk: int):
+    _require_case_role(request, "registry.household", pk)
+    household = _household_or_404(request, pk, detail=True)
+    residence = selectors.current_residence(household)
+    form = MoveForm(request.POST or None, initial={"version": household.version, "moved_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        to_address = None
+        if not data["left_area"]:
+            try:
+                to_address = selectors.address_by_bag(
+                    request.user, postcode=data["postcode"], huisnummer=data["huisnummer"],
+                    huisletter=data["huisletter"] or "", toevoeging=data["huisnummertoevoeging"] or "",
+                )
+            except Address.DoesNotExist:
+                form.add_error("postcode", _("This address is not in the registry of your programme's areas."))
+        if not form.errors:
+            try:
+                services.household_move(
+                    acting_user=request.user, household=household, version=data["version"],
+                    moved_on=data["moved_on"], to_address=to_address,
+                )
+            except services.ConflictError:
+                form.add_error(None, CONFLICT_MESSAGE)
+                form.data = form.data.copy()
+                form.data["version"] = Household.objects.get(pk=household.pk).version
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("The move was recorded."))
+                return redirect("registry:household", pk=household.pk)
+    if request.method == "GET":
+        audit.record(actor=request.user, action=AuditAction.VIEW, obj=household, purpose="registry")
+    return render(request, "registry/household_move.html", {"form": form, "household": household, "residence": residence})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_add(request, pk: int):
+    _require_case_role(request, "registry.household", pk)
+    household = _household_or_404(request, pk)
+    form = MemberAddForm(request.POST or None, initial={"member_since": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_add_to_household(
+                acting_user=request.user, household=household, relation=form.cleaned_data["relation"],
+                member_since=form.cleaned_data["member_since"], **form.person_fields(),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s was added to the household.") % {"name": person.full_name})
+            if "add_another" in request.POST:
+                return redirect("registry:member_add", pk=household.pk)
+            return redirect("registry:household", pk=household.pk)
+    if request.method == "GET":
+        audit.record(actor=request.user, action=AuditAction.VIEW, obj=household, purpose="registry")
+    return render(request, "registry/member_add.html", {"form": form, "household": household})
+
+
+# --- Persons -------------------------------------------------------------------------------------
+
+
+@login_required
+def person_detail(request, pk: int):
+    _require_case_role(request, "registry.person", pk)
+    person = _person_or_404(request, pk, detail=True)
+    memberships = list(person.household_memberships.all())
+    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="registry")
+    return render(
+        request,
+        "registry/person_detail.html",
+        {
+            "person": person,
+            "memberships": memberships,
+            "current_membership": next((m for m in memberships if m.end_date is None), None),
+            "consents": list(person.consents.all()),
+            "show_bsn": bsn_enabled(),
+            "consent_form": ConsentForm(initial={"given_on": timezone.localdate()}),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk: int):
+    _require_case_role(request, "registry.person", pk)
+    person = _person_or_404(request, pk)
+    initial = {
+        "given_names": person.given_names, "tussenvoegsel": person.tussenvoegsel,
+        "family_name": person.family_name, "date_of_birth": person.date_of_birth, "phone": person.phone,
+        "email": person.email, "bsn": person.bsn, "version": person.version,
+    }
+    form = PersonEditForm(request.POST or None, initial=initial)
+    conflict_person = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(
+                acting_user=request.user, person=person, version=form.cleaned_data["version"], **form.person_fields()
+            )
+        except services.ConflictError:
+            conflict_person = Person.objects.get(pk=person.pk)
+            form.add_error(None, CONFLICT_MESSAGE)
+            form.data = form.data.copy()
+            form.data["version"] = conflict_person.version
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The person was saved."))
+            return redirect("registry:person", pk=person.pk)
+    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="registry")
+    return render(
+        request, "registry/person_edit.html", {"form": form, "person": person, "current": conflict_person}
+    )
+
+
+@login_required
+@require_POST
+def consent_create(request, pk: int):
+    if not access.may_record_consent(request.user):
+        raise deny_not_found(request, "registry.person", pk)
+    person = _person_or_404(request, pk)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            privacy_services.consent_record(
+                acting_user=request.user, person=person, purpose=form.cleaned_data["purpose"],
+                organisation=form.cleaned_data["organisation"], given_by=form.cleaned_data["given_by"],
+                parent_name=form.cleaned_data["parent_name"], given_on=form.cleaned_data["given_on"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The consent was recorded."))
+            return redirect("registry:person", pk=person.pk)
+    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="consent")
+    return render(request, "registry/consent_form.html", {"form": form, "person": person}, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(request, pk: int):
+    if not access.may_record_consent(request.user):
+        raise deny_not_found(request, "privacy.consent", pk)
+    consent = Consent.objects.visible_to(request.user).select_related("person", "organisation").filter(pk=pk).first()
+    if consent is None:
+        raise deny_not_found(request, "privacy.consent", pk)
+    form = ConsentWithdrawForm(request.POST or None, initial={"withdrawn_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            privacy_services.consent_withdraw(
+                acting_user=request.user, consent=consent, withdrawn_on=form.cleaned_data["withdrawn_on"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The consent was withdrawn."))
+            return redirect("registry:person", pk=consent.person_id)
+    audit.record(
+        actor=request.user, action=AuditAction.VIEW, obj=consent, person_ids=[consent.person_id], purpose="consent"
+    )
+    return render(request, "registry/consent_withdraw.html", {"form": form, "consent": consent, "person": consent.person})
+

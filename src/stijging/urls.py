@@ -1,0 +1,15 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from stijging.core import views as core_views
+from stijging.core.admin_site import admin_site
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("health/", core_views.health, name="health"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("privacy/", include("stijging.privacy.urls")),
+    path("beheer/", admin_site.urls),
+    path("", include("stijging.registry.urls")),
+]

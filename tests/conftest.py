@@ -1,0 +1,118 @@
+"""The base fixture: one user per role in the own programme, an outsider without membership, and a
+foreign programme whose objects nobody here may see (healthchecks' alice/bob/charlie, grown up)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+import pytest
+
+from stijging.accounts.models import Organisation, OrganisationKind, Role, User
+from stijging.privacy.models import Consent
+
+from .accounts.factories import MembershipFactory, OrganisationFactory, UserFactory
+from .registry.factories import (
+    AddressFactory,
+    AreaFactory,
+    HouseholdFactory,
+    MemberFactory,
+    PersonFactory,
+    ProgrammeFactory,
+    ResidenceFactory,
+    StreetFactory,
+)
+
+ROLES = [role.value for role in Role]
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing a password the production way takes ~0.3 s; tests make dozens of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.STIJGING_REQUIRE_MFA = False
+    settings.STIJGING_AUDIT_ANCHOR_FILE = tmp_path / "audit-anchor.log"
+    settings.LANGUAGE_CODE = "en"
+
+
+@dataclass
+class Site:
+    """One programme with one area, one street, an inhabited and an empty address, a household of an
+    adult and a child, and the adult's consent."""
+
+    programme: object
+    area: object
+    street: object
+    address: object
+    empty_address: object
+    household: object
+    adult: object
+    child: object
+    membership_adult: object
+    consent: Consent
+
+
+def make_site(prefix: str, postcode_base: int) -> Site:
+    programme = ProgrammeFactory(name=f"{prefix} programme", slug=f"{prefix.lower()}-programme")
+    area = AreaFactory(programme=programme, name=f"{prefix} area", slug=f"{prefix.lower()}-area")
+    street = StreetFactory(name=f"{prefix}straat")
+    address = AddressFactory(street=street, area=area, postcode=f"{postcode_base}AB", huisnummer=1)
+    empty = AddressFactory(street=street, area=area, postcode=f"{postcode_base}AB", huisnummer=3)
+    household = HouseholdFactory(name=f"{prefix} family")
+    ResidenceFactory(household=household, address=address, start_date=datetime.date(2015, 3, 1))
+    adult = PersonFactory(given_names="Anna", family_name=f"{prefix}sen", date_of_birth=datetime.date(1985, 4, 2))
+    child = PersonFactory(given_names="Bram", family_name=f"{prefix}sen", date_of_birth=datetime.date(2016, 9, 9))
+    membership_adult = MemberFactory(household=household, person=adult, relation="head")
+    MemberFactory(household=household, person=child, relation="child")
+    consent = Consent.objects.create(
+        person=adult, purpose="receive_help", given_by="person", given_on=datetime.date(2026, 2, 1)
+    )
+    return Site(programme, area, street, address, empty, household, adult, child, membership_adult, consent)
+
+
+@dataclass
+class World:
+    own: Site
+    foreign: Site
+    users: dict[str, User] = field(default_factory=dict)
+    partner_organisation: Organisation | None = None
+    other_partner_organisation: Organisation | None = None
+
+    def user(self, role: str) -> User:
+        return self.users[role]
+
+
+@pytest.fixture
+def world(db) -> World:
+    own = make_site("Own", 5911)
+    foreign = make_site("Foreign", 5921)
+    ggd = OrganisationFactory(name="GGD Limburg-Noord", kind=OrganisationKind.GGD)
+    ggz = OrganisationFactory(name="GGZ Noord- en Midden-Limburg", kind=OrganisationKind.GGZ)
+    municipality = OrganisationFactory(name="Gemeente Venlo", kind=OrganisationKind.MUNICIPALITY)
+    w = World(own=own, foreign=foreign, partner_organisation=ggd, other_partner_organisation=ggz)
+    for role in ROLES:
+        organisation = ggd if role == Role.PARTNER else municipality
+        user = UserFactory(email=f"{role}@example.test", organisation=organisation, password=PASSWORD)
+        MembershipFactory(user=user, programme=own.programme, role=role)
+        w.users[role] = user
+    w.users["no_membership"] = UserFactory(email="outsider@example.test", organisation=municipality, password=PASSWORD)
+    return w
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in through Django (MFA is tested separately) and return the client."""
+
+    def _login(user: User | None):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return _login

@@ -1,0 +1,134 @@
+"""Walks every URL pattern of the project against the declarative access table
+(src/stijging/access_table.py) for all seven roles, a user without membership and an anonymous
+visitor, on an object of the user's own programme and on one of a foreign programme."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from stijging import access_table
+from stijging.privacy.models import AuditAction, AuditEvent, LegalGround
+
+DUMMY_VALUES = {"app_label": "accounts", "uidb36": "1", "key": "x-set-password", "content_type_id": "1", "url": "x"}
+
+
+def url_patterns():
+    """(name, pattern, argument names) for every URL pattern, with namespaces."""
+
+    def walk(patterns, namespace=None, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                ns = pattern.namespace
+                full_ns = f"{namespace}:{ns}" if namespace and ns else ns or namespace
+                yield from walk(pattern.url_patterns, full_ns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+                regex = pattern.pattern.regex
+                yield name, prefix + str(pattern.pattern), list(regex.groupindex)
+
+    return list(walk(get_resolver().url_patterns))
+
+
+NAMED = [(name, route, args) for name, route, args in url_patterns() if name]
+
+
+def test_every_url_pattern_has_a_row_in_the_access_table():
+    missing = [name for name, _route, _args in NAMED if access_table.row_for(name) is None]
+    assert not missing, f"URLs without a row in the access table: {missing}"
+
+
+def test_unnamed_url_patterns_are_only_the_admin_sites_own():
+    unnamed = [route for name, route, _args in url_patterns() if not name]
+    assert unnamed, "expected the admin site's unnamed catch-all patterns"
+    assert all(route.startswith("beheer/") for route in unnamed), unnamed
+
+
+def test_every_row_names_a_url_that_exists():
+    names = {name for name, _route, _args in NAMED}
+    stale = [row.url for row in access_table.rows() if not any(row.matches(name) for name in names)]
+    assert not stale, f"access table rows for URLs that no longer exist: {stale}"
+
+
+def _kwargs(kind: str, site, world, arg_names: list[str]) -> dict:
+    if kind == "programme":
+        return {"slug": site.programme.slug}
+    if kind == "area":
+        return {"slug": site.programme.slug, "area_id": site.area.pk}
+    if kind == "street":
+        return {"slug": site.programme.slug, "area_id": site.area.pk, "street_id": site.street.pk}
+    if kind == "address":
+        return {"address_id": site.empty_address.pk}
+    if kind == "household":
+        return {"pk": site.household.pk}
+    if kind == "person":
+        return {"pk": site.adult.pk}
+    if kind == "consent":
+        return {"pk": site.consent.pk}
+    if kind == "legalground":
+        return {"pk": LegalGround.objects.order_by("pk").first().pk}
+    if kind == "any":
+        return {arg: DUMMY_VALUES.get(arg, str(world.own.programme.pk)) for arg in arg_names}
+    return {}
+
+
+def _targets(row, world, arg_names):
+    """(label, kwargs): own and foreign for programme-bound objects; one target otherwise."""
+    if row.object in {"programme", "area", "street", "address", "household", "person", "consent"}:
+        return [("own", _kwargs(row.object, world.own, world, arg_names)),
+                ("foreign", _kwargs(row.object, world.foreign, world, arg_names))]
+    return [("-", _kwargs(row.object, world.own, world, arg_names))]
+
+
+def _last_event_id() -> int:
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    return last or 0
+
+
+def _is_login_redirect(response) -> bool:
+    return response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("name,route,arg_names", NAMED, ids=[name for name, _r, _a in NAMED])
+def test_url_obeys_the_access_table(name, route, arg_names, world, client):
+    row = access_table.row_for(name)
+    assert row is not None, f"{name} has no row in the access table"
+    for who in access_table.COLUMNS:
+        user = None if who == "anon" else world.users["no_membership" if who == "none" else who]
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        rule = row.rule_for(who)
+        for label, kwargs in _targets(row, world, arg_names):
+            url = reverse(name, kwargs=kwargs)
+            for method in ("get", "post"):
+                before = _last_event_id()
+                response = getattr(client, method)(url)
+                context = f"{method.upper()} {url} as {who} ({label}): {response.status_code}"
+                assert response.status_code != 500, context
+                new_events = list(AuditEvent.objects.filter(id__gt=before))
+                if response.status_code == 405:
+                    continue  # this method is not offered; the other one is checked
+                if who == "anon":
+                    if rule == "login":
+                        assert _is_login_redirect(response), context
+                    else:
+                        assert response.status_code not in (403, 500), context
+                    continue
+                allowed = rule == "yes" or (rule == "own" and label == "own")
+                if allowed:
+                    assert not _is_login_redirect(response), context
+                    # Our refusals are always audited; a third-party view may answer 403/404 to the
+                    # dummy arguments it gets here, which is not a refusal of the role.
+                    assert not [e for e in new_events if e.action == AuditAction.DENIED], context
+                    if row.object != "any":
+                        assert response.status_code not in (403, 404), context
+                    if method == "get" and row.audits != "no":
+                        actions = [event.action for event in new_events if event.outcome == "ok"]
+                        assert row.audits in actions, f"{context}: no '{row.audits}' audit event, got {actions}"
+                else:
+                    expected = 404 if row.object not in {"-", "any", "legalground"} else 403
+                    assert response.status_code == expected, f"{context}, expected {expected}"
+                    denied = [e for e in new_events if e.action == AuditAction.DENIED and e.outcome == "denied"]
+                    assert denied, f"{context}: the refusal left no audit event"
+                    assert denied[0].actor_id == user.pk, context
