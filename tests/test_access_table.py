@@ -75,8 +75,10 @@ def _kwargs(kind: str, site, world, arg_names: list[str]) -> dict:
 def _targets(row, world, arg_names):
     """(label, kwargs): own and foreign for programme-bound objects; one target otherwise."""
     if row.object in {"programme", "area", "street", "address", "household", "person", "consent"}:
-        return [("own", _kwargs(row.object, world.own, world, arg_names)),
-                ("foreign", _kwargs(row.object, world.foreign, world, arg_names))]
+        return [
+            ("own", _kwargs(row.object, world.own, world, arg_names)),
+            ("foreign", _kwargs(row.object, world.foreign, world, arg_names)),
+        ]
     return [("-", _kwargs(row.object, world.own, world, arg_names))]
 
 

@@ -230,7 +230,7 @@ _EMAIL_BACKENDS = {
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
 }
 _email_backend = env_str("EMAIL_BACKEND", "console")
-MAILERS = {"default": {"BACKEND": _EMAIL_BACKENDS.get(_email_backend, _email_backend)}}
+MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": _EMAIL_BACKENDS.get(_email_backend, _email_backend)}}
 if _email_backend == "smtp":
     MAILERS["default"]["OPTIONS"] = {
         "host": env_str("EMAIL_HOST", "localhost"),

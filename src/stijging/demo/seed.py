@@ -69,7 +69,7 @@ def _date_of_birth(rng: random.Random, age_low: int, age_high: int) -> datetime.
     return REFERENCE_DATE - datetime.timedelta(days=age * 365 + rng.randint(0, 364))
 
 
-def _household_shape(rng: random.Random) -> list[tuple[str, int, int]]:
+def _household_shape(rng: random.Random) -> list[tuple[Relation, int, int]]:
     """A household as (relation, min age, max age) per member, with Dutch-city proportions."""
     roll = rng.random()
     if roll < 0.22:  # single elderly
@@ -102,7 +102,11 @@ def _users(programme: Programme, organisations: dict[str, Organisation]) -> None
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(
-                username=email, email=email, password=DEMO_PASSWORD, first_name=first, last_name=last,
+                username=email,
+                email=email,
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
                 organisation=organisations[org_name],
             )
         Membership.objects.get_or_create(user=user, programme=programme, role=role)
@@ -147,13 +151,21 @@ def seed_demo(*, seed: int = 2009, households: int = 350) -> SeedResult:
         for number in range(1, per_street + 1):
             if len(addresses) >= address_total:
                 break
-            postcode = f"59{28 + street_index // 6}{letters[(street_index * 3 + number // 10) % len(letters)]}" \
-                       f"{letters[number % len(letters)]}"
+            postcode = (
+                f"59{28 + street_index // 6}{letters[(street_index * 3 + number // 10) % len(letters)]}"
+                f"{letters[number % len(letters)]}"
+            )
             addresses.append(
                 Address(
-                    street=street, area=area, postcode=postcode, huisnummer=number,
-                    huisletter="a" if number % 17 == 0 else "", woonplaats="Venlo",
-                    gebruiksdoel="woonfunctie", oppervlakte=rng.randint(55, 130), bouwjaar=rng.choice([1958, 1962, 1967, 1972, 1994]),
+                    street=street,
+                    area=area,
+                    postcode=postcode,
+                    huisnummer=number,
+                    huisletter="a" if number % 17 == 0 else "",
+                    woonplaats="Venlo",
+                    gebruiksdoel="woonfunctie",
+                    oppervlakte=rng.randint(55, 130),
+                    bouwjaar=rng.choice([1958, 1962, 1967, 1972, 1994]),
                     complex_number=f"WVB-{100 + street_index * 2 + (number > per_street // 2)}",
                 )
             )
@@ -175,7 +187,9 @@ def seed_demo(*, seed: int = 2009, households: int = 350) -> SeedResult:
         if index % 40 == 0 and spare:
             earlier = spare[index % len(spare)]
             HouseholdResidence.objects.create(
-                household=household, address=earlier, start_date=moved_in - datetime.timedelta(days=900),
+                household=household,
+                address=earlier,
+                start_date=moved_in - datetime.timedelta(days=900),
                 end_date=moved_in,
             )
         HouseholdResidence.objects.create(household=household, address=address, start_date=moved_in)
@@ -184,15 +198,21 @@ def seed_demo(*, seed: int = 2009, households: int = 350) -> SeedResult:
             if relation == Relation.CHILD:
                 parent_age = (REFERENCE_DATE - moved_in).days // 365
                 high = min(high, max(low, parent_age + 17))
-            female = head_is_female if member_index == 0 else (not head_is_female if relation == Relation.PARTNER
-                                                                else rng.random() < 0.5)
+            female = (
+                head_is_female
+                if member_index == 0
+                else (not head_is_female if relation == Relation.PARTNER else rng.random() < 0.5)
+            )
             given = rng.choice(GIVEN_NAMES_F if female else GIVEN_NAMES_M)
             p_tussen, p_family = (tussenvoegsel, family)
             if relation in (Relation.PARTNER, Relation.PARENT) and rng.random() < 0.45:
                 p_tussen, p_family = rng.choice(FAMILY_NAMES)
             born = _date_of_birth(rng, low, high)
             person = Person.objects.create(
-                given_names=given, tussenvoegsel=p_tussen, family_name=p_family, date_of_birth=born,
+                given_names=given,
+                tussenvoegsel=p_tussen,
+                family_name=p_family,
+                date_of_birth=born,
                 phone=f"+316{rng.randint(10000000, 99999999)}" if (REFERENCE_DATE - born).days > 16 * 365 else "",
             )
             since = max(moved_in, born)
@@ -202,13 +222,17 @@ def seed_demo(*, seed: int = 2009, households: int = 350) -> SeedResult:
             if member_index == 0 and index % 5 == 0:
                 given_on = programme.start_date + datetime.timedelta(days=rng.randint(10, 200))
                 Consent.objects.create(
-                    person=person, purpose=ConsentPurpose.RECEIVE_HELP, given_by=ConsentGivenBy.PERSON,
+                    person=person,
+                    purpose=ConsentPurpose.RECEIVE_HELP,
+                    given_by=ConsentGivenBy.PERSON,
                     given_on=given_on,
                 )
                 if index % 10 == 0:
                     Consent.objects.create(
-                        person=person, purpose=ConsentPurpose.SHARE_WITH_ORGANISATION,
-                        organisation=organisations["GGD Limburg-Noord"], given_by=ConsentGivenBy.PERSON,
+                        person=person,
+                        purpose=ConsentPurpose.SHARE_WITH_ORGANISATION,
+                        organisation=organisations["GGD Limburg-Noord"],
+                        given_by=ConsentGivenBy.PERSON,
                         given_on=given_on,
                         withdrawn_on=given_on + datetime.timedelta(days=30) if index % 50 == 0 else None,
                     )

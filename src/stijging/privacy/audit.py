@@ -151,7 +151,7 @@ def seal() -> int:
         with transaction.atomic():
             _lock_sealer()
             last = AuditEvent.objects.filter(seal_seq__isnull=False).order_by("-seal_seq").first()
-            seq = last.seal_seq if last else 0
+            seq: int = (last.seal_seq or 0) if last else 0
             previous = last.seal_hash if last else GENESIS_HASH
             batch = list(AuditEvent.objects.filter(seal_seq__isnull=True).order_by("id")[:SEAL_BATCH])
             if not batch:
@@ -166,7 +166,6 @@ def seal() -> int:
             AuditEvent.objects.bulk_update(batch, ["seal_seq", "seal_hash", "sealed_at"], batch_size=500)
             # The anchor is written inside the transaction: if the commit failed, the anchor would
             # be ahead of the database and verify() would say so, which is the safe direction.
-            assert seq is not None
             _write_anchor(seq, batch[-1].pk, previous)
             total += len(batch)
 
@@ -212,7 +211,9 @@ def verify() -> VerifyResult:
             )
         for seq, event_id, digest in anchor:
             if seq in hashes_by_seq and hashes_by_seq[seq] != digest:
-                result.problems.append(f"seal {seq} (event {event_id}) differs from the anchor: the chain was rewritten")
+                result.problems.append(
+                    f"seal {seq} (event {event_id}) differs from the anchor: the chain was rewritten"
+                )
     elif last_seq:
         result.problems.append("there is no anchor file, so a cut-off tail cannot be ruled out")
     result.unsealed = AuditEvent.objects.filter(seal_seq__isnull=True).count()

@@ -17,8 +17,10 @@ class RequestContext:
     path: str = ""
 
 
+# RequestContext is a frozen dataclass, so sharing one default instance is safe.
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "stijging_request_context", default=RequestContext()
+    "stijging_request_context",
+    default=RequestContext(),  # noqa: B039
 )
 
 

@@ -123,9 +123,7 @@ class Consent(models.Model):
     parent_name = models.CharField(_("name of the parent or guardian"), max_length=200, blank=True)
     given_on = models.DateField(_("given on"))
     note = models.CharField(_("note"), max_length=500, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(

@@ -9,15 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from stijging.concurrency import ConflictError
+
 from . import audit
 from .models import AuditAction, Consent, ConsentGivenBy, ConsentPurpose, LegalGround
 
 # Under this age a parent or guardian gives consent (UAVG art. 5).
 AGE_OF_CONSENT = 16
-
-
-class ConflictError(Exception):
-    """Someone else saved this record after you opened it."""
 
 
 def _age_on(date_of_birth: datetime.date, on: datetime.date) -> int:
@@ -99,8 +97,15 @@ def consent_withdraw(*, acting_user, consent: Consent, withdrawn_on: datetime.da
 
 @transaction.atomic
 def legal_ground_save(
-    *, acting_user, ground: LegalGround | None, version: int | None, code: str, title: str, article: str,
-    description: str, active: bool,
+    *,
+    acting_user,
+    ground: LegalGround | None,
+    version: int | None,
+    code: str,
+    title: str,
+    article: str,
+    description: str,
+    active: bool,
 ) -> LegalGround:
     if ground is None:
         ground = LegalGround(code=code, title=title, article=article, description=description, active=active)
@@ -114,9 +119,14 @@ def legal_ground_save(
         candidate.full_clean(exclude=["version"], validate_unique=False)
         if LegalGround.objects.exclude(pk=ground.pk).filter(code=code).exists():
             raise ValidationError({"code": _("Another legal ground already has this code.")})
-        if not LegalGround.objects.filter(pk=ground.pk, version=version).update(
-            code=code, title=title, article=article, description=description, active=active,
-            version=(version or 0) + 1, updated_at=timezone.now(),
+        if version is None or not LegalGround.objects.filter(pk=ground.pk, version=version).update(
+            code=code,
+            title=title,
+            article=article,
+            description=description,
+            active=active,
+            version=(version or 0) + 1,
+            updated_at=timezone.now(),
         ):
             raise ConflictError
         ground.refresh_from_db()

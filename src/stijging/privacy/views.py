@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from stijging.concurrency import keep_input_after_conflict
+
 from . import audit, selectors, services
 from .access import deny_not_found, role_required
 from .forms import AuditFilterForm, LegalGroundForm
@@ -51,23 +53,42 @@ def legal_ground_edit(request, pk: int | None = None):
         if ground is None:
             raise deny_not_found(request, "privacy.legalground", pk)
     initial = (
-        {"code": ground.code, "title": ground.title, "article": ground.article, "description": ground.description,
-         "active": ground.active, "version": ground.version}
-        if ground else {"active": True}
+        {
+            "code": ground.code,
+            "title": ground.title,
+            "article": ground.article,
+            "description": ground.description,
+            "active": ground.active,
+            "version": ground.version,
+        }
+        if ground
+        else {"active": True}
     )
     form = LegalGroundForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.legal_ground_save(
-                acting_user=request.user, ground=ground, version=data.get("version"), code=data["code"],
-                title=data["title"], article=data["article"], description=data["description"], active=data["active"],
+                acting_user=request.user,
+                ground=ground,
+                version=data.get("version"),
+                code=data["code"],
+                title=data["title"],
+                article=data["article"],
+                description=data["description"],
+                active=data["active"],
             )
         except services.ConflictError:
-            form.add_error(None, _("Someone else changed this legal ground after you opened it. Your input is kept; "
-                                   "check it against the list and save again."))
-            form.data = form.data.copy()
-            form.data["version"] = LegalGround.objects.get(pk=ground.pk).version if ground else None
+            assert ground is not None  # only an existing ground has a version to conflict with
+            ground.refresh_from_db()
+            keep_input_after_conflict(
+                form,
+                ground.version,
+                _(
+                    "Someone else changed this legal ground after you opened it. Your input is kept; "
+                    "check it against the list and save again."
+                ),
+            )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

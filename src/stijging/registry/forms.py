@@ -26,8 +26,11 @@ class VersionedForm(forms.Form):
 
 
 class HouseholdCreateForm(forms.Form):
-    name = forms.CharField(label=_("Name of the household"), max_length=200,
-                           help_text=_("Usually the family name(s), e.g. Jansen-de Boer."))
+    name = forms.CharField(
+        label=_("Name of the household"),
+        max_length=200,
+        help_text=_("Usually the family name(s), e.g. Jansen-de Boer."),
+    )
     moved_in_on = forms.DateField(label=_("Living here since"), widget=DateInput())
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -45,14 +48,20 @@ class HouseholdEditForm(VersionedForm):
 
 class PersonForm(forms.Form):
     given_names = forms.CharField(label=_("Given names"), max_length=200)
-    tussenvoegsel = forms.CharField(label=_("Tussenvoegsel"), max_length=20, required=False,
-                                    help_text=_("e.g. van, de, van der"))
+    tussenvoegsel = forms.CharField(
+        label=_("Tussenvoegsel"), max_length=20, required=False, help_text=_("e.g. van, de, van der")
+    )
     family_name = forms.CharField(label=_("Family name"), max_length=200)
     date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput())
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
-    bsn = forms.CharField(label=_("BSN"), max_length=9, required=False, validators=[validate_bsn],
-                          help_text=_("Only where the municipality has a legal basis for it."))
+    bsn = forms.CharField(
+        label=_("BSN"),
+        max_length=9,
+        required=False,
+        validators=[validate_bsn],
+        help_text=_("Only where the municipality has a legal basis for it."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,7 +107,8 @@ class MemberAddForm(PersonForm):
     member_since = forms.DateField(label=_("Member of the household since"), widget=DateInput())
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         born, since = cleaned.get("date_of_birth"), cleaned.get("member_since")
         if born and since and since < born:
             self.add_error("member_since", _("A person cannot join a household before being born."))
@@ -122,27 +132,30 @@ class MoveForm(VersionedForm):
         return value
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("left_area"):
-            return cleaned
+            return self.cleaned_data
         postcode = normalise_postcode(cleaned.get("postcode") or "")
         if not postcode:
             self.add_error("postcode", _("Give the new address, or tick that the household left the areas."))
-            return cleaned
+            return self.cleaned_data
         try:
             validate_postcode(postcode)
         except forms.ValidationError as error:
             self.add_error("postcode", error)
         if not cleaned.get("huisnummer"):
             self.add_error("huisnummer", _("Give the house number of the new address."))
-        cleaned["postcode"] = postcode
-        return cleaned
+        self.cleaned_data["postcode"] = postcode
+        return self.cleaned_data
 
 
 class ConsentForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices, widget=forms.RadioSelect)
     organisation = forms.ModelChoiceField(
-        label=_("Share with organisation"), queryset=Organisation.objects.none(), required=False,
+        label=_("Share with organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
         help_text=_("Only for consent to share."),
     )
     given_by = forms.ChoiceField(label=_("Given by"), choices=ConsentGivenBy.choices, widget=forms.RadioSelect)
@@ -152,7 +165,9 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.order_by("name")
+        organisation_field = self.fields["organisation"]
+        assert isinstance(organisation_field, forms.ModelChoiceField)
+        organisation_field.queryset = Organisation.objects.order_by("name")
 
 
 class ConsentWithdrawForm(forms.Form):

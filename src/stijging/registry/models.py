@@ -228,16 +228,16 @@ class PersonQuerySet(models.QuerySet["Person"]):
             )
         if user.organisation_id and user.programme_ids_with({Role.PARTNER}):
             condition |= Q(
-                Exists(
-                    AccessGrant.objects.active().filter(person=OuterRef("pk"), organisation_id=user.organisation_id)
-                )
+                Exists(AccessGrant.objects.active().filter(person=OuterRef("pk"), organisation_id=user.organisation_id))
             )
         return self.filter(condition)
 
 
 class Person(models.Model):
     given_names = models.CharField(_("given names"), max_length=200)
-    tussenvoegsel = models.CharField(_("tussenvoegsel"), max_length=20, blank=True, help_text=_("e.g. van, de, van der"))
+    tussenvoegsel = models.CharField(
+        _("tussenvoegsel"), max_length=20, blank=True, help_text=_("e.g. van, de, van der")
+    )
     family_name = models.CharField(_("family name"), max_length=200)
     date_of_birth = models.DateField(_("date of birth"))
     phone = models.CharField(_("phone"), max_length=40, blank=True)

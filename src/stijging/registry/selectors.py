@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from stijging.privacy.models import Consent
@@ -18,65 +19,78 @@ def programmes_for(user) -> QuerySet[Programme]:
     return Programme.objects.filter(pk__in=programme_ids_for(user, PROGRAMME_ROLES))
 
 
-def programme_summary(programme: Programme, on: datetime.date | None = None) -> dict:
-    """Counts shown on the programme home: addresses, addresses without a household, households.
+@dataclass(frozen=True)
+class Counts:
+    """Counts for one area or street: residential addresses, households living there on the reference
+    date, and addresses without a registered household (shown so that registering fewer households
+    cannot raise a rate, SPEC §4)."""
 
-    Aggregates only. The programme's figures proper (SPEC §4) come with the monitoring part.
-    """
-    on = on or timezone.localdate()
-    current = Q(residences__start_date__lte=on) & (
-        Q(residences__end_date__isnull=True) | Q(residences__end_date__gt=on)
+    addresses: int
+    households: int
+    empty_addresses: int
+
+
+@dataclass(frozen=True)
+class AreaCounts(Counts):
+    area: Area
+
+
+@dataclass(frozen=True)
+class StreetCounts(Counts):
+    street: Street
+
+
+def _lives_there_on(on: datetime.date) -> Q:
+    return Q(start_date__lte=on) & (Q(end_date__isnull=True) | Q(end_date__gt=on))
+
+
+def _counts_by(addresses: QuerySet[Address], key: str, on: datetime.date) -> dict[int, tuple[int, int, int]]:
+    """One grouped query: per `key` (area_id or street_id) the addresses, the occupied ones and the
+    households living there on `on`."""
+    occupied = Exists(HouseholdResidence.objects.filter(_lives_there_on(on), address=OuterRef("pk")))
+    households = Count(
+        "residences__household",
+        filter=Q(residences__start_date__lte=on)
+        & (Q(residences__end_date__isnull=True) | Q(residences__end_date__gt=on)),
+        distinct=True,
     )
-    areas = list(
-        Area.objects.filter(programme=programme)
+    rows = (
+        addresses.filter(retired_on__isnull=True)
+        .annotate(is_occupied=occupied)
+        .values(key)
         .annotate(
-            address_count=Count("addresses", filter=Q(addresses__retired_on__isnull=True), distinct=True),
+            n_addresses=Count("pk", distinct=True),
+            n_empty=Count("pk", filter=Q(is_occupied=False), distinct=True),
+            n_households=households,
         )
-        .order_by("name")
+        .values_list(key, "n_addresses", "n_households", "n_empty")
     )
-    households_per_area = dict(
-        HouseholdResidence.objects.filter(address__area__programme=programme, start_date__lte=on)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
-        .values_list("address__area_id")
-        .annotate(n=Count("household_id", distinct=True))
-        .values_list("address__area_id", "n")
-    )
-    empty_per_area = dict(
-        Address.objects.filter(area__programme=programme, retired_on__isnull=True)
-        .exclude(current)
-        .values_list("area_id")
-        .annotate(n=Count("id"))
-        .values_list("area_id", "n")
-    )
-    for area in areas:
-        area.household_count = households_per_area.get(area.pk, 0)
-        area.empty_address_count = empty_per_area.get(area.pk, 0)
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+def programme_summary(programme: Programme, on: datetime.date | None = None) -> dict:
+    """Counts shown on the programme home: per area and in total. Aggregates only; the programme's
+    figures proper (SPEC §4) come with the monitoring part."""
+    on = on or timezone.localdate()
+    areas = list(Area.objects.filter(programme=programme).order_by("name"))
+    counts = _counts_by(Address.objects.filter(area__programme=programme), "area_id", on)
+    rows = [AreaCounts(*counts.get(area.pk, (0, 0, 0)), area=area) for area in areas]
     return {
-        "areas": areas,
-        "address_count": sum(a.address_count for a in areas),
-        "household_count": sum(a.household_count for a in areas),
-        "empty_address_count": sum(a.empty_address_count for a in areas),
+        "areas": rows,
+        "total": Counts(
+            addresses=sum(r.addresses for r in rows),
+            households=sum(r.households for r in rows),
+            empty_addresses=sum(r.empty_addresses for r in rows),
+        ),
     }
 
 
-def streets_of_area(area: Area, on: datetime.date | None = None) -> list[Street]:
-    """The streets with addresses in this area, with address and household counts (no persons)."""
+def streets_of_area(area: Area, on: datetime.date | None = None) -> list[StreetCounts]:
+    """The streets with addresses in this area, with their counts (no persons)."""
     on = on or timezone.localdate()
-    streets = list(
-        Street.objects.filter(addresses__area=area)
-        .annotate(address_count=Count("addresses", filter=Q(addresses__area=area), distinct=True))
-        .order_by("name")
-    )
-    households = dict(
-        HouseholdResidence.objects.filter(address__area=area, start_date__lte=on)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
-        .values_list("address__street_id")
-        .annotate(n=Count("household_id", distinct=True))
-        .values_list("address__street_id", "n")
-    )
-    for street in streets:
-        street.household_count = households.get(street.pk, 0)
-    return streets
+    counts = _counts_by(Address.objects.filter(area=area), "street_id", on)
+    streets = Street.objects.filter(pk__in=list(counts)).order_by("name")
+    return [StreetCounts(*counts[street.pk], street=street) for street in streets]
 
 
 def addresses_of_street(user, *, area: Area, street: Street, on: datetime.date | None = None) -> list[Address]:

@@ -13,17 +13,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from stijging.concurrency import ConflictError
 from stijging.privacy import audit
 from stijging.privacy.models import AuditAction
 
-from .models import Address, Household, HouseholdMembership, HouseholdResidence, Person
-
-
-class ConflictError(Exception):
-    """Someone else saved this record after you opened it."""
-
+from .models import Address, Household, HouseholdMembership, HouseholdResidence, Person, bsn_enabled
 
 PERSON_FIELDS = ("given_names", "tussenvoegsel", "family_name", "date_of_birth", "phone", "email", "bsn")
+
+
+def _refuse_bsn_unless_enabled(fields: dict) -> None:
+    # A BSN needs a legal basis (SPEC §5): where the setting is off, no write path stores one, not
+    # only the form (an import or the API call these services directly).
+    if fields.get("bsn") and not bsn_enabled():
+        raise ValidationError({"bsn": _("Recording a BSN is not enabled.")})
 
 
 def _current_member_ids(household: Household) -> list[int]:
@@ -44,9 +47,7 @@ def household_register(
     residence = HouseholdResidence(household=household, address=address, start_date=moved_in_on)
     residence.full_clean()
     residence.save()
-    audit.record(
-        actor=acting_user, action=AuditAction.CREATE, obj=household, detail={"address_id": address.pk}
-    )
+    audit.record(actor=acting_user, action=AuditAction.CREATE, obj=household, detail={"address_id": address.pk})
     return household
 
 
@@ -87,8 +88,10 @@ def household_move(
     if current is not None:
         if moved_on < current.start_date:
             raise ValidationError(
-                {"moved_on": _("The move cannot be before the household moved in (%(date)s).")
-                 % {"date": current.start_date.strftime("%d-%m-%Y")}}
+                {
+                    "moved_on": _("The move cannot be before the household moved in (%(date)s).")
+                    % {"date": current.start_date.strftime("%d-%m-%Y")}
+                }
             )
         if to_address is not None and to_address.pk == current.address_id:
             raise ValidationError({"postcode": _("The household already lives at this address.")})
@@ -120,12 +123,11 @@ def person_add_to_household(
     member_since: datetime.date,
     **fields,
 ) -> Person:
+    _refuse_bsn_unless_enabled(fields)
     person = Person(**{key: fields.get(key, "") for key in PERSON_FIELDS})
     person.full_clean()
     person.save()
-    membership = HouseholdMembership(
-        household=household, person=person, relation=relation, start_date=member_since
-    )
+    membership = HouseholdMembership(household=household, person=person, relation=relation, start_date=member_since)
     membership.full_clean()
     membership.save()
     audit.record(
@@ -141,8 +143,10 @@ def person_add_to_household(
 @transaction.atomic
 def person_update(*, acting_user, person: Person, version: int, **fields) -> Person:
     changes = {key: value for key, value in fields.items() if key in PERSON_FIELDS}
+    _refuse_bsn_unless_enabled(changes)
     candidate = Person(pk=person.pk, **{key: getattr(person, key) for key in PERSON_FIELDS} | changes)
-    candidate.full_clean(exclude=["created_at", "version"])
+    # The candidate is an unsaved copy of an existing row: a uniqueness check would find the row itself.
+    candidate.full_clean(exclude=["created_at", "version"], validate_unique=False)
     if not Person.objects.filter(pk=person.pk, version=version).update(version=version + 1, **changes):
         raise ConflictError
     person.refresh_from_db()

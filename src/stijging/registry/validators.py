@@ -23,6 +23,4 @@ def validate_postcode(value: str) -> None:
 
 def validate_bsn(value: str) -> None:
     if value and not stdnum_bsn.is_valid(value):
-        raise ValidationError(
-            _("This is not a valid BSN: it must have 9 digits and pass the 11-proef."), code="bsn"
-        )
+        raise ValidationError(_("This is not a valid BSN: it must have 9 digits and pass the 11-proef."), code="bsn")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from stijging.concurrency import keep_input_after_conflict
 from stijging.privacy import audit
 from stijging.privacy import services as privacy_services
 from stijging.privacy.access import deny_not_found, login_required
@@ -62,7 +63,9 @@ def area_streets(request, slug: str, area_id: int):
     if area is None or not access.may_list_streets(request.user, area.programme_id):
         raise deny_not_found(request, "registry.area", area_id)
     streets = selectors.streets_of_area(area)
-    return render(request, "registry/area_streets.html", {"programme": area.programme, "area": area, "streets": streets})
+    return render(
+        request, "registry/area_streets.html", {"programme": area.programme, "area": area, "streets": streets}
+    )
 
 
 @login_required
@@ -77,12 +80,16 @@ def street_addresses(request, slug: str, area_id: int, street_id: int):
     person_ids = [
         member.person_id
         for address in addresses
-        for residence in address.current_residences
+        for residence in address.current_residences  # type: ignore[attr-defined]  # Prefetch(to_attr=...)
         for member in residence.household.current_members
     ]
     audit.record(
-        actor=request.user, action=AuditAction.LIST, obj=street, person_ids=person_ids,
-        purpose="outreach", detail={"area_id": area.pk},
+        actor=request.user,
+        action=AuditAction.LIST,
+        obj=street,
+        person_ids=person_ids,
+        purpose="outreach",
+        detail={"area_id": area.pk},
     )
     return render(
         request,
@@ -128,8 +135,11 @@ def household_detail(request, pk: int):
     current = [m for m in memberships if m.end_date is None]
     former = [m for m in memberships if m.end_date is not None]
     audit.record(
-        actor=request.user, action=AuditAction.VIEW, obj=household,
-        person_ids=[m.person_id for m in memberships], purpose="registry",
+        actor=request.user,
+        action=AuditAction.VIEW,
+        obj=household,
+        person_ids=[m.person_id for m in memberships],
+        purpose="registry",
     )
     return render(
         request,
@@ -169,7 +179,8 @@ def household_create(request, address_id: int):
             messages.success(request, _("The household was registered. Add its members now."))
             return redirect("registry:member_add", pk=household.pk)
     return render(
-        request, "registry/household_form.html",
+        request,
+        "registry/household_form.html",
         {"form": form, "address": address, "programme": address.area.programme},
     )
 
@@ -186,24 +197,22 @@ def household_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.household_update(
-                acting_user=request.user, household=household, version=form.cleaned_data["version"],
-                name=form.cleaned_data["name"], note=form.cleaned_data["note"],
+                acting_user=request.user,
+                household=household,
+                version=form.cleaned_data["version"],
+                name=form.cleaned_data["name"],
+                note=form.cleaned_data["note"],
             )
         except services.ConflictError:
             conflict = True
             household.refresh_from_db()
-            form.add_error(None, CONFLICT_MESSAGE)
-            # The next save is against the version now shown beside the user's input.
-            form.data = form.data.copy()
-            form.data["version"] = household.version
+            keep_input_after_conflict(form, household.version, CONFLICT_MESSAGE)
         else:
             messages.success(request, _("The household was saved."))
             return redirect("registry:household", pk=household.pk)
     if request.method == "GET":
         audit.record(actor=request.user, action=AuditAction.VIEW, obj=household, purpose="registry")
-    return render(
-        request, "registry/household_edit.html", {"form": form, "household": household, "conflict": conflict}
-    )
+    return render(request, "registry/household_edit.html", {"form": form, "household": household, "conflict": conflict})
 
 
 @login_required
@@ -219,21 +228,26 @@ def household_move(request, pk: int):
         if not data["left_area"]:
             try:
                 to_address = selectors.address_by_bag(
-                    request.user, postcode=data["postcode"], huisnummer=data["huisnummer"],
-                    huisletter=data["huisletter"] or "", toevoeging=data["huisnummertoevoeging"] or "",
+                    request.user,
+                    postcode=data["postcode"],
+                    huisnummer=data["huisnummer"],
+                    huisletter=data["huisletter"] or "",
+                    toevoeging=data["huisnummertoevoeging"] or "",
                 )
             except Address.DoesNotExist:
                 form.add_error("postcode", _("This address is not in the registry of your programme's areas."))
         if not form.errors:
             try:
                 services.household_move(
-                    acting_user=request.user, household=household, version=data["version"],
-                    moved_on=data["moved_on"], to_address=to_address,
+                    acting_user=request.user,
+                    household=household,
+                    version=data["version"],
+                    moved_on=data["moved_on"],
+                    to_address=to_address,
                 )
             except services.ConflictError:
-                form.add_error(None, CONFLICT_MESSAGE)
-                form.data = form.data.copy()
-                form.data["version"] = Household.objects.get(pk=household.pk).version
+                household.refresh_from_db()
+                keep_input_after_conflict(form, household.version, CONFLICT_MESSAGE)
             except ValidationError as error:
                 _add_errors(form, error)
             else:
@@ -241,7 +255,9 @@ def household_move(request, pk: int):
                 return redirect("registry:household", pk=household.pk)
     if request.method == "GET":
         audit.record(actor=request.user, action=AuditAction.VIEW, obj=household, purpose="registry")
-    return render(request, "registry/household_move.html", {"form": form, "household": household, "residence": residence})
+    return render(
+        request, "registry/household_move.html", {"form": form, "household": household, "residence": residence}
+    )
 
 
 @login_required
@@ -253,8 +269,11 @@ def member_add(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_add_to_household(
-                acting_user=request.user, household=household, relation=form.cleaned_data["relation"],
-                member_since=form.cleaned_data["member_since"], **form.person_fields(),
+                acting_user=request.user,
+                household=household,
+                relation=form.cleaned_data["relation"],
+                member_since=form.cleaned_data["member_since"],
+                **form.person_fields(),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -297,9 +316,14 @@ def person_edit(request, pk: int):
     _require_case_role(request, "registry.person", pk)
     person = _person_or_404(request, pk)
     initial = {
-        "given_names": person.given_names, "tussenvoegsel": person.tussenvoegsel,
-        "family_name": person.family_name, "date_of_birth": person.date_of_birth, "phone": person.phone,
-        "email": person.email, "bsn": person.bsn, "version": person.version,
+        "given_names": person.given_names,
+        "tussenvoegsel": person.tussenvoegsel,
+        "family_name": person.family_name,
+        "date_of_birth": person.date_of_birth,
+        "phone": person.phone,
+        "email": person.email,
+        "bsn": person.bsn,
+        "version": person.version,
     }
     form = PersonEditForm(request.POST or None, initial=initial)
     conflict_person = None
@@ -310,18 +334,14 @@ def person_edit(request, pk: int):
             )
         except services.ConflictError:
             conflict_person = Person.objects.get(pk=person.pk)
-            form.add_error(None, CONFLICT_MESSAGE)
-            form.data = form.data.copy()
-            form.data["version"] = conflict_person.version
+            keep_input_after_conflict(form, conflict_person.version, CONFLICT_MESSAGE)
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("The person was saved."))
             return redirect("registry:person", pk=person.pk)
     audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="registry")
-    return render(
-        request, "registry/person_edit.html", {"form": form, "person": person, "current": conflict_person}
-    )
+    return render(request, "registry/person_edit.html", {"form": form, "person": person, "current": conflict_person})
 
 
 @login_required
@@ -334,9 +354,13 @@ def consent_create(request, pk: int):
     if form.is_valid():
         try:
             privacy_services.consent_record(
-                acting_user=request.user, person=person, purpose=form.cleaned_data["purpose"],
-                organisation=form.cleaned_data["organisation"], given_by=form.cleaned_data["given_by"],
-                parent_name=form.cleaned_data["parent_name"], given_on=form.cleaned_data["given_on"],
+                acting_user=request.user,
+                person=person,
+                purpose=form.cleaned_data["purpose"],
+                organisation=form.cleaned_data["organisation"],
+                given_by=form.cleaned_data["given_by"],
+                parent_name=form.cleaned_data["parent_name"],
+                given_on=form.cleaned_data["given_on"],
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
@@ -360,7 +384,9 @@ def consent_withdraw(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             privacy_services.consent_withdraw(
-                acting_user=request.user, consent=consent, withdrawn_on=form.cleaned_data["withdrawn_on"],
+                acting_user=request.user,
+                consent=consent,
+                withdrawn_on=form.cleaned_data["withdrawn_on"],
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
@@ -371,5 +397,6 @@ def consent_withdraw(request, pk: int):
     audit.record(
         actor=request.user, action=AuditAction.VIEW, obj=consent, person_ids=[consent.person_id], purpose="consent"
     )
-    return render(request, "registry/consent_withdraw.html", {"form": form, "consent": consent, "person": consent.person})
-
+    return render(
+        request, "registry/consent_withdraw.html", {"form": form, "consent": consent, "person": consent.person}
+    )

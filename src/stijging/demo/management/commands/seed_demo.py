@@ -23,6 +23,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo loaded: {result.households} households, {result.persons} persons, {result.addresses} addresses."
         )
-        self.stdout.write("Demo users (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD}):")
         for email, _first, _last, role, organisation in DEMO_USERS:
             self.stdout.write(f"  {role:<16} {email:<34} {organisation}")

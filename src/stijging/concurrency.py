@@ -1,0 +1,19 @@
+"""Optimistic concurrency, shared by every app: editable records carry a version; a save names the
+version it started from; a stale save is refused, never silently applied (ENGINEERING.md, convention 6)."""
+
+from __future__ import annotations
+
+from django import forms
+
+
+class ConflictError(Exception):
+    """Someone else saved this record after you opened it."""
+
+
+def keep_input_after_conflict(form: forms.Form, current_version: int, message: str) -> None:
+    """A stale save was refused: keep everything the user typed, say why, and let the next save go
+    against the version now shown beside their input (ENGINEERING.md convention 6)."""
+    form.add_error(None, message)
+    data = form.data.copy()  # type: ignore[attr-defined]  # bound forms carry a QueryDict
+    data["version"] = str(current_version)
+    form.data = data
