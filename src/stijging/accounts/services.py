@@ -35,10 +35,14 @@ def membership_revoke(*, acting_user: User | None, membership: Membership) -> No
 
 
 @transaction.atomic
-def membership_change_role(*, acting_user: User | None, membership: Membership, old_role: str) -> None:
+def membership_change_role(*, acting_user: User | None, membership: Membership, role: str) -> Membership:
+    old_role = Membership.objects.values_list("role", flat=True).get(pk=membership.pk)
+    membership.role = role
+    membership.save(update_fields=["role", "programme"])
     audit.record(
         actor=acting_user,
         action=AuditAction.ROLE_CHANGE,
         obj=membership.user,
-        detail={"from": old_role, "to": membership.role, "programme_id": membership.programme_id},
+        detail={"from": old_role, "to": role, "programme_id": membership.programme_id},
     )
+    return membership

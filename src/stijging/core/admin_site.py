@@ -119,27 +119,18 @@ class UserAdmin(ConfigAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not Membership:
             return super().save_formset(request, form, formset, change)
-        # Every grant, change and revocation of a role is audited through the services.
-        for inline_form in formset.deleted_forms:
-            if inline_form.instance.pk:
-                account_services.membership_revoke(acting_user=request.user, membership=inline_form.instance)
-        for inline_form in formset.forms:
-            if inline_form in formset.deleted_forms or not inline_form.has_changed():
-                continue
-            data = inline_form.cleaned_data
-            if not data or not data.get("programme") or not data.get("role"):
-                continue
-            instance = inline_form.instance
-            if instance.pk:
-                old_role = Membership.objects.get(pk=instance.pk).role
-                instance.save()
-                account_services.membership_change_role(
-                    acting_user=request.user, membership=instance, old_role=old_role
-                )
-            else:
-                account_services.membership_grant(
-                    acting_user=request.user, user=form.instance, programme_id=data["programme"].pk, role=data["role"]
-                )
+        # Every grant, change and revocation of a role goes through the services, which audit it.
+        formset.save(commit=False)  # sorts the forms into new, changed and deleted objects
+        for membership in formset.deleted_objects:
+            account_services.membership_revoke(acting_user=request.user, membership=membership)
+        for membership, _fields in formset.changed_objects:
+            account_services.membership_change_role(
+                acting_user=request.user, membership=membership, role=membership.role
+            )
+        for membership in formset.new_objects:
+            account_services.membership_grant(
+                acting_user=request.user, user=form.instance, programme_id=membership.programme_id, role=membership.role
+            )
 
 
 class AreaInline(ConfigInline):

@@ -1,0 +1,126 @@
+"""Who sees which persons: the `visible_to` scopes, the partner's access grants, and role changes
+through the configuration screens."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from stijging.privacy.models import AccessGrant, AuditAction, AuditEvent
+from stijging.registry.models import Household, Person
+
+
+def test_case_roles_see_the_persons_of_their_own_programme_only(world):
+    for role in ("fieldworker", "case_manager"):
+        visible = set(Person.objects.visible_to(world.user(role)))
+        assert visible == {world.own.adult, world.own.child}
+        assert set(Household.objects.visible_to(world.user(role))) == {world.own.household}
+
+
+@pytest.mark.parametrize("role", ["partner", "coordinator", "manager", "admin", "privacy_officer", "no_membership"])
+def test_other_roles_see_no_person_and_no_household(world, role):
+    assert not Person.objects.visible_to(world.user(role)).exists()
+    assert not Household.objects.visible_to(world.user(role)).exists()
+
+
+def test_an_anonymous_visitor_sees_nothing(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not Person.objects.visible_to(AnonymousUser()).exists()
+    assert not Household.objects.visible_to(AnonymousUser()).exists()
+
+
+def test_an_access_grant_opens_one_person_to_the_partners_own_organisation_only(world):
+    partner = world.user("partner")
+    grant = AccessGrant.objects.create(
+        person=world.own.adult, organisation=world.partner_organisation, reason_type="referral", reason_id=1
+    )
+    assert list(Person.objects.visible_to(partner)) == [world.own.adult]
+    # The household stays closed: a grant opens a person, not the registry.
+    assert not Household.objects.visible_to(partner).exists()
+
+    other = AccessGrant.objects.create(
+        person=world.own.child, organisation=world.other_partner_organisation, reason_type="referral", reason_id=2
+    )
+    assert world.own.child not in Person.objects.visible_to(partner)
+    assert other.pk
+
+    grant.revoked_at = timezone.now()
+    grant.save()
+    assert not Person.objects.visible_to(partner).exists()
+
+
+def test_an_expired_access_grant_opens_nothing(world):
+    AccessGrant.objects.create(
+        person=world.own.adult,
+        organisation=world.partner_organisation,
+        reason_type="referral",
+        reason_id=1,
+        valid_until=timezone.now() - datetime.timedelta(minutes=1),
+    )
+    assert not Person.objects.visible_to(world.user("partner")).exists()
+
+
+def test_an_access_grant_means_nothing_to_a_user_without_the_partner_role(world):
+    AccessGrant.objects.create(
+        person=world.own.adult, organisation=world.partner_organisation, reason_type="referral", reason_id=1
+    )
+    outsider = world.user("no_membership")
+    outsider.organisation = world.partner_organisation
+    outsider.save()
+    assert not Person.objects.visible_to(outsider).exists()
+
+
+def test_granting_a_role_in_the_configuration_screens_is_audited(world, client):
+    admin = world.user("admin")
+    target = world.user("no_membership")
+    client.force_login(admin)
+    url = f"/beheer/accounts/user/{target.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    data = {
+        "email": target.email,
+        "username": target.username,
+        "first_name": target.first_name,
+        "last_name": target.last_name,
+        "organisation": target.organisation_id or "",
+        "phone": "",
+        "is_active": "on",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-programme": str(world.own.programme.pk),
+        "memberships-0-role": "case_manager",
+        "memberships-0-user": str(target.pk),
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.filter(action=AuditAction.ROLE_CHANGE).latest("id")
+    assert event.actor_id == admin.pk
+    assert event.object_id == str(target.pk)
+    assert event.detail == {"granted": "case_manager", "programme_id": world.own.programme.pk}
+    assert target.memberships.filter(role="case_manager").exists()
+
+    # Revoking it is audited too.
+    membership = target.memberships.get(role="case_manager")
+    data.update(
+        {
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-0-id": str(membership.pk),
+            "memberships-0-DELETE": "on",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(action=AuditAction.ROLE_CHANGE).latest("id")
+    assert event.detail == {"revoked": "case_manager", "programme_id": world.own.programme.pk}
+    assert not target.memberships.exists()
+
+
+def test_the_configuration_screens_never_offer_households_or_persons(world, client):
+    client.force_login(world.user("admin"))
+    index = client.get("/beheer/").content.decode()
+    assert "/beheer/registry/household/" not in index
+    assert "/beheer/registry/person/" not in index
+    assert client.get("/beheer/registry/person/").status_code == 404
