@@ -34,6 +34,7 @@ account_*                           any          yes    yes  yes    yes    yes  
 mfa_*                               any          login  yes  yes    yes    yes    yes    yes    yes    yes    no
 registry:programme                  programme    login  -    own    own    own    own    own    own    own    no
 registry:area                       area         login  -    own    own    -      own    -      own    -      no
+registry:area_import                area         login  -    -      -      -      -      -      own    -      no
 registry:street                     street       login  -    own    own    -      -      -      -      -      list
 registry:household_create           address      login  -    own    own    -      -      -      -      -      no
 registry:household                  household    login  -    own    own    -      -      -      -      -      view

@@ -161,7 +161,7 @@ def seed_demo(*, seed: int = 2009, households: int = 350) -> SeedResult:
                     area=area,
                     postcode=postcode,
                     huisnummer=number,
-                    huisletter="a" if number % 17 == 0 else "",
+                    huisletter="A" if number % 17 == 0 else "",
                     woonplaats="Venlo",
                     gebruiksdoel="woonfunctie",
                     oppervlakte=rng.randint(55, 130),

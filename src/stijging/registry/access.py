@@ -41,3 +41,8 @@ def may_edit_registry(user) -> bool:
 
 def may_record_consent(user) -> bool:
     return user.is_authenticated and user.has_role(*PERSON_ROLES)
+
+
+def may_import_addresses(user, programme_id: int) -> bool:
+    """The functional administrator loads BAG addresses into the areas of their programme."""
+    return programme_id in programme_ids_for(user, {Role.ADMIN})

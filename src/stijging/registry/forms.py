@@ -173,3 +173,25 @@ class ConsentForm(forms.Form):
 class ConsentWithdrawForm(forms.Form):
     withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput())
     note = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False)
+
+
+class AddressImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Address file"),
+        help_text=_(
+            "NLExtract bagadres.csv or bagadres-full.csv, or the Stijging template (CSV or XLSX). "
+            "Separator ; or , — UTF-8 or Windows (cp1252)."
+        ),
+    )
+    dry_run = forms.BooleanField(label=_("Check only (write nothing)"), required=False, initial=True)
+    valid_rows_only = forms.BooleanField(
+        label=_("Import the valid rows even if other rows are rejected"), required=False
+    )
+
+    MAX_BYTES = 50 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 50 MB. Split it per area."))
+        return upload

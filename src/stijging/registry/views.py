@@ -15,8 +15,9 @@ from stijging.privacy import services as privacy_services
 from stijging.privacy.access import deny_not_found, login_required
 from stijging.privacy.models import AuditAction, Consent
 
-from . import access, selectors, services
+from . import access, imports, selectors, services
 from .forms import (
+    AddressImportForm,
     ConsentForm,
     ConsentWithdrawForm,
     HouseholdCreateForm,
@@ -95,6 +96,35 @@ def street_addresses(request, slug: str, area_id: int, street_id: int):
         request,
         "registry/street_addresses.html",
         {"programme": area.programme, "area": area, "street": street, "addresses": addresses},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def area_import(request, slug: str, area_id: int):
+    area = Area.objects.select_related("programme").filter(pk=area_id, programme__slug=slug).first()
+    if area is None or not access.may_import_addresses(request.user, area.programme_id):
+        raise deny_not_found(request, "registry.area", area_id)
+    form = AddressImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = imports.import_addresses(
+                acting_user=request.user,
+                area=area,
+                data=upload.read(),
+                filename=upload.name,
+                dry_run=form.cleaned_data["dry_run"],
+                valid_rows_only=form.cleaned_data["valid_rows_only"],
+            )
+        except imports.ImportFileError as error:
+            form.add_error("file", str(error))
+    return render(
+        request,
+        "registry/area_import.html",
+        {"programme": area.programme, "area": area, "form": form, "report": report},
+        status=400 if form.errors else 200,
     )
 
 
