@@ -13,7 +13,10 @@ from stijging.registry.models import Address, Street
 
 from .factories import AreaFactory, HouseholdFactory, ResidenceFactory
 
-NLEXTRACT = "openbareruimte;huisnummer;huisletter;huisnummertoevoeging;postcode;woonplaats;gemeente;provincie;object_id;object_type;nevenadres;x;y;lon;lat"
+NLEXTRACT = (
+    "openbareruimte;huisnummer;huisletter;huisnummertoevoeging;postcode;woonplaats;gemeente;provincie;object_id;"
+    "object_type;nevenadres;x;y;lon;lat"
+)
 FULL = (
     "openbareruimte;huisnummer;huisletter;huisnummertoevoeging;postcode;woonplaats;gemeente;provincie;object_id;"
     "object_type;nevenadres;x;y;lon;lat;nummeraanduiding;gebruiksdoel;oppervlakte;status;pand;bouwjaar"

@@ -1,4 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
+
+from stijging.privacy import audit
+from stijging.privacy.models import AuditAction, AuditOutcome
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -6,3 +10,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request) -> bool:
         return False
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        # A login refused by the brute-force throttle never reaches Django's authenticate(), so the
+        # user_login_failed signal does not fire: log it here, or a guessing attack stays invisible.
+        try:
+            super().pre_authenticate(request, **credentials)
+        except forms.ValidationError:
+            tried = str(credentials.get("email") or credentials.get("username") or "")[:254]
+            audit.record(
+                actor=None,
+                action=AuditAction.LOGIN_FAILED,
+                outcome=AuditOutcome.DENIED,
+                detail={"tried": tried, "reason": "rate_limited"},
+            )
+            raise

@@ -22,9 +22,13 @@ PRIVACY_OFFICER = "privacy_officer"
 @role_required(PRIVACY_OFFICER)
 def audit_log(request):
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    events = selectors.audit_events(**{key: value for key, value in filters.items() if value})
+    # Only the filters actually filled in (a bound form with only ?page= is still a plain list).
+    filters = {key: value for key, value in form.cleaned_data.items() if value} if form.is_valid() else {}
+    events = selectors.audit_events(**filters)
     page = Paginator(events.select_related(None), 50).get_page(request.GET.get("page"))
+    # Fetch the page before logging this reading: the paginator counted the rows already, and the new
+    # event would otherwise push the oldest row of the page out of the slice.
+    page.object_list = list(page.object_list)
     # Reading the log is itself logged: the log names persons, by id.
     audit.record(
         actor=request.user,
@@ -32,7 +36,7 @@ def audit_log(request):
         object_type="privacy.auditevent",
         person_ids=[filters["person_id"]] if filters.get("person_id") else [],
         purpose="audit",
-        detail={key: str(value) for key, value in filters.items() if value},
+        detail={key: str(value) for key, value in filters.items()},
     )
     query = request.GET.copy()
     query.pop("page", None)

@@ -230,7 +230,8 @@ def _validate(cells: list[str], mapping: dict[str, int], width: int) -> tuple[di
     if not raw_number.isdigit() or int(raw_number) < 1:
         raise ValueError(
             _(
-                "huisnummer “%(value)s” is not a whole number; a letter goes in huisletter and an addition in huisnummertoevoeging"
+                "huisnummer “%(value)s” is not a whole number; "
+                "a letter goes in huisletter and an addition in huisnummertoevoeging"
             )
             % {"value": raw_number}
         )
