@@ -36,6 +36,7 @@ registry:programme                  programme    login  -    own    own    own  
 registry:area                       area         login  -    own    own    -      own    -      own    -      no
 registry:area_import                area         login  -    -      -      -      -      -      own    -      no
 registry:street                     street       login  -    own    own    -      -      -      -      -      list
+registry:search                     -            login  -    yes    yes    -      -      -      -      -      search
 registry:household_create           address      login  -    own    own    -      -      -      -      -      no
 registry:household                  household    login  -    own    own    -      -      -      -      -      view
 registry:household_edit             household    login  -    own    own    -      -      -      -      -      view

@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class RegistryConfig(AppConfig):
     name = "stijging.registry"
     verbose_name = _("Registry")
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        connection_created.connect(_tune_trigram_search, dispatch_uid="stijging-trigram-threshold")
+
+
+def _tune_trigram_search(sender, connection, **kwargs) -> None:
+    # pg_trgm's default threshold (0.3) misses a swapped letter in a short name: "vreis" against
+    # "vries" scores 0.2. Set once per connection, not per query.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET pg_trgm.similarity_threshold = 0.2")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from stijging.concurrency import keep_input_after_conflict
 from stijging.privacy import audit
 from stijging.privacy import services as privacy_services
-from stijging.privacy.access import deny_not_found, login_required
+from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction, Consent
 
 from . import access, imports, selectors, services
@@ -27,6 +29,7 @@ from .forms import (
     PersonEditForm,
 )
 from .models import Address, Area, Household, Person, Programme, Street, bsn_enabled
+from .search import search as search_registry
 
 CONFLICT_MESSAGE = _(
     "Someone else saved this record after you opened it. Your input is kept below; the current "
@@ -126,6 +129,26 @@ def area_import(request, slug: str, area_id: int):
         {"programme": area.programme, "area": area, "form": form, "report": report},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+def search(request):
+    if not access.may_edit_registry(request.user):
+        raise deny_forbidden(request, "view:search")
+    query = request.GET.get("q", "")
+    result = search_registry(request.user, query, request.GET.get("page"))
+    if result.kind:
+        audit.record(
+            actor=request.user,
+            action=AuditAction.SEARCH,
+            object_type="registry.search",
+            person_ids=result.shown_person_ids,
+            purpose="registry",
+            # What kind of search, and how much it found; never the typed name itself.
+            detail={"kind": result.kind, "page": result.persons.number if result.persons else 1},
+        )
+    context = {"query": query, "result": result, "page_query": urlencode({"q": query})}
+    return render(request, "registry/search.html", context)
 
 
 # --- Households ----------------------------------------------------------------------------------

@@ -1,0 +1,152 @@
+"""Registry search: postcode + huisnummer, street, and names tolerant of tussenvoegsels, initials and
+(on PostgreSQL) typos — always within what the user may see."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from stijging.privacy.models import AuditAction, AuditEvent
+from stijging.registry.search import name_terms, search
+
+from .factories import AddressFactory, HouseholdFactory, MemberFactory, PersonFactory, ResidenceFactory, StreetFactory
+
+
+@pytest.fixture
+def jan(world):
+    street = StreetFactory(name="Kapelaan Fictiefstraat")
+    address = AddressFactory(street=street, area=world.own.area, postcode="5912AB", huisnummer=12, huisletter="A")
+    AddressFactory(street=street, area=world.own.area, postcode="5912AB", huisnummer=12, huisnummertoevoeging="2")
+    household = HouseholdFactory(name="De Vries")
+    ResidenceFactory(household=household, address=address, start_date=datetime.date(2019, 1, 1))
+    person = PersonFactory(given_names="Jan Willem", tussenvoegsel="de", family_name="Vries")
+    MemberFactory(household=household, person=person)
+    # Someone of the same name in the foreign programme: never found by our users.
+    foreign_household = HouseholdFactory(name="De Vries")
+    ResidenceFactory(household=foreign_household, address=world.foreign.empty_address)
+    MemberFactory(
+        household=foreign_household, person=PersonFactory(given_names="Jan", tussenvoegsel="de", family_name="Vries")
+    )
+    return person
+
+
+def names(result) -> list[str]:
+    return [p.full_name for p in result.persons]
+
+
+@pytest.mark.parametrize("query", ["de vries", "vries", "J. de Vries", "Jan de Vries", "jan vries", "VRIES", "j vries"])
+def test_a_name_is_found_however_it_is_typed(world, jan, query):
+    result = search(world.user("fieldworker"), query)
+    assert names(result) == ["Jan Willem de Vries"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="typo tolerance uses pg_trgm: run with DATABASE_URL=postgres://…"
+)
+@pytest.mark.parametrize("query", ["de Vreis", "Jan de Vreis", "vriess"])
+def test_a_typo_in_the_name_still_finds_the_person_on_postgresql(world, jan, query):
+    assert "Jan Willem de Vries" in names(search(world.user("fieldworker"), query))
+
+
+def test_an_initial_that_does_not_match_finds_nobody(world, jan):
+    assert names(search(world.user("fieldworker"), "P. de Vries")) == []
+
+
+def test_name_terms_drop_tussenvoegsels_and_keep_initials():
+    assert name_terms("J. van der Berg") == (["berg"], ["j"])
+    assert name_terms("de") == (["de"], [])  # only a tussenvoegsel typed: match it as it is
+    assert name_terms("El Idrissi") == (["idrissi"], [])
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [("5912 ab 12", {"12A", "12-2"}), ("5912AB 12a", {"12A"}), ("5912AB 12-2", {"12-2"}), ("5912ab", {"12A", "12-2"})],
+)
+def test_postcode_and_house_number_find_the_address(world, jan, query, expected):
+    result = search(world.user("fieldworker"), query)
+    assert result.kind == "address"
+    assert {a.house_number_display for a in result.addresses} == expected
+
+
+def test_an_address_result_shows_its_current_household(world, jan):
+    result = search(world.user("case_manager"), "5912AB 12A")
+    (address,) = result.addresses
+    assert [r.household.name for r in address.current_residences] == ["De Vries"]
+    assert jan.pk in result.shown_person_ids
+
+
+def test_street_and_number_find_the_address(world, jan):
+    result = search(world.user("fieldworker"), "Fictiefstraat 12 a")
+    assert [a.house_number_display for a in result.addresses] == ["12A"]
+
+
+def test_a_street_name_lists_the_street_with_its_area(world, jan):
+    result = search(world.user("fieldworker"), "fictief")
+    assert [(row["street__name"], row["area_id"]) for row in result.streets] == [
+        ("Kapelaan Fictiefstraat", world.own.area.pk)
+    ]
+
+
+def test_addresses_of_another_programme_are_not_found(world, jan):
+    postcode = world.foreign.address.postcode
+    assert search(world.user("fieldworker"), f"{postcode} 1").addresses == []
+
+
+@pytest.mark.parametrize("role", ["partner", "coordinator", "manager", "admin", "privacy_officer", "no_membership"])
+def test_other_roles_find_no_one(world, jan, role):
+    result = search(world.user(role), "vries")
+    assert list(result.persons) == [] and result.streets == []
+
+
+def test_results_are_paginated(world):
+    household = HouseholdFactory(name="Pietersen")
+    ResidenceFactory(household=household, address=world.own.empty_address)
+    for n in range(30):
+        MemberFactory(household=household, person=PersonFactory(given_names=f"Kind{n}", family_name="Pietersen"))
+    first = search(world.user("fieldworker"), "pietersen")
+    second = search(world.user("fieldworker"), "pietersen", 2)
+    assert (len(first.persons), len(second.persons), first.persons.paginator.count) == (25, 5, 30)
+    assert not set(names(first)) & set(names(second))
+
+
+def test_the_search_page_audits_the_persons_it_shows_but_not_the_typed_name(
+    world, jan, client, django_assert_max_num_queries
+):
+    client.force_login(world.user("fieldworker"))
+    # session, user, memberships, [PG: similarity threshold on a new connection], count, persons page,
+    # current memberships + households, street rows, audit insert.
+    with django_assert_max_num_queries(9):
+        response = client.get("/search/", {"q": "J. de Vries"})
+    assert response.status_code == 200
+    assert "Jan Willem de Vries" in response.content.decode()
+    event = AuditEvent.objects.filter(action=AuditAction.SEARCH).latest("id")
+    assert event.person_ids == [jan.pk]
+    assert "Vries" not in str(event.detail)
+
+
+def test_the_search_page_query_count_does_not_grow_with_the_results(world, jan, client, django_assert_num_queries):
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.user("fieldworker"))
+    with CaptureQueriesContext(connection) as few:
+        client.get("/search/", {"q": "vries"})
+    household = HouseholdFactory(name="Vries-Peeters")
+    ResidenceFactory(household=household, address=world.own.empty_address)
+    for n in range(10):
+        MemberFactory(household=household, person=PersonFactory(given_names=f"Kind{n}", family_name="Vries"))
+    with CaptureQueriesContext(connection) as many:
+        client.get("/search/", {"q": "vries"})
+    assert len(many) == len(few)
+    with CaptureQueriesContext(connection) as addresses:
+        client.get("/search/", {"q": "5912AB"})
+    assert len(addresses) <= len(few)
+
+
+def test_an_empty_search_page_shows_the_form_and_audits_nothing(world, client):
+    client.force_login(world.user("fieldworker"))
+    before = AuditEvent.objects.count()
+    response = client.get("/search/")
+    assert response.status_code == 200
+    assert AuditEvent.objects.count() == before
