@@ -172,7 +172,7 @@ class ConsentForm(forms.Form):
 
 class ConsentWithdrawForm(forms.Form):
     withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput())
-    note = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False)
+    note = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
 
 class AddressImportForm(forms.Form):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stijging.concurrency import keep_input_after_conflict
@@ -31,7 +32,7 @@ from .forms import (
 from .models import Address, Area, Household, Person, Programme, Street, bsn_enabled
 from .search import search as search_registry
 
-CONFLICT_MESSAGE = _(
+CONFLICT_MESSAGE = gettext_lazy(
     "Someone else saved this record after you opened it. Your input is kept below; the current "
     "values are shown beside it. Check both and save again."
 )
