@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "stijging.privacy",
     "stijging.accounts",
     "stijging.registry",
+    "stijging.outreach",
+    "stijging.conversations",
     "stijging.core",
     "stijging.demo",
 ]
@@ -214,6 +216,7 @@ USE_TZ = True
 
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -106,3 +106,27 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} ({self.programme_id})"
+
+
+class OutgoingEmail(models.Model):
+    """The outbox. Services insert; `stijging tick` claims, sends and marks. An e-mail carries a
+    link into the application, never personal data."""
+
+    to = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    # A key that makes a notification happen once, e.g. "meldcode:12:user:4"; a second insert with
+    # the same key is ignored.
+    dedup_key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at", "claimed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

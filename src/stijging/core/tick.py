@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from stijging.accounts import notifications
 from stijging.privacy import audit
 
 from .models import JobRun
@@ -15,6 +16,7 @@ from .models import JobRun
 # (name, function) in the order they run. Later parts add theirs here.
 STEPS: list[tuple[str, Callable[[], object]]] = [
     ("audit_seal", audit.seal),
+    ("send_email", notifications.send_pending),
 ]
 
 

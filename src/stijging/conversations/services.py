@@ -1,0 +1,323 @@
+"""Writes of the living-room conversation.
+
+Every section of the conversation saves on its own. A save carries the section's version (a second
+worker saving over a newer version gets ConflictError and loses nothing) and a key made by the
+browser (a save replayed after the connection came back is recognised and never applied twice).
+Each save is one transaction: a request that dies half-way leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stijging.accounts import notifications
+from stijging.accounts.models import Membership, Role
+from stijging.concurrency import ConflictError
+from stijging.outreach import services as outreach_services
+from stijging.privacy import audit
+from stijging.privacy.models import AuditAction
+from stijging.registry import services as registry_services
+from stijging.registry.models import Household, HouseholdMembership, Person
+
+from .models import (
+    CohesionAnswer,
+    CohesionStatement,
+    Conversation,
+    Domain,
+    DomainAnswer,
+    HousingAnswer,
+    InstrumentVersion,
+    Interview,
+    MeldcodeSignal,
+    Proposal,
+    ProposalStatus,
+    SectionSave,
+)
+
+LADDER_MIN_AGE = 16
+COHESION_MIN_AGE = 15
+
+
+class AlreadySaved(Exception):
+    """This exact save (same key) was applied before; nothing is done again."""
+
+
+def current_instrument() -> InstrumentVersion:
+    version = InstrumentVersion.objects.filter(published_at__isnull=False).order_by("-number").first()
+    if version is None:
+        raise ValidationError(_("No instrument version has been published."))
+    return version
+
+
+def _claim_key(*, key: str, conversation: Conversation, section: str, acting_user) -> None:
+    """Record this save's key inside the save's transaction; a second arrival is AlreadySaved."""
+    if not key:
+        return
+    try:
+        with transaction.atomic():
+            SectionSave.objects.create(key=key[:64], conversation=conversation, section=section, saved_by=acting_user)
+    except IntegrityError:
+        raise AlreadySaved from None
+
+
+def _bump(model, pk: int, field: str, version: int) -> None:
+    if not model.objects.filter(pk=pk, **{field: version}).update(**{field: version + 1}):
+        raise ConflictError
+
+
+# --- Starting -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def conversation_start(
+    *,
+    acting_user,
+    household: Household,
+    held_on: datetime.date,
+    workers: list,
+    members_present: list[Person],
+    informed: bool,
+) -> Conversation:
+    if held_on > timezone.localdate():
+        raise ValidationError({"held_on": _("A conversation is recorded on or after the day it was held.")})
+    if not informed:
+        raise ValidationError(
+            {"informed": _("Tell the residents how their data are used (AVG art. 13) before the conversation.")}
+        )
+    if not members_present:
+        raise ValidationError({"members_present": _("Tick the members who take part in the conversation.")})
+    current_ids = set(
+        HouseholdMembership.objects.filter(household=household, end_date__isnull=True).values_list("person_id", flat=True)
+    )
+    if any(person.pk not in current_ids for person in members_present):
+        raise ValidationError({"members_present": _("Only current members of this household can take part.")})
+    conversation = Conversation.objects.create(
+        household=household,
+        held_on=held_on,
+        instrument_version=current_instrument(),
+        informed=informed,
+        created_by=acting_user,
+    )
+    conversation.workers.set(workers or [acting_user])
+    conversation.members_present.set(members_present)
+    Interview.objects.bulk_create([Interview(conversation=conversation, person=person) for person in members_present])
+    HousingAnswer.objects.create(conversation=conversation)
+    outreach_services.conversation_held(
+        acting_user=acting_user, household=household, date=held_on, conversation_id=conversation.pk
+    )
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.CREATE,
+        obj=conversation,
+        person_ids=[p.pk for p in members_present],
+        purpose="conversation",
+        detail={"household_id": household.pk},
+    )
+    return conversation
+
+
+@transaction.atomic
+def member_add_during_visit(*, acting_user, conversation: Conversation, relation: str, **person_fields) -> Interview:
+    """A member the registry did not know yet: add them to the household and interview them too."""
+    person = registry_services.person_add_to_household(
+        acting_user=acting_user,
+        household=conversation.household,
+        relation=relation,
+        member_since=person_fields.pop("member_since", None) or conversation.held_on,
+        **person_fields,
+    )
+    conversation.members_present.add(person)
+    interview = Interview.objects.create(conversation=conversation, person=person)
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.CREATE,
+        obj=interview,
+        person_ids=[person.pk],
+        purpose="conversation",
+        detail={"conversation_id": conversation.pk, "added_during_visit": True},
+    )
+    return interview
+
+
+# --- Interview sections ---------------------------------------------------------------------------
+
+
+@dataclass
+class DomainInput:
+    domain: Domain
+    score: int | None
+    non_answer: str
+    note: str
+    help_question: bool
+    help_question_text: str
+
+
+def applicable_domains(interview: Interview) -> list[Domain]:
+    age = interview.person.age_on(interview.conversation.held_on)
+    return [d for d in interview.conversation.instrument_version.domains.all() if d.applies_to(age)]
+
+
+@transaction.atomic
+def interview_save_domains(
+    *, acting_user, interview: Interview, version: int, key: str, answers: list[DomainInput]
+) -> Interview:
+    _claim_key(key=key, conversation=interview.conversation, section=f"interview:{interview.pk}:domains",
+               acting_user=acting_user)
+    allowed = {d.pk for d in applicable_domains(interview)}
+    errors = {}
+    for item in answers:
+        if item.domain.pk not in allowed:
+            errors[f"domain-{item.domain.code}"] = _("This domain does not apply at this age.")
+        elif item.score is not None and item.non_answer:
+            errors[f"domain-{item.domain.code}"] = _("Give a score or say why there is none, not both.")
+        elif item.help_question and not item.help_question_text.strip():
+            errors[f"domain-{item.domain.code}"] = _("Write down the help question.")
+    if errors:
+        raise ValidationError(errors)
+    _bump(Interview, interview.pk, "domains_version", version)
+    existing = {a.domain_id: a for a in DomainAnswer.objects.filter(interview=interview)}
+    for item in answers:
+        if item.score is None and not item.non_answer:
+            continue  # not asked yet: nothing to record, and an earlier answer stays as it was
+        values = {
+            "score": item.score,
+            "non_answer": "" if item.score is not None else item.non_answer,
+            "note": item.note,
+            "help_question": item.help_question,
+            "help_question_text": item.help_question_text.strip() if item.help_question else "",
+        }
+        answer = existing.get(item.domain.pk)
+        if answer is None:
+            answer = DomainAnswer.objects.create(interview=interview, domain=item.domain, **values)
+        else:
+            DomainAnswer.objects.filter(pk=answer.pk).update(**values)
+            for name, value in values.items():
+                setattr(answer, name, value)
+        _sync_proposal(answer, interview=interview, acting_user=acting_user)
+    interview.refresh_from_db()
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=interview,
+        person_ids=[interview.person_id],
+        purpose="conversation",
+        detail={"section": "domains"},
+    )
+    return interview
+
+
+def _sync_proposal(answer: DomainAnswer, *, interview: Interview, acting_user) -> None:
+    """Each help question is a proposed trajectory for the case managers; withdrawing the question
+    withdraws an untouched proposal."""
+    proposal = Proposal.objects.filter(answer=answer).first()
+    if answer.help_question:
+        if proposal is None:
+            Proposal.objects.create(
+                answer=answer, person_id=interview.person_id, domain=answer.domain, question=answer.help_question_text,
+                proposed_by=acting_user,
+            )
+        elif proposal.status == ProposalStatus.OPEN and proposal.question != answer.help_question_text:
+            proposal.question = answer.help_question_text
+            proposal.save(update_fields=["question"])
+    elif proposal is not None and proposal.status == ProposalStatus.OPEN:
+        proposal.delete()
+
+
+@transaction.atomic
+def interview_save_ladder(
+    *, acting_user, interview: Interview, version: int, key: str, answered_by: str, rung: int | None,
+    rung_non_answer: str, note: str,
+) -> Interview:
+    _claim_key(key=key, conversation=interview.conversation, section=f"interview:{interview.pk}:ladder",
+               acting_user=acting_user)
+    age = interview.person.age_on(interview.conversation.held_on)
+    if age < LADDER_MIN_AGE and (rung is not None or rung_non_answer):
+        raise ValidationError({"rung": _("The Participatieladder is asked from age 16.")})
+    if rung is not None and rung_non_answer:
+        raise ValidationError({"rung": _("Give a rung or say why there is none, not both.")})
+    _bump(Interview, interview.pk, "ladder_version", version)
+    Interview.objects.filter(pk=interview.pk).update(
+        answered_by=answered_by, rung=rung, rung_non_answer=rung_non_answer if rung is None else "", note=note
+    )
+    interview.refresh_from_db()
+    audit.record(
+        actor=acting_user, action=AuditAction.UPDATE, obj=interview, person_ids=[interview.person_id],
+        purpose="conversation", detail={"section": "ladder"},
+    )
+    return interview
+
+
+@transaction.atomic
+def interview_save_cohesion(
+    *, acting_user, interview: Interview, version: int, key: str, values: dict[int, tuple[int | None, str]]
+) -> Interview:
+    """values: statement id → (agreement 1–5 or None, non-answer)."""
+    _claim_key(key=key, conversation=interview.conversation, section=f"interview:{interview.pk}:cohesion",
+               acting_user=acting_user)
+    if interview.person.age_on(interview.conversation.held_on) < COHESION_MIN_AGE:
+        raise ValidationError(_("The cohesion statements are asked from age 15."))
+    statements = {s.pk: s for s in CohesionStatement.objects.filter(version=interview.conversation.instrument_version)}
+    _bump(Interview, interview.pk, "cohesion_version", version)
+    for statement_id, (value, non_answer) in values.items():
+        if statement_id not in statements or (value is None and not non_answer):
+            continue
+        CohesionAnswer.objects.update_or_create(
+            interview=interview, statement_id=statement_id,
+            defaults={"value": value, "non_answer": "" if value is not None else non_answer},
+        )
+    interview.refresh_from_db()
+    audit.record(
+        actor=acting_user, action=AuditAction.UPDATE, obj=interview, person_ids=[interview.person_id],
+        purpose="conversation", detail={"section": "cohesion"},
+    )
+    return interview
+
+
+@transaction.atomic
+def housing_save(*, acting_user, housing: HousingAnswer, version: int, key: str, defects: list, **fields) -> HousingAnswer:
+    _claim_key(key=key, conversation=housing.conversation, section="housing", acting_user=acting_user)
+    if not HousingAnswer.objects.filter(pk=housing.pk, version=version).update(version=version + 1, **fields):
+        raise ConflictError
+    housing.refresh_from_db()
+    housing.defects.set(defects)
+    audit.record(
+        actor=acting_user, action=AuditAction.UPDATE, obj=housing, purpose="conversation",
+        person_ids=list(housing.conversation.members_present.values_list("pk", flat=True)),
+        detail={"section": "housing"},
+    )
+    return housing
+
+
+# --- Meldcode -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def meldcode_raise(*, acting_user, conversation: Conversation, kind: str, persons: list[Person]) -> MeldcodeSignal:
+    """Flag a meldcode signal and alert every case manager of the programme at once (by e-mail with
+    a link only, and on their screens)."""
+    signal = MeldcodeSignal.objects.create(conversation=conversation, kind=kind, raised_by=acting_user)
+    signal.persons.set(persons)
+    residence = conversation.household.residences.select_related("address__area").order_by("-start_date").first()
+    programme_id = residence.address.area.programme_id if residence else None
+    link = notifications.absolute_link(reverse("conversations:conversation", args=[conversation.pk]))
+    recipients = Membership.objects.filter(programme_id=programme_id, role=Role.CASE_MANAGER).select_related("user")
+    for membership in recipients:
+        notifications.queue(
+            to=membership.user.email,
+            subject=_("Stijging: a meldcode signal needs your attention"),
+            body=_("A project worker recorded a meldcode signal. Open it here (login required):\n%(link)s")
+            % {"link": link},
+            dedup_key=f"meldcode:{signal.pk}:user:{membership.user_id}",
+        )
+    audit.record(
+        actor=acting_user, action=AuditAction.CREATE, obj=signal, person_ids=[p.pk for p in persons],
+        purpose="meldcode", detail={"kind": kind},
+    )
+    return signal
