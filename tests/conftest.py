@@ -41,6 +41,31 @@ def _test_settings(settings, tmp_path):
     settings.LANGUAGE_CODE = "en"
 
 
+def ensure_reference_data() -> None:
+    """Put back what the data migrations seed (legal grounds, instrument v1) after a transactional
+    test flushed the database. We do not use serialized_rollback: a flush followed by Django's
+    content-type re-creation makes its restore collide on django_content_type."""
+    import importlib
+
+    from django.apps import apps
+
+    from stijging.conversations.models import InstrumentVersion
+    from stijging.privacy.models import LegalGround
+
+    if not LegalGround.objects.exists():
+        importlib.import_module("stijging.privacy.migrations.0002_legal_grounds_and_person_index").add_grounds(apps, None)
+    if not InstrumentVersion.objects.filter(number=1).exists():
+        importlib.import_module("stijging.conversations.migrations.0002_instrument_v1").forwards(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        ensure_reference_data()
+
+
 @dataclass
 class Site:
     """One programme with one area, one street, an inhabited and an empty address, a household of an
@@ -56,6 +81,7 @@ class Site:
     child: object
     membership_adult: object
     consent: Consent
+    appointment: object
 
 
 def make_site(prefix: str, postcode_base: int) -> Site:
@@ -73,7 +99,15 @@ def make_site(prefix: str, postcode_base: int) -> Site:
     consent = Consent.objects.create(
         person=adult, purpose="receive_help", given_by="person", given_on=datetime.date(2026, 2, 1)
     )
-    return Site(programme, area, street, address, empty, household, adult, child, membership_adult, consent)
+    from django.utils import timezone
+
+    from stijging.outreach.models import Appointment
+
+    worker = UserFactory(email=f"planner-{prefix.lower()}@example.test")
+    appointment = Appointment.objects.create(
+        household=household, worker=worker, starts_at=timezone.now() + datetime.timedelta(days=1)
+    )
+    return Site(programme, area, street, address, empty, household, adult, child, membership_adult, consent, appointment)
 
 
 @dataclass

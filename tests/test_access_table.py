@@ -67,6 +67,8 @@ def _kwargs(kind: str, site, world, arg_names: list[str]) -> dict:
         return {"pk": site.adult.pk}
     if kind == "consent":
         return {"pk": site.consent.pk}
+    if kind == "appointment":
+        return {"pk": site.appointment.pk}
     if kind == "legalground":
         return {"pk": LegalGround.objects.order_by("pk").first().pk}
     if kind == "any":
@@ -76,7 +78,7 @@ def _kwargs(kind: str, site, world, arg_names: list[str]) -> dict:
 
 def _targets(row, world, arg_names):
     """(label, kwargs): own and foreign for programme-bound objects; one target otherwise."""
-    if row.object in {"programme", "area", "street", "address", "household", "person", "consent"}:
+    if row.object in {"programme", "area", "street", "address", "household", "person", "consent", "appointment"}:
         return [
             ("own", _kwargs(row.object, world.own, world, arg_names)),
             ("foreign", _kwargs(row.object, world.foreign, world, arg_names)),

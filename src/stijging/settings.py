@@ -48,6 +48,8 @@ STIJGING_ENABLE_BSN = env_bool("STIJGING_ENABLE_BSN", False)
 STIJGING_REQUIRE_MFA = env_bool("STIJGING_REQUIRE_MFA", True)
 STIJGING_DEMO = env_bool("STIJGING_DEMO", False)
 STIJGING_AUDIT_ANCHOR_FILE = Path(env_str("STIJGING_AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchor.log")))
+# How many trusted reverse proxies stand before gunicorn (0: none; 1: e.g. nginx on the same host).
+STIJGING_PROXY_HOPS = env_int("STIJGING_PROXY_HOPS", 0)
 STIJGING_BASE_URL = env_str("STIJGING_BASE_URL", "http://127.0.0.1:8000")
 
 if not DEBUG:
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
     "stijging.registry",
     "stijging.outreach",
     "stijging.conversations",
+    "stijging.monitoring",
     "stijging.core",
     "stijging.demo",
 ]

@@ -176,7 +176,7 @@ def test_with_mfa_required_a_user_without_totp_is_sent_to_set_it_up(world, login
 
     for url in (
         "/",
-        reverse("registry:programme", args=[world.own.programme.slug]),
+        reverse("monitoring:programme", args=[world.own.programme.slug]),
         reverse("registry:person", args=[world.own.adult.pk]),
     ):
         response = client.get(url)
@@ -224,7 +224,7 @@ def test_with_mfa_required_a_user_with_totp_is_not_redirected(world, login, sett
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     client = login(user)
 
-    response = client.get(reverse("registry:programme", args=[world.own.programme.slug]))
+    response = client.get(reverse("monitoring:programme", args=[world.own.programme.slug]))
     assert response.status_code == 200
     response = client.get(reverse("registry:person", args=[world.own.adult.pk]))
     assert response.status_code == 200
@@ -240,7 +240,7 @@ def test_with_mfa_required_recovery_codes_alone_do_not_count_as_a_second_factor(
 
 def test_with_mfa_off_nobody_is_redirected(world, login, settings):
     settings.STIJGING_REQUIRE_MFA = False
-    response = login(world.user("fieldworker")).get(reverse("registry:programme", args=[world.own.programme.slug]))
+    response = login(world.user("fieldworker")).get(reverse("monitoring:programme", args=[world.own.programme.slug]))
     assert response.status_code == 200
 
 

@@ -39,3 +39,17 @@ def test_the_session_expires(settings):
     assert settings.SESSION_COOKIE_AGE <= 8 * 60 * 60
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
     assert settings.SESSION_COOKIE_HTTPONLY is True
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_the_audit_log_records_the_client_not_the_proxy(client, world, settings):
+    from stijging.privacy.models import AuditEvent
+
+    settings.STIJGING_PROXY_HOPS = 1
+    client.force_login(world.user("fieldworker"))
+    # The client claims 6.6.6.6; our proxy appended the address it saw, 203.0.113.9.
+    client.get(f"/households/{world.own.household.pk}/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    assert AuditEvent.objects.filter(object_type="registry.household").latest("id").client_ip == "203.0.113.9"
+    settings.STIJGING_PROXY_HOPS = 0
+    client.get(f"/households/{world.own.household.pk}/", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    assert AuditEvent.objects.filter(object_type="registry.household").latest("id").client_ip == "127.0.0.1"

@@ -8,8 +8,8 @@ The live server runs in a thread of this process and sees the test database only
 in a transaction-less database (`transactional_db`). `live_server` makes pytest-django's db helper
 choose that on its own, so the shared `world` fixture (which asks for `db`) works here unchanged; its
 rows are flushed after each test instead of rolled back. The browser test modules say so explicitly
-with `django_db(transaction=True, serialized_rollback=True)`, the latter so that each test also finds
-the rows the migrations seed (a flush removes those).
+with `django_db(transaction=True)`; tests/conftest.py puts back the rows the data migrations seed
+(a flush removes those) before each such test.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ pytestmark = [
     pytest.mark.browser,
     # The live server needs committed rows; serialized_rollback gives each test the rows the
     # migrations seed (legal grounds), which the flush after a transactional test removes.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 PAGE_LANGUAGE = "nl"  # the `page` fixture's browser asks for nl-NL
@@ -56,19 +56,19 @@ def test_fieldworker_records_and_withdraws_a_consent_accessibly(page, world, log
     screenshot(page, "01-login")
     check_a11y(page)
     # With one programme, a project worker lands on its home page.
-    programme_url = reverse("registry:programme", args=[site.programme.slug])
+    programme_url = reverse("monitoring:programme", args=[site.programme.slug])
     login_as(page, fieldworker)
     assert urlsplit(page.url).path == programme_url
     assert page.locator("h1").inner_text() == site.programme.name
     screenshot(page, "02-programme")
     check_a11y(page)
 
-    follow(page, reverse("registry:area", args=[site.programme.slug, site.area.pk]))
+    follow(page, reverse("outreach:area", args=[site.programme.slug, site.area.pk]))
     assert page.locator("h1").inner_text() == site.area.name
     screenshot(page, "03-area-streets")
     check_a11y(page)
 
-    follow(page, reverse("registry:street", args=[site.programme.slug, site.area.pk, site.street.pk]))
+    follow(page, reverse("outreach:street", args=[site.programme.slug, site.area.pk, site.street.pk]))
     assert page.locator("h1").inner_text() == site.street.name
     screenshot(page, "04-street-addresses")
     check_a11y(page)

@@ -21,7 +21,7 @@ pytestmark = [
     pytest.mark.browser,
     # The live server needs committed rows; serialized_rollback gives each test the rows the
     # migrations seed (legal grounds), which the flush after a transactional test removes.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 MAX_TABS = 60  # more Tab presses than this to reach the next step is a usability failure in itself
@@ -123,15 +123,15 @@ def test_fieldworker_walks_to_a_person_and_records_a_consent_by_keyboard(new_pag
     tab_to(page, 'input[name="password"]', "the password field")
     page.keyboard.type(PASSWORD)
     screenshot(page, "01-login-typed")
-    with lands_on(page, reverse("registry:programme", args=[site.programme.slug])):
+    with lands_on(page, reverse("monitoring:programme", args=[site.programme.slug])):
         page.keyboard.press("Enter")
 
     skip_to_main(page)
-    follow_link(page, reverse("registry:area", args=[site.programme.slug, site.area.pk]), site.area.name)
+    follow_link(page, reverse("outreach:area", args=[site.programme.slug, site.area.pk]), site.area.name)
 
     skip_to_main(page)
     follow_link(
-        page, reverse("registry:street", args=[site.programme.slug, site.area.pk, site.street.pk]), site.street.name
+        page, reverse("outreach:street", args=[site.programme.slug, site.area.pk, site.street.pk]), site.street.name
     )
 
     skip_to_main(page)

@@ -312,7 +312,7 @@ def _seal_in_threads(n_threads: int) -> list[object]:
     return results
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_overlapping_seals_from_threads_do_not_double_seal(monkeypatch):
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip(

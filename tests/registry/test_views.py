@@ -57,10 +57,6 @@ def privacy_officer(world, login):
     return login(world.user("privacy_officer"))
 
 
-def street_url(site) -> str:
-    return reverse("registry:street", args=[site.programme.slug, site.area.pk, site.street.pk])
-
-
 # --- Home -------------------------------------------------------------------------------------------
 
 
@@ -69,7 +65,7 @@ def test_home_sends_a_fieldworker_with_one_programme_to_its_home(world, fieldwor
     with django_assert_max_num_queries(AUTH + 1):
         response = fieldworker.get("/")
     assert response.status_code == 302
-    assert response["Location"] == reverse("registry:programme", args=[world.own.programme.slug])
+    assert response["Location"] == reverse("monitoring:programme", args=[world.own.programme.slug])
 
 
 def test_home_lists_the_privacy_officers_programmes(world, privacy_officer, django_assert_max_num_queries):
@@ -98,115 +94,6 @@ def test_home_sends_an_anonymous_visitor_to_the_login_page(client):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
-
-
-# --- Programme, area, street ------------------------------------------------------------------------
-
-
-def test_programme_home_shows_the_registry_counts(world, fieldworker, django_assert_max_num_queries):
-    before = AuditEvent.objects.count()
-    # AUTH + programme by slug, its areas, one grouped query for the counts per area.
-    with django_assert_max_num_queries(AUTH + 3):
-        response = fieldworker.get(reverse("registry:programme", args=[world.own.programme.slug]))
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Own programme" in html
-    assert "Own area" in html
-    assert reverse("registry:area", args=[world.own.programme.slug, world.own.area.pk]) in html
-    total = response.context["summary"]["total"]
-    assert (total.addresses, total.households, total.empty_addresses) == (2, 1, 1)
-    # Aggregates only: no person is shown, so none is logged.
-    assert "Anna" not in html
-    assert not any(e.person_ids for e in new_events(before))
-
-
-def test_area_page_lists_its_streets_with_counts(world, fieldworker, django_assert_max_num_queries):
-    # AUTH + area with programme, one grouped query for the counts per street, the streets.
-    with django_assert_max_num_queries(AUTH + 3):
-        response = fieldworker.get(reverse("registry:area", args=[world.own.programme.slug, world.own.area.pk]))
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Ownstraat" in html
-    assert street_url(world.own) in html
-    (row,) = response.context["streets"]
-    assert (row.street, row.addresses, row.households, row.empty_addresses) == (world.own.street, 2, 1, 1)
-
-
-def test_street_page_lists_addresses_households_and_members_and_logs_the_persons(
-    world, fieldworker, django_assert_max_num_queries
-):
-    # AUTH + area with programme, street, addresses, current residences with households (prefetch),
-    # current members with persons (prefetch), audit insert.
-    with django_assert_max_num_queries(AUTH + 6):
-        response = fieldworker.get(street_url(world.own))
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Own family" in html
-    assert "Anna" in html and "Bram" in html
-    assert reverse("registry:household", args=[world.own.household.pk]) in html
-    # The empty address offers registering a household.
-    assert reverse("registry:household_create", args=[world.own.empty_address.pk]) in html
-    event = latest_event(action=AuditAction.LIST)
-    assert (event.object_type, event.object_id) == ("registry.street", str(world.own.street.pk))
-    assert sorted(event.person_ids) == sorted([world.own.adult.pk, world.own.child.pk])
-    assert event.actor == world.user("fieldworker")
-    assert event.purpose == "outreach"
-
-
-def _add_households_to_street(site, n: int, first_number: int = 100) -> list[Person]:
-    persons = []
-    for i in range(n):
-        address = AddressFactory(street=site.street, area=site.area, postcode="5911AC", huisnummer=first_number + i)
-        household = HouseholdFactory(name=f"Household {i}")
-        ResidenceFactory(household=household, address=address, start_date=datetime.date(2019, 1, 1))
-        for relation in ("head", "child"):
-            person = PersonFactory()
-            MemberFactory(household=household, person=person, relation=relation)
-            persons.append(person)
-    return persons
-
-
-def test_street_page_query_count_does_not_grow_with_the_number_of_households(
-    world, fieldworker, django_assert_max_num_queries, django_assert_num_queries
-):
-    url = street_url(world.own)
-    # AUTH + area, street, addresses, residences (prefetch), members (prefetch), audit insert.
-    with django_assert_max_num_queries(AUTH + 6) as small:
-        fieldworker.get(url)
-
-    persons = _add_households_to_street(world.own, 20)
-
-    # The same queries with 20 more households and 40 more persons.
-    with django_assert_num_queries(len(small.captured_queries)):
-        response = fieldworker.get(url)
-    assert response.status_code == 200
-    assert "Household 19" in response.content.decode()
-    event = latest_event(action=AuditAction.LIST)
-    assert set(event.person_ids) == {p.pk for p in persons} | {world.own.adult.pk, world.own.child.pk}
-
-
-def test_area_and_programme_query_counts_do_not_grow_with_the_number_of_households(
-    world, fieldworker, django_assert_max_num_queries, django_assert_num_queries
-):
-    area_url = reverse("registry:area", args=[world.own.programme.slug, world.own.area.pk])
-    programme_url = reverse("registry:programme", args=[world.own.programme.slug])
-    # AUTH + area, counts per street (one grouped query), the streets.
-    with django_assert_max_num_queries(AUTH + 3) as area_small:
-        fieldworker.get(area_url)
-    # AUTH + programme, its areas, counts per area (one grouped query).
-    with django_assert_max_num_queries(AUTH + 3) as programme_small:
-        fieldworker.get(programme_url)
-
-    _add_households_to_street(world.own, 20)
-    other_street = AddressFactory(area=world.own.area, postcode="5911AD", huisnummer=1).street
-    AddressFactory(area=world.own.area, street=other_street, postcode="5911AD", huisnummer=2)
-
-    with django_assert_num_queries(len(area_small.captured_queries)):
-        response = fieldworker.get(area_url)
-    assert len(response.context["streets"]) == 2
-    with django_assert_num_queries(len(programme_small.captured_queries)):
-        response = fieldworker.get(programme_url)
-    assert response.context["summary"]["total"].households == 21
 
 
 def test_household_page_query_count_does_not_grow_with_members_or_moves(

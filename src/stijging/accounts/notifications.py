@@ -69,6 +69,8 @@ def send_pending(limit: int = 200) -> int:
                 claimed_at=None, attempts=email.attempts + 1, last_error=str(error)[:300]
             )
             continue
-        OutgoingEmail.objects.filter(pk=pk, claim_token=token).update(sent_at=timezone.now(), attempts=email.attempts + 1)
+        OutgoingEmail.objects.filter(pk=pk, claim_token=token).update(
+            sent_at=timezone.now(), attempts=email.attempts + 1
+        )
         sent += 1
     return sent

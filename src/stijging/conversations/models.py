@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from stijging.accounts.models import CASE_ROLES, Role
 from stijging.registry.models import Household, Person
 
 # --- Instruments ----------------------------------------------------------------------------------
@@ -176,6 +177,19 @@ class AnsweredBy(models.TextChoices):
     BOTH = "both", _("the child and a parent")
 
 
+def _case_user(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active and user.programme_ids_with(CASE_ROLES))
+
+
+class ConversationQuerySet(models.QuerySet["Conversation"]):
+    def visible_to(self, user) -> ConversationQuerySet:
+        """Deny by default: a conversation is visible exactly when its household is, and only to the
+        case roles (fieldworker, case manager) — `Household.visible_to` already asks for one."""
+        if not _case_user(user):
+            return self.none()
+        return self.filter(household__in=Household.objects.visible_to(user))
+
+
 class Conversation(models.Model):
     """One visit to one household. It exists once held: the date is the day of the visit."""
 
@@ -191,6 +205,8 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
 
+    objects = ConversationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-held_on", "-id"]
         indexes = [models.Index(fields=["household", "held_on"])]
@@ -201,6 +217,14 @@ class Conversation(models.Model):
         return f"{self.household_id} {self.held_on}"
 
 
+class InterviewQuerySet(models.QuerySet["Interview"]):
+    def visible_to(self, user) -> InterviewQuerySet:
+        """Visible exactly when its conversation is (deny by default)."""
+        if not _case_user(user):
+            return self.none()
+        return self.filter(conversation__household__in=Household.objects.visible_to(user))
+
+
 class Interview(models.Model):
     """One member's part of a conversation — every member, children included."""
 
@@ -208,7 +232,10 @@ class Interview(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="interviews")
     answered_by = models.CharField(_("answered by"), max_length=10, choices=AnsweredBy.choices, default=AnsweredBy.SELF)
     rung = models.PositiveSmallIntegerField(
-        _("rung on the Participatieladder"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(6)]
+        _("rung on the Participatieladder"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
     )
     rung_non_answer = models.CharField(max_length=20, choices=RungNonAnswer.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -217,6 +244,8 @@ class Interview(models.Model):
     domains_version = models.PositiveIntegerField(default=1)
     ladder_version = models.PositiveIntegerField(default=1)
     cohesion_version = models.PositiveIntegerField(default=1)
+
+    objects = InterviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["conversation", "id"]
@@ -234,7 +263,9 @@ class Interview(models.Model):
 class DomainAnswer(models.Model):
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="domain_answers")
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
-    score = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)])
+    score = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     non_answer = models.CharField(max_length=20, choices=NonAnswer.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
     help_question = models.BooleanField(_("there is a help question"), default=False)
@@ -257,7 +288,9 @@ class DomainAnswer(models.Model):
 class CohesionAnswer(models.Model):
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="cohesion_answers")
     statement = models.ForeignKey(CohesionStatement, on_delete=models.PROTECT, related_name="+")
-    value = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)])
+    value = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     non_answer = models.CharField(max_length=20, choices=NonAnswer.choices, blank=True)
 
     class Meta:
@@ -296,7 +329,10 @@ class HousingAnswer(models.Model):
 
     conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="housing")
     satisfaction = models.PositiveSmallIntegerField(
-        _("satisfaction with the home (1–5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+        _("satisfaction with the home (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     defects = models.ManyToManyField(DefectCategory, verbose_name=_("defects"), blank=True, related_name="+")
     defects_note = models.TextField(_("about the defects"), blank=True)
@@ -305,7 +341,9 @@ class HousingAnswer(models.Model):
     fits_household = models.CharField(_("fit for the household"), max_length=10, choices=HomeFit.choices, blank=True)
     fits_ageing = models.CharField(_("fit for ageing"), max_length=10, choices=AgeingFit.choices, blank=True)
     neighbour_relations = models.PositiveSmallIntegerField(
-        _("relations with the neighbours (1–5)"), null=True, blank=True,
+        _("relations with the neighbours (1–5)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     neighbour_note = models.TextField(_("about the neighbours"), blank=True)
@@ -335,6 +373,32 @@ class ProposalStatus(models.TextChoices):
     DECLINED = "declined", _("not taken up")
 
 
+class ProposalQuerySet(models.QuerySet["Proposal"]):
+    def visible_to(self, user) -> ProposalQuerySet:
+        """Deny by default. A case manager sees the proposals from conversations with households of
+        their programmes; a project worker sees the ones they proposed there, to follow them up."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        managed = user.programme_ids_with({Role.CASE_MANAGER})
+        worked = user.programme_ids_with({Role.FIELDWORKER})
+        condition = Q(pk__in=[])
+        if managed:
+            condition |= Q(
+                answer__interview__conversation__household__in=Household.objects.filter(
+                    residences__address__area__programme_id__in=managed
+                )
+            )
+        if worked:
+            condition |= Q(proposed_by=user) & Q(
+                answer__interview__conversation__household__in=Household.objects.filter(
+                    residences__address__area__programme_id__in=worked
+                )
+            )
+        if not (managed or worked):
+            return self.none()
+        return self.filter(condition)
+
+
 class Proposal(models.Model):
     """A help question from a conversation, proposed as a help trajectory for the case managers."""
 
@@ -345,6 +409,8 @@ class Proposal(models.Model):
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.OPEN)
+
+    objects = ProposalQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

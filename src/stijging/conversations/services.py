@@ -94,7 +94,9 @@ def conversation_start(
     if not members_present:
         raise ValidationError({"members_present": _("Tick the members who take part in the conversation.")})
     current_ids = set(
-        HouseholdMembership.objects.filter(household=household, end_date__isnull=True).values_list("person_id", flat=True)
+        HouseholdMembership.objects.filter(household=household, end_date__isnull=True).values_list(
+            "person_id", flat=True
+        )
     )
     if any(person.pk not in current_ids for person in members_present):
         raise ValidationError({"members_present": _("Only current members of this household can take part.")})
@@ -146,6 +148,29 @@ def member_add_during_visit(*, acting_user, conversation: Conversation, relation
     return interview
 
 
+@transaction.atomic
+def conversation_add_present_member(*, acting_user, conversation: Conversation, person: Person) -> Interview:
+    """A registered member who joins the conversation after it started: interview them too."""
+    is_member = HouseholdMembership.objects.filter(
+        household=conversation.household, person=person, end_date__isnull=True
+    ).exists()
+    if not is_member:
+        raise ValidationError({"person": _("Only current members of this household can take part.")})
+    if Interview.objects.filter(conversation=conversation, person=person).exists():
+        raise ValidationError({"person": _("This member already takes part in the conversation.")})
+    conversation.members_present.add(person)
+    interview = Interview.objects.create(conversation=conversation, person=person)
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.CREATE,
+        obj=interview,
+        person_ids=[person.pk],
+        purpose="conversation",
+        detail={"conversation_id": conversation.pk, "joined_during_visit": True},
+    )
+    return interview
+
+
 # --- Interview sections ---------------------------------------------------------------------------
 
 
@@ -168,8 +193,12 @@ def applicable_domains(interview: Interview) -> list[Domain]:
 def interview_save_domains(
     *, acting_user, interview: Interview, version: int, key: str, answers: list[DomainInput]
 ) -> Interview:
-    _claim_key(key=key, conversation=interview.conversation, section=f"interview:{interview.pk}:domains",
-               acting_user=acting_user)
+    _claim_key(
+        key=key,
+        conversation=interview.conversation,
+        section=f"interview:{interview.pk}:domains",
+        acting_user=acting_user,
+    )
     allowed = {d.pk for d in applicable_domains(interview)}
     errors = {}
     for item in answers:
@@ -179,6 +208,12 @@ def interview_save_domains(
             errors[f"domain-{item.domain.code}"] = _("Give a score or say why there is none, not both.")
         elif item.help_question and not item.help_question_text.strip():
             errors[f"domain-{item.domain.code}"] = _("Write down the help question.")
+        elif item.score is None and not item.non_answer and (item.note.strip() or item.help_question):
+            # Without a score or a reason there is no answer to keep the note or the question with;
+            # refusing (rather than dropping them) makes sure nothing typed is lost.
+            errors[f"domain-{item.domain.code}"] = _(
+                "Choose a score, or say why there is none, to keep the note or the help question."
+            )
     if errors:
         raise ValidationError(errors)
     _bump(Interview, interview.pk, "domains_version", version)
@@ -220,7 +255,10 @@ def _sync_proposal(answer: DomainAnswer, *, interview: Interview, acting_user) -
     if answer.help_question:
         if proposal is None:
             Proposal.objects.create(
-                answer=answer, person_id=interview.person_id, domain=answer.domain, question=answer.help_question_text,
+                answer=answer,
+                person_id=interview.person_id,
+                domain=answer.domain,
+                question=answer.help_question_text,
                 proposed_by=acting_user,
             )
         elif proposal.status == ProposalStatus.OPEN and proposal.question != answer.help_question_text:
@@ -232,11 +270,22 @@ def _sync_proposal(answer: DomainAnswer, *, interview: Interview, acting_user) -
 
 @transaction.atomic
 def interview_save_ladder(
-    *, acting_user, interview: Interview, version: int, key: str, answered_by: str, rung: int | None,
-    rung_non_answer: str, note: str,
+    *,
+    acting_user,
+    interview: Interview,
+    version: int,
+    key: str,
+    answered_by: str,
+    rung: int | None,
+    rung_non_answer: str,
+    note: str,
 ) -> Interview:
-    _claim_key(key=key, conversation=interview.conversation, section=f"interview:{interview.pk}:ladder",
-               acting_user=acting_user)
+    _claim_key(
+        key=key,
+        conversation=interview.conversation,
+        section=f"interview:{interview.pk}:ladder",
+        acting_user=acting_user,
+    )
     age = interview.person.age_on(interview.conversation.held_on)
     if age < LADDER_MIN_AGE and (rung is not None or rung_non_answer):
         raise ValidationError({"rung": _("The Participatieladder is asked from age 16.")})
@@ -248,8 +297,12 @@ def interview_save_ladder(
     )
     interview.refresh_from_db()
     audit.record(
-        actor=acting_user, action=AuditAction.UPDATE, obj=interview, person_ids=[interview.person_id],
-        purpose="conversation", detail={"section": "ladder"},
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=interview,
+        person_ids=[interview.person_id],
+        purpose="conversation",
+        detail={"section": "ladder"},
     )
     return interview
 
@@ -259,8 +312,12 @@ def interview_save_cohesion(
     *, acting_user, interview: Interview, version: int, key: str, values: dict[int, tuple[int | None, str]]
 ) -> Interview:
     """values: statement id → (agreement 1–5 or None, non-answer)."""
-    _claim_key(key=key, conversation=interview.conversation, section=f"interview:{interview.pk}:cohesion",
-               acting_user=acting_user)
+    _claim_key(
+        key=key,
+        conversation=interview.conversation,
+        section=f"interview:{interview.pk}:cohesion",
+        acting_user=acting_user,
+    )
     if interview.person.age_on(interview.conversation.held_on) < COHESION_MIN_AGE:
         raise ValidationError(_("The cohesion statements are asked from age 15."))
     statements = {s.pk: s for s in CohesionStatement.objects.filter(version=interview.conversation.instrument_version)}
@@ -269,26 +326,36 @@ def interview_save_cohesion(
         if statement_id not in statements or (value is None and not non_answer):
             continue
         CohesionAnswer.objects.update_or_create(
-            interview=interview, statement_id=statement_id,
+            interview=interview,
+            statement_id=statement_id,
             defaults={"value": value, "non_answer": "" if value is not None else non_answer},
         )
     interview.refresh_from_db()
     audit.record(
-        actor=acting_user, action=AuditAction.UPDATE, obj=interview, person_ids=[interview.person_id],
-        purpose="conversation", detail={"section": "cohesion"},
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=interview,
+        person_ids=[interview.person_id],
+        purpose="conversation",
+        detail={"section": "cohesion"},
     )
     return interview
 
 
 @transaction.atomic
-def housing_save(*, acting_user, housing: HousingAnswer, version: int, key: str, defects: list, **fields) -> HousingAnswer:
+def housing_save(
+    *, acting_user, housing: HousingAnswer, version: int, key: str, defects: list, **fields
+) -> HousingAnswer:
     _claim_key(key=key, conversation=housing.conversation, section="housing", acting_user=acting_user)
     if not HousingAnswer.objects.filter(pk=housing.pk, version=version).update(version=version + 1, **fields):
         raise ConflictError
     housing.refresh_from_db()
     housing.defects.set(defects)
     audit.record(
-        actor=acting_user, action=AuditAction.UPDATE, obj=housing, purpose="conversation",
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=housing,
+        purpose="conversation",
         person_ids=list(housing.conversation.members_present.values_list("pk", flat=True)),
         detail={"section": "housing"},
     )
@@ -317,7 +384,11 @@ def meldcode_raise(*, acting_user, conversation: Conversation, kind: str, person
             dedup_key=f"meldcode:{signal.pk}:user:{membership.user_id}",
         )
     audit.record(
-        actor=acting_user, action=AuditAction.CREATE, obj=signal, person_ids=[p.pk for p in persons],
-        purpose="meldcode", detail={"kind": kind},
+        actor=acting_user,
+        action=AuditAction.CREATE,
+        obj=signal,
+        person_ids=[p.pk for p in persons],
+        purpose="meldcode",
+        detail={"kind": kind},
     )
     return signal

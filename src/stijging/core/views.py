@@ -15,7 +15,7 @@ def home(request):
     programmes = list(registry_selectors.programmes_for(request.user))
     user = request.user
     if len(programmes) == 1 and user.has_role("fieldworker", "case_manager", "coordinator", "manager", "admin"):
-        return redirect("registry:programme", slug=programmes[0].slug)
+        return redirect("monitoring:programme", slug=programmes[0].slug)
     return render(request, "core/home.html", {"programmes": programmes})
 
 

@@ -69,7 +69,10 @@ class AppointmentStatus(models.TextChoices):
 class Appointment(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="appointments")
     worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("project worker"), on_delete=models.PROTECT, related_name="appointments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("project worker"),
+        on_delete=models.PROTECT,
+        related_name="appointments",
     )
     starts_at = models.DateTimeField(_("starts at"))
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=60)
@@ -94,6 +97,12 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_at:%Y-%m-%d %H:%M} {self.household_id}"
+
+    @property
+    def ends_at(self):
+        import datetime
+
+        return self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
 
 
 class OutreachStatus(models.TextChoices):

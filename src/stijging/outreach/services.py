@@ -30,7 +30,9 @@ from .models import (
 
 def _member_ids(household: Household) -> list[int]:
     return list(
-        HouseholdMembership.objects.filter(household=household, end_date__isnull=True).values_list("person_id", flat=True)
+        HouseholdMembership.objects.filter(household=household, end_date__isnull=True).values_list(
+            "person_id", flat=True
+        )
     )
 
 
@@ -39,7 +41,9 @@ def recompute_status(household: Household) -> HouseholdOutreach:
     attempts = list(ContactAttempt.objects.filter(household=household).values_list("date", "outcome", "id"))
     facts = [status_rules.AttemptFact(date=d, outcome=o, order=i) for d, o, i in attempts]
     planned = Appointment.objects.filter(
-        household=household, status=AppointmentStatus.PLANNED, starts_at__gte=timezone.now() - datetime.timedelta(hours=12)
+        household=household,
+        status=AppointmentStatus.PLANNED,
+        starts_at__gte=timezone.now() - datetime.timedelta(hours=12),
     ).exists()
     value = status_rules.derive(facts, has_planned_appointment=planned)
     row, _created = HouseholdOutreach.objects.update_or_create(
@@ -93,11 +97,17 @@ def attempt_record(
 def conversation_held(*, acting_user, household: Household, date: datetime.date, conversation_id: int) -> None:
     """A held conversation settles outreach (called by the conversations app)."""
     ContactAttempt.objects.create(
-        household=household, date=date, channel="other", outcome=Outcome.HELD, worker=acting_user,
+        household=household,
+        date=date,
+        channel="other",
+        outcome=Outcome.HELD,
+        worker=acting_user,
         note=f"conversation #{conversation_id}",
     )
     Appointment.objects.filter(
-        household=household, status=AppointmentStatus.PLANNED, kind=AppointmentKind.VISIT,
+        household=household,
+        status=AppointmentStatus.PLANNED,
+        kind=AppointmentKind.VISIT,
         starts_at__date__lte=date,
     ).update(status=AppointmentStatus.DONE)
     recompute_status(household)
@@ -120,8 +130,14 @@ def appointment_plan(
     if kind == AppointmentKind.REVISIT and not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the revisit.")})
     appointment = Appointment.objects.create(
-        household=household, worker=worker, starts_at=starts_at, duration_minutes=duration_minutes, kind=kind,
-        reason=reason, note=note, source_conversation_id=source_conversation_id,
+        household=household,
+        worker=worker,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        kind=kind,
+        reason=reason,
+        note=note,
+        source_conversation_id=source_conversation_id,
     )
     recompute_status(household)
     audit.record(
@@ -169,16 +185,24 @@ def address_note_save(
     note = AddressNote.objects.filter(address=address).first()
     if note is None:
         note = AddressNote.objects.create(
-            address=address, safety_note=safety_note, interpreter_needed=interpreter_needed,
-            interpreter_language=interpreter_language, updated_by=acting_user,
+            address=address,
+            safety_note=safety_note,
+            interpreter_needed=interpreter_needed,
+            interpreter_language=interpreter_language,
+            updated_by=acting_user,
         )
     else:
         if version is None or not AddressNote.objects.filter(pk=note.pk, version=version).update(
-            safety_note=safety_note, interpreter_needed=interpreter_needed, interpreter_language=interpreter_language,
-            updated_by=acting_user, updated_at=timezone.now(), version=version + 1,
+            safety_note=safety_note,
+            interpreter_needed=interpreter_needed,
+            interpreter_language=interpreter_language,
+            updated_by=acting_user,
+            updated_at=timezone.now(),
+            version=version + 1,
         ):
             raise ConflictError
         note.refresh_from_db()
-    audit.record(actor=acting_user, action=AuditAction.UPDATE, obj=note, purpose="outreach",
-                 detail={"address_id": address.pk})
+    audit.record(
+        actor=acting_user, action=AuditAction.UPDATE, obj=note, purpose="outreach", detail={"address_id": address.pk}
+    )
     return note

@@ -22,7 +22,36 @@ from .validators import normalise_postcode
 
 PAGE_SIZE = 25
 TUSSENVOEGSELS = frozenset(
-    ["van", "de", "der", "den", "het", "'t", "t", "ter", "ten", "te", "in", "op", "aan", "bij", "uit", "voor", "onder", "over", "la", "le", "du", "da", "di", "del", "des", "dos", "el", "al"]
+    [
+        "van",
+        "de",
+        "der",
+        "den",
+        "het",
+        "'t",
+        "t",
+        "ter",
+        "ten",
+        "te",
+        "in",
+        "op",
+        "aan",
+        "bij",
+        "uit",
+        "voor",
+        "onder",
+        "over",
+        "la",
+        "le",
+        "du",
+        "da",
+        "di",
+        "del",
+        "des",
+        "dos",
+        "el",
+        "al",
+    ]
 )
 POSTCODE_QUERY = re.compile(
     r"^\s*(?P<pc>[1-9]\d{3}\s*[A-Za-z]{2})"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from stijging.privacy.models import Consent
 
-from .models import Address, Area, Household, HouseholdMembership, HouseholdResidence, Person, Programme, Street
+from .models import Address, Area, Household, HouseholdMembership, HouseholdResidence, Person, Programme
 
 
 def programmes_for(user) -> QuerySet[Programme]:
@@ -35,16 +35,11 @@ class AreaCounts(Counts):
     area: Area
 
 
-@dataclass(frozen=True)
-class StreetCounts(Counts):
-    street: Street
-
-
 def _lives_there_on(on: datetime.date) -> Q:
     return Q(start_date__lte=on) & (Q(end_date__isnull=True) | Q(end_date__gt=on))
 
 
-def _counts_by(addresses: QuerySet[Address], key: str, on: datetime.date) -> dict[int, tuple[int, int, int]]:
+def address_counts_by(addresses: QuerySet[Address], key: str, on: datetime.date) -> dict[int, tuple[int, int, int]]:
     """One grouped query: per `key` (area_id or street_id) the addresses, the occupied ones and the
     households living there on `on`."""
     occupied = Exists(HouseholdResidence.objects.filter(_lives_there_on(on), address=OuterRef("pk")))
@@ -73,7 +68,7 @@ def programme_summary(programme: Programme, on: datetime.date | None = None) -> 
     figures proper (SPEC §4) come with the monitoring part."""
     on = on or timezone.localdate()
     areas = list(Area.objects.filter(programme=programme).order_by("name"))
-    counts = _counts_by(Address.objects.filter(area__programme=programme), "area_id", on)
+    counts = address_counts_by(Address.objects.filter(area__programme=programme), "area_id", on)
     rows = [AreaCounts(*counts.get(area.pk, (0, 0, 0)), area=area) for area in areas]
     return {
         "areas": rows,
@@ -83,42 +78,6 @@ def programme_summary(programme: Programme, on: datetime.date | None = None) -> 
             empty_addresses=sum(r.empty_addresses for r in rows),
         ),
     }
-
-
-def streets_of_area(area: Area, on: datetime.date | None = None) -> list[StreetCounts]:
-    """The streets with addresses in this area, with their counts (no persons)."""
-    on = on or timezone.localdate()
-    counts = _counts_by(Address.objects.filter(area=area), "street_id", on)
-    streets = Street.objects.filter(pk__in=list(counts)).order_by("name")
-    return [StreetCounts(*counts[street.pk], street=street) for street in streets]
-
-
-def addresses_of_street(user, *, area: Area, street: Street, on: datetime.date | None = None) -> list[Address]:
-    """The addresses of one street within one area, each with its current households and their
-    current members, in house-number order. Households come through `visible_to(user)`."""
-    on = on or timezone.localdate()
-    current_members = HouseholdMembership.objects.filter(start_date__lte=on).filter(
-        Q(end_date__isnull=True) | Q(end_date__gt=on)
-    )
-    current_residences = (
-        HouseholdResidence.objects.filter(start_date__lte=on)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
-        .filter(household__in=Household.objects.visible_to(user))
-        .select_related("household")
-        .prefetch_related(
-            Prefetch(
-                "household__memberships",
-                queryset=current_members.select_related("person").order_by("person__date_of_birth"),
-                to_attr="current_members",
-            )
-        )
-    )
-    return list(
-        Address.objects.filter(area=area, street=street)
-        .select_related("street")
-        .prefetch_related(Prefetch("residences", queryset=current_residences, to_attr="current_residences"))
-        .order_by("huisnummer", "huisletter", "huisnummertoevoeging")
-    )
 
 
 def household_for(user, pk: int) -> Household:

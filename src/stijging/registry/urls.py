@@ -5,10 +5,7 @@ from . import views
 app_name = "registry"
 
 urlpatterns = [
-    path("p/<slug:slug>/", views.programme_home, name="programme"),
-    path("p/<slug:slug>/areas/<int:area_id>/", views.area_streets, name="area"),
     path("p/<slug:slug>/areas/<int:area_id>/import/", views.area_import, name="area_import"),
-    path("p/<slug:slug>/areas/<int:area_id>/streets/<int:street_id>/", views.street_addresses, name="street"),
     path("search/", views.search, name="search"),
     path("addresses/<int:address_id>/households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_detail, name="household"),

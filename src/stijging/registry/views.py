@@ -29,7 +29,7 @@ from .forms import (
     MoveForm,
     PersonEditForm,
 )
-from .models import Address, Area, Household, Person, Programme, Street, bsn_enabled
+from .models import Address, Area, Household, Person, bsn_enabled
 from .search import search as search_registry
 
 CONFLICT_MESSAGE = gettext_lazy(
@@ -47,60 +47,6 @@ def _add_errors(form, error: ValidationError) -> None:
 
 
 # --- Programme, area, street ---------------------------------------------------------------------
-
-
-@login_required
-def programme_home(request, slug: str):
-    programme = Programme.objects.filter(slug=slug).first()
-    if programme is None or not access.may_open_programme(request.user, programme.pk):
-        raise deny_not_found(request, "registry.programme", slug)
-    context = {
-        "programme": programme,
-        "summary": selectors.programme_summary(programme),
-        "may_list_streets": access.may_list_streets(request.user, programme.pk),
-    }
-    return render(request, "registry/programme_home.html", context)
-
-
-@login_required
-def area_streets(request, slug: str, area_id: int):
-    area = Area.objects.select_related("programme").filter(pk=area_id, programme__slug=slug).first()
-    if area is None or not access.may_list_streets(request.user, area.programme_id):
-        raise deny_not_found(request, "registry.area", area_id)
-    streets = selectors.streets_of_area(area)
-    return render(
-        request, "registry/area_streets.html", {"programme": area.programme, "area": area, "streets": streets}
-    )
-
-
-@login_required
-def street_addresses(request, slug: str, area_id: int, street_id: int):
-    area = Area.objects.select_related("programme").filter(pk=area_id, programme__slug=slug).first()
-    if area is None or not access.may_see_households(request.user, area.programme_id):
-        raise deny_not_found(request, "registry.area", area_id)
-    street = Street.objects.filter(pk=street_id, addresses__area=area).distinct().first()
-    if street is None:
-        raise deny_not_found(request, "registry.street", street_id)
-    addresses = selectors.addresses_of_street(request.user, area=area, street=street)
-    person_ids = [
-        member.person_id
-        for address in addresses
-        for residence in address.current_residences  # type: ignore[attr-defined]  # Prefetch(to_attr=...)
-        for member in residence.household.current_members
-    ]
-    audit.record(
-        actor=request.user,
-        action=AuditAction.LIST,
-        obj=street,
-        person_ids=person_ids,
-        purpose="outreach",
-        detail={"area_id": area.pk},
-    )
-    return render(
-        request,
-        "registry/street_addresses.html",
-        {"programme": area.programme, "area": area, "street": street, "addresses": addresses},
-    )
 
 
 @login_required

@@ -1,0 +1,186 @@
+"""Reused reads of outreach, scoped by `visible_to(user)` and joined, with a constant number of
+queries whatever the size of the street, the agenda or the region."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from stijging.registry.models import (
+    Address,
+    Area,
+    Household,
+    HouseholdMembership,
+    HouseholdResidence,
+    Programme,
+    Street,
+)
+from stijging.registry.selectors import address_counts_by
+
+from .models import OPEN_STATUSES, Appointment, AppointmentStatus, ContactAttempt, HouseholdOutreach, OutreachStatus
+
+
+def _current(prefix: str = "", on: datetime.date | None = None) -> Q:
+    on = on or timezone.localdate()
+    return Q(**{f"{prefix}start_date__lte": on}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gt": on})
+    )
+
+
+def status_of(household: Household) -> str:
+    """The derived status, from the prefetched `outreach` row (no query when it was joined)."""
+    try:
+        return household.outreach.status
+    except HouseholdOutreach.DoesNotExist:
+        return OutreachStatus.NOT_APPROACHED
+
+
+def area_for(*, slug: str, area_id: int) -> Area | None:
+    return Area.objects.select_related("programme").filter(pk=area_id, programme__slug=slug).first()
+
+
+def street_in_area(*, area: Area, street_id: int) -> Street | None:
+    return (
+        Street.objects.filter(pk=street_id)
+        .filter(Exists(Address.objects.filter(street=OuterRef("pk"), area=area)))
+        .first()
+    )
+
+
+@dataclass
+class StreetRow:
+    street: Street
+    addresses: int = 0
+    households: int = 0
+    empty_addresses: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def streets_of_area(area: Area, on: datetime.date | None = None) -> tuple[list[StreetRow], Counter]:
+    """The streets of an area with addresses, households and households per outreach status
+    (counts only, no persons). Three grouped queries, whatever the size of the area."""
+    on = on or timezone.localdate()
+    per_street = address_counts_by(Address.objects.filter(area=area), "street_id", on)
+    statuses = (
+        HouseholdResidence.objects.filter(_current(on=on), address__area=area, address__retired_on__isnull=True)
+        .values("address__street_id", "household__outreach__status")
+        .annotate(n=Count("household_id", distinct=True))
+        .order_by()
+    )
+    rows = {pk: StreetRow(street=street) for pk, street in Street.objects.in_bulk(list(per_street)).items()}
+    for pk, (addresses, households, empty) in per_street.items():
+        rows[pk].addresses, rows[pk].households, rows[pk].empty_addresses = addresses, households, empty
+    totals: Counter = Counter()
+    for values in statuses:
+        row = rows.get(values["address__street_id"])
+        if row is None:
+            continue
+        status = values["household__outreach__status"] or OutreachStatus.NOT_APPROACHED
+        row.by_status[status] = row.by_status.get(status, 0) + values["n"]
+        totals[status] += values["n"]
+    return sorted(rows.values(), key=lambda r: r.street.name), totals
+
+
+def addresses_of_street(user, *, area: Area, street: Street, on: datetime.date | None = None) -> list[Address]:
+    """The street's addresses in house-number order, each with its current visible households,
+    their members and their outreach status."""
+    on = on or timezone.localdate()
+    members = (
+        HouseholdMembership.objects.filter(_current(on=on)).select_related("person").order_by("person__date_of_birth")
+    )
+    residences = (
+        HouseholdResidence.objects.filter(_current(on=on))
+        .filter(household__in=Household.objects.visible_to(user))
+        .select_related("household__outreach")
+        .prefetch_related(Prefetch("household__memberships", queryset=members, to_attr="current_members"))
+    )
+    return list(
+        Address.objects.filter(area=area, street=street)
+        .select_related("street", "worker_note")
+        .prefetch_related(Prefetch("residences", queryset=residences, to_attr="current_residences"))
+        .order_by("huisnummer", "huisletter", "huisnummertoevoeging")
+    )
+
+
+@dataclass
+class WalkingStop:
+    address: Address
+    households: list[Household]
+
+
+def walking_list(user, *, area: Area, street: Street) -> tuple[list[WalkingStop], list[WalkingStop]]:
+    """Odd and even side of the street: the addresses still to visit — households not reached yet and
+    not objecting, and addresses where no household is registered. Addresses only, no problems."""
+    odd: list[WalkingStop] = []
+    even: list[WalkingStop] = []
+    for address in addresses_of_street(user, area=area, street=street):
+        if address.retired_on:
+            continue
+        households = [r.household for r in address.current_residences]  # type: ignore[attr-defined]
+        to_visit = [h for h in households if status_of(h) in OPEN_STATUSES]
+        if households and not to_visit:
+            continue
+        (odd if address.huisnummer % 2 else even).append(WalkingStop(address=address, households=to_visit))
+    return odd, even
+
+
+def household_outreach(user, pk: int) -> Household:
+    """A household with everything the outreach page shows: its status, attempts, appointments and
+    current address with the workers' note."""
+    residences = HouseholdResidence.objects.filter(_current()).select_related(
+        "address__street", "address__area__programme", "address__worker_note"
+    )
+    return (
+        Household.objects.visible_to(user)
+        .select_related("outreach")
+        .prefetch_related(
+            Prefetch("residences", queryset=residences, to_attr="current_residences"),
+            Prefetch(
+                "contact_attempts", queryset=ContactAttempt.objects.select_related("worker").order_by("-date", "-id")
+            ),
+            Prefetch("appointments", queryset=Appointment.objects.select_related("worker").order_by("-starts_at")),
+            Prefetch(
+                "memberships",
+                queryset=HouseholdMembership.objects.filter(_current()).select_related("person"),
+                to_attr="current_members",
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def agenda(user, *, worker, start: datetime.date, days: int) -> list[Appointment]:
+    """A worker's planned appointments from `start` for `days` days, with the current address."""
+    tz = timezone.get_current_timezone()
+    begin = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    end = begin + datetime.timedelta(days=days)
+    residences = HouseholdResidence.objects.filter(_current()).select_related("address__street", "address__worker_note")
+    return list(
+        Appointment.objects.filter(
+            worker=worker, starts_at__gte=begin, starts_at__lt=end, household__in=Household.objects.visible_to(user)
+        )
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exclude(household__outreach__do_not_contact=True)
+        .select_related("household")
+        .prefetch_related(Prefetch("household__residences", queryset=residences, to_attr="current_residences"))
+        .order_by("starts_at")
+    )
+
+
+def colleagues(user, programme: Programme) -> QuerySet:
+    """The workers of a programme, to plan an appointment for."""
+    from stijging.accounts.models import Role, User
+
+    return (
+        User.objects.filter(
+            memberships__programme=programme,
+            memberships__role__in=[Role.FIELDWORKER, Role.CASE_MANAGER],
+            is_active=True,
+        )
+        .distinct()
+        .order_by("first_name", "last_name")
+    )

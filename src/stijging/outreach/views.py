@@ -1,0 +1,351 @@
+"""Outreach screens: streets with their households and outreach status, a household's contact
+attempts and appointments, agendas and walking lists (with a PDF to print)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from stijging.concurrency import ConflictError, keep_input_after_conflict
+from stijging.privacy import audit
+from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
+from stijging.privacy.models import AuditAction
+from stijging.registry import access as registry_access
+from stijging.registry.models import Address, Household
+
+from . import access, selectors, services
+from .forms import AddressNoteForm, AgendaForm, AppointmentForm, AppointmentStatusForm, AttemptForm
+from .models import Appointment, AppointmentKind, OutreachStatus
+
+
+def _area_or_404(request, slug, area_id, allowed):
+    area = selectors.area_for(slug=slug, area_id=area_id)
+    if area is None or not allowed(request.user, area.programme_id):
+        raise deny_not_found(request, "registry.area", area_id)
+    return area
+
+
+def _street_or_404(request, area, street_id):
+    street = selectors.street_in_area(area=area, street_id=street_id)
+    if street is None:
+        raise deny_not_found(request, "registry.street", street_id)
+    return street
+
+
+@login_required
+def area_streets(request, slug: str, area_id: int):
+    area = _area_or_404(request, slug, area_id, access.may_list_streets)
+    rows, totals = selectors.streets_of_area(area)
+    context = {
+        "programme": area.programme,
+        "area": area,
+        "streets": rows,
+        "totals": [(status, label, totals.get(status, 0)) for status, label in OutreachStatus.choices],
+        "statuses": OutreachStatus.choices,
+        "may_import": registry_access.may_import_addresses(request.user, area.programme_id),
+        "may_work": access.may_work(request.user, area.programme_id),
+    }
+    return render(request, "outreach/area_streets.html", context)
+
+
+@login_required
+def street_addresses(request, slug: str, area_id: int, street_id: int):
+    area = _area_or_404(request, slug, area_id, access.may_work)
+    street = _street_or_404(request, area, street_id)
+    addresses = selectors.addresses_of_street(request.user, area=area, street=street)
+    counts: dict[str, int] = {}
+    person_ids = []
+    for address in addresses:
+        for residence in address.current_residences:  # type: ignore[attr-defined]
+            status = selectors.status_of(residence.household)
+            residence.household.status = status
+            counts[status] = counts.get(status, 0) + 1
+            person_ids.extend(m.person_id for m in residence.household.current_members)
+    audit.record(
+        actor=request.user,
+        action=AuditAction.LIST,
+        obj=street,
+        person_ids=person_ids,
+        purpose="outreach",
+        detail={"area_id": area.pk},
+    )
+    context = {
+        "programme": area.programme,
+        "area": area,
+        "street": street,
+        "addresses": addresses,
+        "counts": [(status, label, counts.get(status, 0)) for status, label in OutreachStatus.choices],
+    }
+    return render(request, "outreach/street_addresses.html", context)
+
+
+def _walking_context(request, slug, area_id, street_id):
+    area = _area_or_404(request, slug, area_id, access.may_work)
+    street = _street_or_404(request, area, street_id)
+    odd, even = selectors.walking_list(request.user, area=area, street=street)
+    return {
+        "programme": area.programme,
+        "area": area,
+        "street": street,
+        "odd": odd,
+        "even": even,
+        "today": timezone.localdate(),
+    }
+
+
+@login_required
+def walking_list(request, slug: str, area_id: int, street_id: int):
+    context = _walking_context(request, slug, area_id, street_id)
+    audit.record(
+        actor=request.user,
+        action=AuditAction.LIST,
+        obj=context["street"],
+        purpose="outreach",
+        person_ids=[],
+        detail={"walking_list": True},
+    )
+    return render(request, "outreach/walking_list.html", context)
+
+
+@login_required
+def walking_list_pdf(request, slug: str, area_id: int, street_id: int):
+    context = _walking_context(request, slug, area_id, street_id)
+    from weasyprint import HTML  # imported here: start-up stays fast, and the rest runs without Pango
+
+    html = render_to_string("outreach/walking_list_print.html", context, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    audit.record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        obj=context["street"],
+        purpose="outreach",
+        detail={"walking_list": "pdf"},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="looplijst-{context["street"].pk}.pdf"'
+    return response
+
+
+def _household_or_404(request, pk: int) -> Household:
+    if not access.may_work(request.user):
+        raise deny_not_found(request, "registry.household", pk)
+    try:
+        return selectors.household_outreach(request.user, pk)
+    except Household.DoesNotExist:
+        raise deny_not_found(request, "registry.household", pk) from None
+
+
+def _household_page(request, household, *, attempt_form=None, appointment_form=None, status=200):
+    residence = household.current_residences[0] if household.current_residences else None
+    programme = residence.address.area.programme if residence else None
+    workers = selectors.colleagues(request.user, programme) if programme else None
+    now = timezone.localtime()
+    context = {
+        "household": household,
+        "residence": residence,
+        "programme": programme,
+        "status": selectors.status_of(household),
+        "attempts": list(household.contact_attempts.all()),
+        "appointments": list(household.appointments.all()),
+        "members": household.current_members,
+        "attempt_form": attempt_form or AttemptForm(initial={"date": timezone.localdate()}),
+        "appointment_form": appointment_form
+        or AppointmentForm(
+            workers=workers,
+            initial={"worker": request.user.pk, "date": now.date() + datetime.timedelta(days=1), "time": "10:00"},
+        ),
+        "do_not_contact": selectors.status_of(household) == OutreachStatus.OBJECTED,
+    }
+    audit.record(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        obj=household,
+        purpose="outreach",
+        person_ids=[m.person_id for m in household.current_members],
+    )
+    return render(request, "outreach/household.html", context, status=status)
+
+
+@login_required
+def household(request, pk: int):
+    return _household_page(request, _household_or_404(request, pk))
+
+
+@login_required
+@require_POST
+def attempt_create(request, pk: int):
+    household = _household_or_404(request, pk)
+    form = AttemptForm(request.POST)
+    if form.is_valid():
+        try:
+            services.attempt_record(acting_user=request.user, household=household, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("The contact attempt was recorded."))
+            return redirect("outreach:household", pk=household.pk)
+    return _household_page(request, household, attempt_form=form, status=400)
+
+
+@login_required
+@require_POST
+def appointment_create(request, pk: int):
+    household = _household_or_404(request, pk)
+    residence = household.current_residences[0] if household.current_residences else None
+    workers = selectors.colleagues(request.user, residence.address.area.programme) if residence else None
+    form = AppointmentForm(request.POST, workers=workers)
+    if form.is_valid():
+        try:
+            services.appointment_plan(
+                acting_user=request.user,
+                household=household,
+                worker=form.cleaned_data["worker"],
+                starts_at=form.starts_at(),
+                duration_minutes=form.cleaned_data["duration_minutes"],
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("The appointment was planned."))
+            return redirect("outreach:household", pk=household.pk)
+    return _household_page(request, household, appointment_form=form, status=400)
+
+
+@login_required
+@require_POST
+def appointment_status(request, pk: int):
+    if not access.may_work(request.user):
+        raise deny_not_found(request, "outreach.appointment", pk)
+    appointment = (
+        Appointment.objects.filter(pk=pk, household__in=Household.objects.visible_to(request.user))
+        .select_related("household")
+        .first()
+    )
+    if appointment is None:
+        raise deny_not_found(request, "outreach.appointment", pk)
+    form = AppointmentStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appointment_set_status(
+                acting_user=request.user,
+                appointment=appointment,
+                version=form.cleaned_data["version"],
+                status=form.cleaned_data["status"],
+            )
+        except ConflictError:
+            messages.error(request, _("Someone else changed this appointment in the meantime; check it and try again."))
+        else:
+            messages.success(request, _("The appointment was updated."))
+    else:
+        messages.error(request, _("The appointment could not be updated."))
+    if request.POST.get("next_page") == "agenda":
+        return redirect("outreach:agenda")
+    return redirect("outreach:household", pk=appointment.household_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_note(request, address_id: int):
+    if not access.may_work(request.user):
+        raise deny_not_found(request, "registry.address", address_id)
+    address = (
+        Address.objects.select_related("street", "area__programme", "worker_note")
+        .filter(
+            pk=address_id, area__programme_id__in=registry_access.programme_ids_for(request.user, access.WORKER_ROLES)
+        )
+        .first()
+    )
+    if address is None:
+        raise deny_not_found(request, "registry.address", address_id)
+    note = getattr(address, "worker_note", None)
+    initial = (
+        {
+            "safety_note": note.safety_note,
+            "interpreter_needed": note.interpreter_needed,
+            "interpreter_language": note.interpreter_language,
+            "version": note.version,
+        }
+        if note
+        else {}
+    )
+    form = AddressNoteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.address_note_save(
+                acting_user=request.user,
+                address=address,
+                version=form.cleaned_data.get("version"),
+                safety_note=form.cleaned_data["safety_note"],
+                interpreter_needed=form.cleaned_data["interpreter_needed"],
+                interpreter_language=form.cleaned_data["interpreter_language"],
+            )
+        except ConflictError:
+            current = address.__class__.objects.get(pk=address.pk).worker_note
+            keep_input_after_conflict(
+                form,
+                current.version,
+                _(
+                    "A colleague changed this note after you opened it. Your text is kept below; compare and save again."
+                ),
+            )
+            note = current
+        else:
+            messages.success(request, _("The note was saved."))
+            next_household = request.GET.get("household")
+            if next_household and next_household.isdigit():
+                return redirect("outreach:household", pk=int(next_household))
+            return redirect(
+                "outreach:street",
+                slug=address.area.programme.slug,
+                area_id=address.area_id,
+                street_id=address.street_id,
+            )
+    return render(request, "outreach/address_note.html", {"form": form, "address": address, "note": note})
+
+
+@login_required
+def agenda(request):
+    if not access.may_work(request.user):
+        raise deny_forbidden(request, "view:agenda")
+    form = AgendaForm(request.GET or None)
+    start = timezone.localdate()
+    view = "day"
+    if form.is_valid():
+        start = form.cleaned_data["date"] or start
+        view = form.cleaned_data["view"] or "day"
+    days = 1
+    if view == "week":
+        start = start - datetime.timedelta(days=start.weekday())
+        days = 7
+    appointments = selectors.agenda(request.user, worker=request.user, start=start, days=days)
+    by_day: dict[datetime.date, list[Appointment]] = {start + datetime.timedelta(days=n): [] for n in range(days)}
+    for appointment in appointments:
+        by_day.setdefault(timezone.localtime(appointment.starts_at).date(), []).append(appointment)
+    audit.record(
+        actor=request.user,
+        action=AuditAction.LIST,
+        object_type="outreach.agenda",
+        purpose="outreach",
+        detail={"start": start.isoformat(), "days": days, "households": len({a.household_id for a in appointments})},
+    )
+    context = {
+        "view": view,
+        "start": start,
+        "by_day": sorted(by_day.items()),
+        "previous": start - datetime.timedelta(days=days),
+        "next": start + datetime.timedelta(days=days),
+        "revisit": AppointmentKind.REVISIT,
+        "count": len(appointments),
+    }
+    return render(request, "outreach/agenda.html", context)
