@@ -46,7 +46,10 @@ def test_an_objection_cancels_planned_appointments_and_blocks_further_contact(wo
         )
     with pytest.raises(ValidationError):
         services.appointment_plan(
-            acting_user=worker, household=household, worker=worker, starts_at=timezone.now() + datetime.timedelta(days=1)
+            acting_user=worker,
+            household=household,
+            worker=worker,
+            starts_at=timezone.now() + datetime.timedelta(days=1),
         )
 
 
@@ -59,8 +62,11 @@ def test_a_held_conversation_settles_outreach_and_closes_the_visit(world):
 def test_an_attempt_in_the_future_is_refused(world):
     with pytest.raises(ValidationError):
         services.attempt_record(
-            acting_user=world.user("fieldworker"), household=world.own.household,
-            date=timezone.localdate() + datetime.timedelta(days=1), channel="letter", outcome="not_home",
+            acting_user=world.user("fieldworker"),
+            household=world.own.household,
+            date=timezone.localdate() + datetime.timedelta(days=1),
+            channel="letter",
+            outcome="not_home",
         )
 
 
@@ -68,8 +74,11 @@ def test_a_revisit_needs_a_reason(world):
     worker = world.user("fieldworker")
     with pytest.raises(ValidationError):
         services.appointment_plan(
-            acting_user=worker, household=world.own.household, worker=worker,
-            starts_at=timezone.now() + datetime.timedelta(days=1), kind="revisit",
+            acting_user=worker,
+            household=world.own.household,
+            worker=worker,
+            starts_at=timezone.now() + datetime.timedelta(days=1),
+            kind="revisit",
         )
 
 
@@ -86,17 +95,29 @@ def test_a_stale_appointment_status_change_is_refused(world):
 def test_the_address_note_is_versioned(world):
     worker = world.user("fieldworker")
     note = services.address_note_save(
-        acting_user=worker, address=world.own.address, version=None, safety_note="Grote hond",
-        interpreter_needed=True, interpreter_language="Arabisch",
+        acting_user=worker,
+        address=world.own.address,
+        version=None,
+        safety_note="Grote hond",
+        interpreter_needed=True,
+        interpreter_language="Arabisch",
     )
     services.address_note_save(
-        acting_user=worker, address=world.own.address, version=note.version, safety_note="Hond is weg",
-        interpreter_needed=False, interpreter_language="Arabisch",
+        acting_user=worker,
+        address=world.own.address,
+        version=note.version,
+        safety_note="Hond is weg",
+        interpreter_needed=False,
+        interpreter_language="Arabisch",
     )
     with pytest.raises(ConflictError):
         services.address_note_save(
-            acting_user=worker, address=world.own.address, version=note.version, safety_note="oud",
-            interpreter_needed=False, interpreter_language="",
+            acting_user=worker,
+            address=world.own.address,
+            version=note.version,
+            safety_note="oud",
+            interpreter_needed=False,
+            interpreter_language="",
         )
     note.refresh_from_db()
     assert (note.safety_note, note.interpreter_language) == ("Hond is weg", "")

@@ -1,0 +1,234 @@
+"""Outreach screens, as the project worker: what they show, their queries (constant whatever the
+size of the street or agenda), and their audit events."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from stijging.outreach import services
+from stijging.outreach.models import Appointment, ContactAttempt, HouseholdOutreach, OutreachStatus
+from stijging.privacy.models import AuditAction, AuditEvent
+
+from ..registry.factories import AddressFactory, HouseholdFactory, MemberFactory, PersonFactory, ResidenceFactory
+
+# Every request of a logged-in user: the session, the user, the user's memberships.
+AUTH = 3
+
+
+@pytest.fixture
+def fieldworker(world, login):
+    return login(world.user("fieldworker"))
+
+
+def street_url(site, name="outreach:street") -> str:
+    return reverse(name, args=[site.programme.slug, site.area.pk, site.street.pk])
+
+
+def add_households(site, n: int, first_number: int = 100):
+    persons = []
+    for i in range(n):
+        address = AddressFactory(street=site.street, area=site.area, postcode="5911AC", huisnummer=first_number + i)
+        household = HouseholdFactory(name=f"Household {i}")
+        ResidenceFactory(household=household, address=address, start_date=datetime.date(2019, 1, 1))
+        for relation in ("head", "child"):
+            person = PersonFactory()
+            MemberFactory(household=household, person=person, relation=relation)
+            persons.append(person)
+    return persons
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_the_area_page_counts_households_per_outreach_status(world, fieldworker, django_assert_max_num_queries):
+    services.attempt_record(
+        acting_user=world.user("fieldworker"),
+        household=world.own.household,
+        date=timezone.localdate(),
+        channel="doorbell",
+        outcome="refused",
+    )
+    url = reverse("outreach:area", args=[world.own.programme.slug, world.own.area.pk])
+    # AUTH + area, counts per street (one grouped query), statuses per street (one grouped query), streets.
+    with django_assert_max_num_queries(AUTH + 4):
+        response = fieldworker.get(url)
+    assert response.status_code == 200
+    (row,) = response.context["streets"]
+    assert (row.addresses, row.households, row.empty_addresses) == (2, 1, 1)
+    assert row.by_status == {OutreachStatus.REFUSED: 1}
+    add_households(world.own, 15)
+    assert queries(fieldworker, url) <= AUTH + 4
+
+
+def test_the_street_page_shows_households_with_their_status_and_logs_the_persons(world, fieldworker):
+    url = street_url(world.own)
+    small = queries(fieldworker, url)
+    # AUTH + area, street, addresses (with notes), residences (with households and status), members, audit.
+    assert small == AUTH + 6
+    persons = add_households(world.own, 20)
+    assert queries(fieldworker, url) == small
+    response = fieldworker.get(url)
+    html = response.content.decode()
+    assert "Own family" in html and "Household 19" in html
+    assert reverse("outreach:household", args=[world.own.household.pk]) in html
+    assert reverse("registry:household_create", args=[world.own.empty_address.pk]) in html
+    event = AuditEvent.objects.filter(action=AuditAction.LIST, object_type="registry.street").latest("id")
+    assert set(event.person_ids) == {p.pk for p in persons} | {world.own.adult.pk, world.own.child.pk}
+
+
+def test_the_walking_list_leaves_out_reached_and_objecting_households_and_splits_the_sides(world, fieldworker):
+    worker = world.user("fieldworker")
+    reached = HouseholdFactory(name="Bereikt")
+    ResidenceFactory(
+        household=reached, address=AddressFactory(street=world.own.street, area=world.own.area, huisnummer=2)
+    )
+    services.conversation_held(acting_user=worker, household=reached, date=timezone.localdate(), conversation_id=1)
+    objecting = HouseholdFactory(name="Bezwaar")
+    ResidenceFactory(
+        household=objecting, address=AddressFactory(street=world.own.street, area=world.own.area, huisnummer=5)
+    )
+    services.attempt_record(
+        acting_user=worker, household=objecting, date=timezone.localdate(), channel="doorbell", outcome="objected"
+    )
+    open_household = HouseholdFactory(name="Nog te bezoeken")
+    ResidenceFactory(
+        household=open_household, address=AddressFactory(street=world.own.street, area=world.own.area, huisnummer=4)
+    )
+    response = fieldworker.get(street_url(world.own, "outreach:walking_list"))
+    assert response.status_code == 200
+    odd = [stop.address.huisnummer for stop in response.context["odd"]]
+    even = [stop.address.huisnummer for stop in response.context["even"]]
+    # 1: Own family (not approached), 3: no household registered; 2 reached, 5 objected: left out.
+    assert (odd, even) == ([1, 3], [4])
+    html = response.content.decode()
+    assert "Own family" not in html and "Anna" not in html  # addresses only
+    small = queries(fieldworker, street_url(world.own, "outreach:walking_list"))
+    add_households(world.own, 10)
+    assert queries(fieldworker, street_url(world.own, "outreach:walking_list")) == small
+
+
+def test_the_walking_list_downloads_as_a_pdf_and_the_export_is_audited(world, fieldworker):
+    response = fieldworker.get(street_url(world.own, "outreach:walking_list_pdf"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    event = AuditEvent.objects.filter(action=AuditAction.EXPORT).latest("id")
+    assert event.object_id == str(world.own.street.pk)
+
+
+def test_the_household_outreach_page_records_attempts_and_appointments(
+    world, fieldworker, django_assert_max_num_queries
+):
+    url = reverse("outreach:household", args=[world.own.household.pk])
+    # AUTH + household (scoped, with status), residences, attempts, appointments, members,
+    # colleagues for the appointment form, audit insert.
+    with django_assert_max_num_queries(AUTH + 8):
+        response = fieldworker.get(url)
+    assert response.status_code == 200
+    event = AuditEvent.objects.latest("id")
+    assert (event.action, event.object_type) == (AuditAction.VIEW, "registry.household")
+    today = timezone.localdate().isoformat()
+    for outcome in ("not_home", "not_home"):
+        response = fieldworker.post(
+            reverse("outreach:attempt_create", args=[world.own.household.pk]),
+            {"date": today, "channel": "doorbell", "outcome": outcome},
+        )
+        assert response.status_code == 302
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    response = fieldworker.post(
+        reverse("outreach:appointment_create", args=[world.own.household.pk]),
+        {
+            "date": tomorrow,
+            "time": "10:30",
+            "duration_minutes": 60,
+            "worker": world.user("fieldworker").pk,
+            "kind": "visit",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert ContactAttempt.objects.filter(household=world.own.household).count() == 2
+    assert HouseholdOutreach.objects.get(household=world.own.household).status == OutreachStatus.APPOINTMENT
+
+
+def test_bad_input_on_the_outreach_page_is_refused_with_a_message_and_kept(world, fieldworker):
+    future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
+    response = fieldworker.post(
+        reverse("outreach:attempt_create", args=[world.own.household.pk]),
+        {"date": future, "channel": "doorbell", "outcome": "not_home", "note": "kept"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "cannot be in the future" in html and 'value="kept"' in html
+    assert not ContactAttempt.objects.exists()
+
+
+def test_the_agenda_shows_my_appointments_for_the_day_and_the_week(world, fieldworker, django_assert_max_num_queries):
+    worker = world.user("fieldworker")
+    tomorrow_10 = timezone.make_aware(
+        datetime.datetime.combine(timezone.localdate() + datetime.timedelta(days=1), datetime.time(10, 0))
+    )
+    services.appointment_plan(acting_user=worker, household=world.own.household, worker=worker, starts_at=tomorrow_10)
+    services.appointment_plan(
+        acting_user=worker,
+        household=world.own.household,
+        worker=worker,
+        starts_at=tomorrow_10 + datetime.timedelta(hours=3),
+        kind="revisit",
+        reason="Terugkomen over werk",
+    )
+    # Someone else's appointment is not in my agenda (the world fixture planned one for another worker).
+    day = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    # AUTH + appointments (with households), residences with addresses and notes (prefetch), audit.
+    with django_assert_max_num_queries(AUTH + 3):
+        response = fieldworker.get(reverse("outreach:agenda"), {"date": day})
+    assert response.context["count"] == 2
+    assert "Terugkomen over werk" in response.content.decode()
+    response = fieldworker.get(reverse("outreach:agenda"), {"date": day, "view": "week"})
+    assert response.context["count"] == 2 and len(response.context["by_day"]) == 7
+
+
+def test_an_objection_takes_the_household_out_of_the_agenda(world, fieldworker):
+    worker = world.user("fieldworker")
+    when = timezone.now() + datetime.timedelta(days=1)
+    services.appointment_plan(acting_user=worker, household=world.own.household, worker=worker, starts_at=when)
+    services.attempt_record(
+        acting_user=worker,
+        household=world.own.household,
+        date=timezone.localdate(),
+        channel="phone",
+        outcome="objected",
+    )
+    response = fieldworker.get(reverse("outreach:agenda"), {"date": timezone.localtime(when).date().isoformat()})
+    assert response.context["count"] == 0
+    assert not Appointment.objects.filter(household=world.own.household, status="planned").exists()
+
+
+def test_a_concurrent_edit_of_the_address_note_keeps_the_second_users_text(world, login):
+    first, second = world.user("fieldworker"), world.user("case_manager")
+    url = reverse("outreach:address_note", args=[world.own.address.pk])
+    a, b = login(first), None
+    a.get(url)
+    a.post(url, {"safety_note": "Hond", "interpreter_language": ""})
+    from django.test import Client
+
+    b = Client()
+    b.force_login(second)
+    response_b = b.get(url)
+    version = response_b.context["form"].initial["version"]
+    a.post(url, {"safety_note": "Hond, altijd met z'n tweeën", "version": version})
+    response = b.post(url, {"safety_note": "Geen hond meer", "version": version})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Geen hond meer" in html and "changed this note" in html
+    world.own.address.refresh_from_db()
+    assert world.own.address.worker_note.safety_note == "Hond, altijd met z'n tweeën"
