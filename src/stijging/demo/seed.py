@@ -242,4 +242,7 @@ def seed_demo(*, seed: int = 2009, households: int = 350) -> SeedResult:
             if last is not None:
                 last.end_date = max(last.start_date, REFERENCE_DATE - datetime.timedelta(days=120))
                 last.save(update_fields=["end_date"])
+    from .progress import seed_progress
+
+    seed_progress(programme, rng=rng)
     return SeedResult(households=len(occupied), persons=person_count, addresses=len(addresses))
