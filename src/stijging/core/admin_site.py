@@ -9,14 +9,24 @@ from __future__ import annotations
 
 from functools import update_wrapper
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from stijging.accounts import services as account_services
 from stijging.accounts.models import Membership, Organisation, User
+from stijging.conversations import instruments
+from stijging.conversations.models import (
+    CohesionStatement,
+    DefectCategory,
+    Domain,
+    InstrumentVersion,
+    LadderRung,
+    ScaleLevel,
+)
 from stijging.privacy.access import deny_forbidden
 from stijging.registry.models import Area, Programme
 
@@ -144,3 +154,81 @@ class ProgrammeAdmin(ConfigAdmin):
     list_display = ["name", "municipality", "start_date", "end_date", "target_participation", "target_uptake"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [AreaInline]
+
+
+# --- Instruments ----------------------------------------------------------------------------------
+
+
+class InstrumentItemInline(ConfigInline):
+    extra = 0
+
+    def _editable(self, obj) -> bool:
+        # A published version is read-only: its answers keep the meaning they were given in.
+        return obj is None or obj.published_at is None
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request, obj) and self._editable(obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self._editable(obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self._editable(obj)
+
+
+class DomainInline(InstrumentItemInline):
+    model = Domain
+    fields = ["order", "code", "name_nl", "name_en", "min_age", "max_age"]
+
+
+class ScaleLevelInline(InstrumentItemInline):
+    model = ScaleLevel
+    fields = ["value", "label_nl", "label_en", "criteria"]
+
+
+class LadderRungInline(InstrumentItemInline):
+    model = LadderRung
+    fields = ["number", "label_nl", "label_en"]
+
+
+class CohesionStatementInline(InstrumentItemInline):
+    model = CohesionStatement
+    fields = ["order", "code", "text_nl", "text_en", "reverse_coded"]
+
+
+class DefectCategoryInline(InstrumentItemInline):
+    model = DefectCategory
+    fields = ["order", "code", "name_nl", "name_en"]
+
+
+@admin.register(InstrumentVersion, site=admin_site)
+class InstrumentVersionAdmin(ConfigAdmin):
+    list_display = ["number", "published_at", "note"]
+    fields = ["number", "note", "published_at"]
+    readonly_fields = ["number", "published_at"]
+    inlines = [DomainInline, ScaleLevelInline, LadderRungInline, CohesionStatementInline, DefectCategoryInline]
+    actions = ["copy_as_draft", "publish"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a new version starts as a copy: the "copy as a new draft" action
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # answers point at versions; none is ever deleted
+
+    @admin.action(description=_("Copy as a new draft version"))
+    def copy_as_draft(self, request, queryset):
+        for version in queryset:
+            draft = instruments.instrument_draft_from(acting_user=request.user, source=version)
+            self.message_user(request, _("Draft version %(n)s made; edit it, then publish it.") % {"n": draft.number})
+
+    @admin.action(description=_("Publish"))
+    def publish(self, request, queryset):
+        for version in queryset:
+            try:
+                instruments.instrument_publish(acting_user=request.user, draft=version)
+            except ValidationError as error:
+                self.message_user(request, f"v{version.number}: {' '.join(error.messages)}", level=messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("Version %(n)s is published; new conversations use it.") % {"n": version.number}
+                )
