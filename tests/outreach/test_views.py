@@ -232,3 +232,40 @@ def test_a_concurrent_edit_of_the_address_note_keeps_the_second_users_text(world
     assert "Geen hond meer" in html and "changed this note" in html
     world.own.address.refresh_from_db()
     assert world.own.address.worker_note.safety_note == "Hond, altijd met z'n tweeën"
+
+
+def test_the_write_endpoints_run_a_bounded_number_of_queries(world, fieldworker, django_assert_max_num_queries):
+    household, today = world.own.household, timezone.localdate().isoformat()
+    # AUTH + household page prefetches (6) for the scope check, insert, recompute (attempts, planned
+    # appointments, upsert of the status row, cancel on objection), members for the audit, audit insert
+    # and the savepoint pair; the redirect is not followed.
+    with django_assert_max_num_queries(AUTH + 17):
+        response = fieldworker.post(
+            reverse("outreach:attempt_create", args=[household.pk]),
+            {"date": today, "channel": "letter", "outcome": "not_home"},
+        )
+    assert response.status_code == 302
+    appointment = world.own.appointment
+    # AUTH + appointment (scoped), conditional update, re-read, recompute, members, audit, savepoints.
+    with django_assert_max_num_queries(AUTH + 14):
+        response = fieldworker.post(
+            reverse("outreach:appointment_status", args=[appointment.pk]), {"version": 1, "status": "done"}
+        )
+    assert response.status_code == 302
+    url = reverse("outreach:address_note", args=[world.own.address.pk])
+    # AUTH + address with its note.
+    with django_assert_max_num_queries(AUTH + 1):
+        assert fieldworker.get(url).status_code == 200
+    # AUTH + address, the note lookup and insert, audit insert, savepoints.
+    with django_assert_max_num_queries(AUTH + 7):
+        response = fieldworker.post(url, {"safety_note": "Hond", "interpreter_language": ""})
+    assert response.status_code == 302
+
+
+def test_the_programme_home_runs_a_constant_number_of_queries(world, fieldworker):
+    url = reverse("monitoring:programme", args=[world.own.programme.slug])
+    # AUTH + programme, participation (households, addresses), visits (two counts), areas, counts per area.
+    small = queries(fieldworker, url)
+    assert small <= AUTH + 7
+    add_households(world.own, 15)
+    assert queries(fieldworker, url) == small

@@ -143,6 +143,16 @@ def _household_or_404(request, pk: int) -> Household:
         raise deny_not_found(request, "registry.household", pk) from None
 
 
+def _household_for_write(request, pk: int) -> Household:
+    """The household a POST acts on: scoped, without the page's prefetches."""
+    if not access.may_work(request.user):
+        raise deny_not_found(request, "registry.household", pk)
+    household = Household.objects.visible_to(request.user).filter(pk=pk).first()
+    if household is None:
+        raise deny_not_found(request, "registry.household", pk)
+    return household
+
+
 def _household_page(request, household, *, attempt_form=None, appointment_form=None, status=200):
     residence = household.current_residences[0] if household.current_residences else None
     programme = residence.address.area.programme if residence else None
@@ -182,7 +192,7 @@ def household(request, pk: int):
 @login_required
 @require_POST
 def attempt_create(request, pk: int):
-    household = _household_or_404(request, pk)
+    household = _household_for_write(request, pk)
     form = AttemptForm(request.POST)
     if form.is_valid():
         try:
@@ -192,7 +202,7 @@ def attempt_create(request, pk: int):
         else:
             messages.success(request, _("The contact attempt was recorded."))
             return redirect("outreach:household", pk=household.pk)
-    return _household_page(request, household, attempt_form=form, status=400)
+    return _household_page(request, _household_or_404(request, pk), attempt_form=form, status=400)
 
 
 @login_required
