@@ -12,4 +12,6 @@ urlpatterns = [
     path("privacy/", include("stijging.privacy.urls")),
     path("beheer/", admin_site.urls),
     path("", include("stijging.registry.urls")),
+    path("", include("stijging.outreach.urls")),
+    path("", include("stijging.monitoring.urls")),
 ]

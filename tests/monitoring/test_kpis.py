@@ -47,8 +47,10 @@ def _conversation(household, held_on, persons, *, worker, questions=(), declined
     conversation = Conversation.objects.create(
         household=household, held_on=held_on, instrument_version=current_instrument(), informed=True, created_by=worker
     )
-    wonen, financien, gezondheid = (Domain.objects.get(version=conversation.instrument_version, code=c)
-                                    for c in ("wonen", "financien", "gezondheid"))
+    wonen, financien, gezondheid = (
+        Domain.objects.get(version=conversation.instrument_version, code=c)
+        for c in ("wonen", "financien", "gezondheid")
+    )
     for person in persons:
         interview = Interview.objects.create(conversation=conversation, person=person)
         DomainAnswer.objects.create(interview=interview, domain=gezondheid, score=4)
@@ -78,7 +80,10 @@ def programme(world):
     for person in (adult1, adult2, child):
         MemberFactory(household=h1, person=person)
     conversation = _conversation(
-        h1, D(2026, 4, 10), [adult1, adult2, child], worker=worker,
+        h1,
+        D(2026, 4, 10),
+        [adult1, adult2, child],
+        worker=worker,
         questions={(adult1, "wonen"), (adult1, "financien"), (child, "wonen")},
     )
     added = PersonFactory()  # the member added during the visit
@@ -101,8 +106,9 @@ def programme(world):
     p5a, p5b = PersonFactory(), PersonFactory()
     MemberFactory(household=h5, person=p5a)
     MemberFactory(household=h5, person=p5b)
-    _conversation(h5, D(2026, 9, 1), [p5a, p5b], worker=worker, questions={(p5a, "wonen")},
-                  declined={(p5b, "financien")})
+    _conversation(
+        h5, D(2026, 9, 1), [p5a, p5b], worker=worker, questions={(p5a, "wonen")}, declined={(p5b, "financien")}
+    )
 
     h6 = HouseholdFactory(name="H6")
     ResidenceFactory(household=h6, address=a[6], start_date=D(2026, 5, 2))

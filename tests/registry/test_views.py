@@ -22,7 +22,7 @@ from django.utils import timezone
 from stijging.privacy.models import AuditAction, AuditEvent, Consent, LegalGround
 from stijging.registry.models import Household, HouseholdMembership, HouseholdResidence, Person
 
-from .factories import AddressFactory, HouseholdFactory, MemberFactory, PersonFactory, ResidenceFactory
+from .factories import MemberFactory, ResidenceFactory
 
 # Every request of a logged-in user starts with the same three queries: the session, the user and
 # the user's memberships (with their programmes, fetched once per request).

@@ -19,9 +19,7 @@ class AuditContextMiddleware:
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = context.set_current(
-            context.RequestContext(
-                request_id=request_id, client_ip=client_ip(request), path=request.path[:300]
-            )
+            context.RequestContext(request_id=request_id, client_ip=client_ip(request), path=request.path[:300])
         )
         try:
             response = self.get_response(request)
