@@ -3,14 +3,19 @@ version it started from; a stale save is refused, never silently applied (ENGINE
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class ConflictError(Exception):
     """Someone else saved this record after you opened it."""
 
 
-def keep_input_after_conflict(form: forms.Form, current_version: int, message: str) -> None:
+def keep_input_after_conflict(form: forms.Form, current_version: int, message: str | StrPromise) -> None:
     """A stale save was refused: keep everything the user typed, say why, and let the next save go
     against the version now shown beside their input (ENGINEERING.md convention 6)."""
     form.add_error(None, message)

@@ -24,11 +24,11 @@ def instrument_draft_from(*, acting_user, source: InstrumentVersion, note: str =
         number=number, note=note or _("Copy of version %(n)s") % {"n": source.number}
     )
     for model in ITEM_MODELS:
-        items = list(model.objects.filter(version=source))
+        items: list = list(model.objects.filter(version=source))
         for item in items:
             item.pk = None
             item.version = draft
-        model.objects.bulk_create(items)
+        model.objects.bulk_create(items)  # type: ignore[attr-defined]
     audit.record(actor=acting_user, action=AuditAction.CREATE, obj=draft, detail={"copied_from": source.number})
     return draft
 

@@ -37,7 +37,7 @@ class AppointmentForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput())
     time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=15, max_value=240, initial=60)
-    worker = forms.ModelChoiceField(label=_("Project worker"), queryset=None)  # type: ignore[arg-type]
+    worker: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Project worker"), queryset=None)  # type: ignore[arg-type]  # set per programme in __init__
     kind = forms.ChoiceField(label=_("Kind"), choices=AppointmentKind.choices, initial=AppointmentKind.VISIT)
     reason = forms.CharField(label=_("Reason (for a revisit)"), max_length=500, required=False)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)

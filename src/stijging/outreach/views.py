@@ -62,7 +62,7 @@ def street_addresses(request, slug: str, area_id: int, street_id: int):
     street = _street_or_404(request, area, street_id)
     addresses = selectors.addresses_of_street(request.user, area=area, street=street)
     counts: dict[str, int] = {}
-    person_ids = []
+    person_ids: list[int] = []
     for address in addresses:
         for residence in address.current_residences:  # type: ignore[attr-defined]
             status = selectors.status_of(residence.household)
@@ -209,7 +209,8 @@ def attempt_create(request, pk: int):
 @require_POST
 def appointment_create(request, pk: int):
     household = _household_or_404(request, pk)
-    residence = household.current_residences[0] if household.current_residences else None
+    residences = household.current_residences  # type: ignore[attr-defined]  # Prefetch(to_attr=...)
+    residence = residences[0] if residences else None
     workers = selectors.colleagues(request.user, residence.address.area.programme) if residence else None
     form = AppointmentForm(request.POST, workers=workers)
     if form.is_valid():
