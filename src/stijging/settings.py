@@ -230,6 +230,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+if DEBUG:
+    # WhiteNoise warns on every start when STATIC_ROOT is missing; in DEBUG it serves from the finders.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- E-mail -------------------------------------------------------------------------------------
 # Django 6.1 mailers. EMAIL_BACKEND=smtp sends through EMAIL_HOST; the default prints to the console.
