@@ -10,6 +10,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from stijging import access_table
 from stijging.privacy.models import AuditAction, AuditEvent, LegalGround
 
+from .conversations.factories import conversation_of
+
 # Pages that show persons only for a question: the walker asks one (the world's persons are "…sen").
 QUERY_STRINGS = {"registry:search": "?q=sen"}
 DUMMY_VALUES = {"app_label": "accounts", "uidb36": "1", "key": "x-set-password", "content_type_id": "1", "url": "x"}
@@ -62,13 +64,17 @@ def _kwargs(kind: str, site, world, arg_names: list[str]) -> dict:
     if kind == "address":
         return {"address_id": site.empty_address.pk}
     if kind == "household":
-        return {"pk": site.household.pk}
+        return {"household_id" if "household_id" in arg_names else "pk": site.household.pk}
     if kind == "person":
         return {"pk": site.adult.pk}
     if kind == "consent":
         return {"pk": site.consent.pk}
     if kind == "appointment":
         return {"pk": site.appointment.pk}
+    if kind == "conversation":
+        return {"pk": conversation_of(site, world).pk}
+    if kind == "interview":
+        return {"pk": conversation_of(site, world).interviews.order_by("pk").first().pk, "section": "domains"}
     if kind == "legalground":
         return {"pk": LegalGround.objects.order_by("pk").first().pk}
     if kind == "any":
@@ -78,7 +84,18 @@ def _kwargs(kind: str, site, world, arg_names: list[str]) -> dict:
 
 def _targets(row, world, arg_names):
     """(label, kwargs): own and foreign for programme-bound objects; one target otherwise."""
-    if row.object in {"programme", "area", "street", "address", "household", "person", "consent", "appointment"}:
+    if row.object in {
+        "programme",
+        "area",
+        "street",
+        "address",
+        "household",
+        "person",
+        "consent",
+        "appointment",
+        "conversation",
+        "interview",
+    }:
         return [
             ("own", _kwargs(row.object, world.own, world, arg_names)),
             ("foreign", _kwargs(row.object, world.foreign, world, arg_names)),

@@ -6,7 +6,8 @@ all seven roles, a user without membership and an anonymous visitor. A URL witho
 Columns
   url       the URL name; a trailing `*` covers a third-party family (allauth, the admin site)
   object    what the URL points at: programme, area, street, address, household, person, consent,
-            legalground, any (dummy arguments for third-party URLs) or - (no object)
+            legalground, conversation, interview (a section of one), any (dummy arguments for
+            third-party URLs) or - (no object)
   anon      login = sent to the login page; yes = public
   none      a logged-in user without any programme membership
   roles     fieldworker case_manager partner coordinator manager admin privacy_officer
@@ -44,6 +45,13 @@ registry:person                     person       login  -    own    own    -    
 registry:person_edit                person       login  -    own    own    -      -      -      -      -      view
 registry:consent_create             person       login  -    own    own    -      -      -      -      -      no
 registry:consent_withdraw           consent      login  -    own    own    -      -      -      -      -      view
+conversations:start                 household    login  -    own    own    -      -      -      -      -      view
+conversations:conversation          conversation login  -    own    own    -      -      -      -      -      view
+conversations:interview_section     interview    login  -    own    own    -      -      -      -      -      no
+conversations:housing               conversation login  -    own    own    -      -      -      -      -      no
+conversations:member_add            conversation login  -    own    own    -      -      -      -      -      view
+conversations:meldcode              conversation login  -    own    own    -      -      -      -      -      view
+conversations:proposals             -            login  -    yes    yes    -      -      -      -      -      list
 outreach:area                       area         login  -    own    own    -      own    -      own    -      no
 outreach:street                     street       login  -    own    own    -      -      -      -      -      list
 outreach:walking_list               street       login  -    own    own    -      -      -      -      -      list

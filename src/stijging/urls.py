@@ -12,6 +12,7 @@ urlpatterns = [
     path("privacy/", include("stijging.privacy.urls")),
     path("beheer/", admin_site.urls),
     path("", include("stijging.registry.urls")),
+    path("", include("stijging.conversations.urls")),
     path("", include("stijging.outreach.urls")),
     path("", include("stijging.monitoring.urls")),
 ]

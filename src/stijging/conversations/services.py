@@ -21,6 +21,7 @@ from stijging.accounts import notifications
 from stijging.accounts.models import Membership, Role
 from stijging.concurrency import ConflictError
 from stijging.outreach import services as outreach_services
+from stijging.outreach.models import HouseholdOutreach
 from stijging.privacy import audit
 from stijging.privacy.models import AuditAction
 from stijging.registry import services as registry_services
@@ -93,6 +94,8 @@ def conversation_start(
         )
     if not members_present:
         raise ValidationError({"members_present": _("Tick the members who take part in the conversation.")})
+    if HouseholdOutreach.objects.filter(household=household, do_not_contact=True).exists():
+        raise ValidationError(_("This household objected (AVG art. 21): it may not be visited."))
     current_ids = set(
         HouseholdMembership.objects.filter(household=household, end_date__isnull=True).values_list(
             "person_id", flat=True
@@ -374,7 +377,11 @@ def meldcode_raise(*, acting_user, conversation: Conversation, kind: str, person
     residence = conversation.household.residences.select_related("address__area").order_by("-start_date").first()
     programme_id = residence.address.area.programme_id if residence else None
     link = notifications.absolute_link(reverse("conversations:conversation", args=[conversation.pk]))
-    recipients = Membership.objects.filter(programme_id=programme_id, role=Role.CASE_MANAGER).select_related("user")
+    recipients = (
+        Membership.objects.filter(programme_id=programme_id, role=Role.CASE_MANAGER).select_related("user")
+        if programme_id is not None
+        else Membership.objects.none()
+    )
     for membership in recipients:
         notifications.queue(
             to=membership.user.email,

@@ -1,0 +1,716 @@
+"""Screens of the living-room conversation. Thin: parse a form, fetch through a scoped selector, call
+one service, render.
+
+The conversation page is made for a tablet in a living room. Each section is its own form, saved on
+its own with HTMX (and as a plain form without JavaScript). A section save answers:
+
+- 200 with the fresh section (new version, "saved"), or "saved earlier" when its key was seen before
+  (a replay of a save that did arrive: never applied twice);
+- 409 when someone saved the section after it was opened: the user's input stays in the fields, the
+  values stored now are shown beside it, nothing is lost;
+- 422 with the errors beside the fields;
+- 401 (to a script) when the session has ended, so that static/js/conversation.js keeps the save on
+  the device and sends it after the next login.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from stijging.concurrency import ConflictError, keep_input_after_conflict
+from stijging.privacy import audit
+from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
+from stijging.privacy.models import AuditAction, ConsentPurpose
+from stijging.registry.models import Household
+
+from . import access, selectors, services
+from .forms import (
+    ADULT_AGE,
+    CohesionForm,
+    ConversationStartForm,
+    DomainsForm,
+    HousingForm,
+    LadderForm,
+    MeldcodeForm,
+    NewMemberForm,
+    PresentMemberForm,
+    SectionForm,
+)
+from .models import (
+    AnsweredBy,
+    Conversation,
+    HousingAnswer,
+    Interview,
+    ProposalStatus,
+    RungNonAnswer,
+)
+from .selectors import Instrument
+from .services import COHESION_MIN_AGE, LADDER_MIN_AGE
+
+SECTION_HEADER = "X-Stijging-Section"
+PROPOSALS_PER_PAGE = 25
+PURPOSE = "conversation"
+
+CONFLICT_MESSAGE = gettext_lazy(
+    "Someone else saved this part after you opened it. Your answers are still in the fields below; "
+    "what is stored now is shown beside them. Check both and save again."
+)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _section_login_required(view):
+    """A section save may come from a page that outlived its session. To a script (htmx, or the
+    replay of a save kept on the device) that is a small 401, so the script keeps the save and asks
+    for a new login; a plain form goes to the login page like any other page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            if request.htmx:
+                return HttpResponse(b"login required", status=401, content_type="text/plain")
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _require_case_role(request, object_type: str, object_id) -> None:
+    if not access.may_hold_conversations(request.user):
+        raise deny_not_found(request, object_type, object_id)
+
+
+# --- What the page shows: sections, interview blocks, progress --------------------------------------
+
+
+@dataclass
+class Section:
+    """One separately saved part of the conversation, as shown."""
+
+    kind: str  # domains | ladder | cohesion | housing
+    html_id: str
+    title: str
+    url: str
+    form: SectionForm
+    complete: bool
+    template: str
+    state: str = ""  # "" | saved | saved_earlier | conflict | invalid
+    stored: dict[str, str] = field(default_factory=dict)  # conflict: field → value stored now
+    rows: list = field(default_factory=list)
+    saved_at: datetime.datetime | None = None
+    rung_options: tuple[list, list] = ([], [])
+
+    @property
+    def error_links(self) -> list[tuple[str, str, str]]:
+        """(element id, label, message) per field error, for the summary's links to the fields."""
+        links: list[tuple[str, str, str]] = []
+        for name, errors in self.form.errors.items():
+            if name in {"__all__", "version", "key"}:
+                continue
+            bound = self.form[name]
+            target = bound.id_for_label or f"{bound.auto_id}_0"
+            links.extend((target, str(bound.label), str(error)) for error in errors)
+        return links
+
+
+@dataclass
+class Progress:
+    domains_answered: int
+    domains_total: int
+    ladder: str | None  # None: not asked at this age
+    ladder_done: bool
+    cohesion_answered: int | None  # None: not asked at this age
+    cohesion_total: int
+
+    @property
+    def domains_done(self) -> bool:
+        return self.domains_answered >= self.domains_total
+
+
+@dataclass
+class InterviewBlock:
+    interview: Interview
+    age: int
+    relation: str
+    sections: list[Section]
+    progress: Progress
+    consents: list
+
+    @property
+    def person(self):
+        return self.interview.person
+
+    @property
+    def help_consent(self) -> bool:
+        return any(c.purpose == ConsentPurpose.RECEIVE_HELP for c in self.consents)
+
+    @property
+    def complete(self) -> bool:
+        return all(section.complete for section in self.sections)
+
+
+def _ladder_text(interview: Interview, instrument: Instrument) -> str:
+    if interview.rung is not None:
+        label = next((r.label for r in instrument.rungs if r.number == interview.rung), "")
+        return f"{interview.rung} {label}".strip()
+    if interview.rung_non_answer:
+        return str(RungNonAnswer(interview.rung_non_answer).label)
+    return ""
+
+
+def _interview_section_url(interview: Interview, kind: str) -> str:
+    return reverse("conversations:interview_section", args=[interview.pk, kind])
+
+
+def _interview_block(
+    interview: Interview,
+    instrument: Instrument,
+    *,
+    relation: str = "",
+    shown: Section | None = None,
+    bound: dict | None = None,
+) -> InterviewBlock:
+    """The member's block: progress and the three sections, from what is stored (prefetched).
+    `shown` replaces the section of the same kind (a refused save, shown with the user's input)."""
+    held_on = interview.conversation.held_on
+    age = interview.person.age_on(held_on)
+    domains = instrument.domains_for(age)
+    answers = {a.domain_id: a for a in interview.domain_answers.all()}
+    cohesion_answers = {a.statement_id: a for a in interview.cohesion_answers.all()}
+    applicable = {d.pk for d in domains}
+    answered = sum(1 for domain_id in answers if domain_id in applicable)
+    asks_rung = age >= LADDER_MIN_AGE
+    asks_answered_by = age < ADULT_AGE
+    ladder_done = (not asks_rung or interview.rung is not None or bool(interview.rung_non_answer)) and (
+        not asks_answered_by or interview.answered_by != AnsweredBy.SELF
+    )
+    asks_cohesion = age >= COHESION_MIN_AGE
+    cohesion_answered = sum(1 for s in instrument.statements if s.pk in cohesion_answers)
+    progress = Progress(
+        domains_answered=answered,
+        domains_total=len(domains),
+        ladder=_ladder_text(interview, instrument) if asks_rung else None,
+        ladder_done=ladder_done,
+        cohesion_answered=cohesion_answered if asks_cohesion else None,
+        cohesion_total=len(instrument.statements),
+    )
+    prefix = f"interview-{interview.pk}"
+    auto_id = f"i{interview.pk}-%s"
+
+    domains_form = DomainsForm(
+        auto_id=auto_id, version=interview.domains_version, domains=domains, levels=instrument.levels, answers=answers
+    )
+    sections = [
+        Section(
+            kind="domains",
+            html_id=f"{prefix}-domains",
+            title=_("Life domains"),
+            url=_interview_section_url(interview, "domains"),
+            form=domains_form,
+            complete=progress.domains_done,
+            template="conversations/_domains.html",
+            rows=domains_form.rows(),
+        )
+    ]
+    ladder_form = LadderForm(auto_id=auto_id, interview=interview, age=age, rungs=instrument.rungs)
+    sections.append(
+        Section(
+            kind="ladder",
+            html_id=f"{prefix}-ladder",
+            title=_("Participatieladder") if asks_rung else _("Who answered"),
+            url=_interview_section_url(interview, "ladder"),
+            form=ladder_form,
+            complete=ladder_done,
+            template="conversations/_ladder.html",
+            rung_options=ladder_form.rung_options(),
+        )
+    )
+    if asks_cohesion:
+        cohesion_form = CohesionForm(
+            auto_id=auto_id,
+            version=interview.cohesion_version,
+            statements=instrument.statements,
+            answers=cohesion_answers,
+        )
+        sections.append(
+            Section(
+                kind="cohesion",
+                html_id=f"{prefix}-cohesion",
+                title=_("Living together in the neighbourhood"),
+                url=_interview_section_url(interview, "cohesion"),
+                form=cohesion_form,
+                complete=cohesion_answered >= len(instrument.statements),
+                template="conversations/_cohesion.html",
+                rows=cohesion_form.rows(),
+            )
+        )
+    if shown is not None:
+        sections = [shown if s.kind == shown.kind else s for s in sections]
+    return InterviewBlock(
+        interview=interview,
+        age=age,
+        relation=relation,
+        sections=sections,
+        progress=progress,
+        consents=list(interview.person.consents.all()),
+    )
+
+
+def _housing_section(housing: HousingAnswer, instrument: Instrument) -> Section:
+    form = HousingForm(auto_id=f"h{housing.pk}-%s", housing=housing, defects=instrument.defects)
+    return Section(
+        kind="housing",
+        html_id="housing",
+        title=_("The home and the neighbours"),
+        url=reverse("conversations:housing", args=[housing.conversation_id]),
+        form=form,
+        complete=housing.version > 1,
+        template="conversations/_housing.html",
+    )
+
+
+def _page_context(request, conversation: Conversation, *, shown: Section | None = None, interview_pk=None) -> dict:
+    instrument = Instrument.of(conversation.instrument_version)
+    relations = {m.person_id: m.get_relation_display() for m in conversation.household.current_memberships}  # type: ignore[attr-defined]  # Prefetch(to_attr=...)
+    blocks = [
+        _interview_block(
+            interview,
+            instrument,
+            relation=relations.get(interview.person_id, ""),
+            shown=shown if shown is not None and interview.pk == interview_pk else None,
+        )
+        for interview in conversation.interviews.all()
+    ]
+    try:
+        housing_section: Section | None = _housing_section(conversation.housing, instrument)
+    except HousingAnswer.DoesNotExist:  # made by services.conversation_start; an import may lack it
+        housing_section = None
+    if shown is not None and shown.kind == "housing":
+        housing_section = shown
+    residence = selectors.current_residence(conversation.household, conversation.held_on)
+    persons = [block.person for block in blocks]
+    return {
+        "conversation": conversation,
+        "household": conversation.household,
+        "residence": residence,
+        "programme": residence.address.area.programme if residence else None,
+        "workers": list(conversation.workers.all()),
+        "blocks": blocks,
+        "housing_section": housing_section,
+        "signals": list(conversation.meldcode_signals.all()),
+        "meldcode_form": MeldcodeForm(persons=persons, on=conversation.held_on, auto_id="meldcode-%s"),
+        "resumed": any(s.complete for b in blocks for s in b.sections)
+        or bool(housing_section and housing_section.complete),
+    }
+
+
+def _audit_view(request, obj, person_ids, **detail) -> None:
+    audit.record(
+        actor=request.user, action=AuditAction.VIEW, obj=obj, person_ids=person_ids, purpose=PURPOSE, detail=detail
+    )
+
+
+# --- Starting a conversation ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def conversation_start(request, household_id: int):
+    _require_case_role(request, "registry.household", household_id)
+    try:
+        household = selectors.household_for_start(request.user, household_id)
+    except Household.DoesNotExist:
+        raise deny_not_found(request, "registry.household", household_id) from None
+    residence = selectors.current_residence(household)
+    programme = residence.address.area.programme if residence else None
+    members = [m.person for m in household.current_memberships]  # type: ignore[attr-defined]  # Prefetch(to_attr=...)
+    workers = selectors.workers_of_programme(programme.pk if programme else None)
+    if request.user not in workers:
+        workers.insert(0, request.user)
+    initial = {
+        "held_on": timezone.localdate(),
+        "workers": [str(request.user.pk)],
+        "members_present": [str(p.pk) for p in members],
+    }
+    form = ConversationStartForm(
+        request.POST or None, workers=workers, members=members, initial=initial, auto_id="start-%s"
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            conversation = services.conversation_start(
+                acting_user=request.user,
+                household=household,
+                held_on=form.cleaned_data["held_on"],
+                workers=form.selected_workers(),
+                members_present=form.selected_members(),
+                informed=form.cleaned_data["informed"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The conversation has started. Each part is saved on its own."))
+            return redirect("conversations:conversation", pk=conversation.pk)
+    _audit_view(request, household, [p.pk for p in members], page="start")
+    return render(
+        request,
+        "conversations/start.html",
+        {"form": form, "household": household, "residence": residence, "programme": programme},
+        status=422 if form.errors else 200,
+    )
+
+
+# --- The conversation page --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def conversation_detail(request, pk: int):
+    _require_case_role(request, "conversations.conversation", pk)
+    try:
+        conversation = selectors.conversation_page(request.user, pk)
+    except Conversation.DoesNotExist:
+        raise deny_not_found(request, "conversations.conversation", pk) from None
+    context = _page_context(request, conversation)
+    _audit_view(request, conversation, [b.person.pk for b in context["blocks"]])
+    return render(request, "conversations/conversation.html", context)
+
+
+def _respond_with_section(
+    request, *, section: Section, block: InterviewBlock | None, status: int, conversation_pk: int, shows, person_ids
+):
+    """HTMX: the section alone (and its overview row, out of band). Without JavaScript: back to the
+    page after a save; the whole page with this section in its state after a refusal.
+
+    A refused save, or one saved earlier, writes nothing but shows the stored answers again: that
+    is logged as a view (of the section, or of the whole page without JavaScript)."""
+    if request.htmx:
+        if section.state != "saved":
+            _audit_view(request, shows, person_ids, section=section.kind, outcome=section.state)
+        response = render(
+            request,
+            "conversations/_section_response.html",
+            {"section": section, "block": block},
+            status=status,
+        )
+        response[SECTION_HEADER] = section.html_id
+        response["Cache-Control"] = "no-store"
+        return response
+    if status == 200:
+        if section.state == "saved_earlier":
+            messages.info(request, _("This part was saved earlier; it was not saved a second time."))
+        else:
+            messages.success(request, _("Saved: %(part)s.") % {"part": section.title})
+        return redirect(reverse("conversations:conversation", args=[conversation_pk]) + f"#{section.html_id}")
+    conversation = selectors.conversation_page(request.user, conversation_pk)
+    context = _page_context(request, conversation, shown=section, interview_pk=block.interview.pk if block else None)
+    _audit_view(request, conversation, [b.person.pk for b in context["blocks"]], outcome=section.state)
+    return render(request, "conversations/conversation.html", context, status=status)
+
+
+def _shown_section(block: InterviewBlock, kind: str) -> Section:
+    return next(s for s in block.sections if s.kind == kind)
+
+
+@_section_login_required
+@require_POST
+def interview_section(request, pk: int, section: str):
+    _require_case_role(request, "conversations.interview", pk)
+    try:
+        interview = selectors.interview_for(request.user, pk)
+    except Interview.DoesNotExist:
+        raise deny_not_found(request, "conversations.interview", pk) from None
+    instrument = Instrument.of(interview.conversation.instrument_version)
+    age = interview.person.age_on(interview.conversation.held_on)
+    if section == "cohesion" and age < COHESION_MIN_AGE:
+        raise deny_not_found(request, "conversations.interview", pk)
+    form = _bound_form(section, request.POST, interview, instrument, age)
+    state, status = "invalid", 422
+    if form.is_valid():
+        try:
+            _save(section, request.user, interview, form)
+        except services.AlreadySaved:
+            state, status = "saved_earlier", 200
+        except ConflictError:
+            state, status = "conflict", 409
+        except ValidationError as error:
+            if isinstance(form, DomainsForm) and hasattr(error, "error_dict"):
+                form.add_service_errors(error.message_dict)
+            else:
+                _add_errors(form, error)
+        else:
+            state, status = "saved", 200
+    now = selectors.interview_answers(interview)
+    block = _interview_block(now, instrument, relation="")
+    if status == 200:
+        shown = _shown_section(block, section)
+        shown.state = state
+        shown.saved_at = timezone.now()
+    else:
+        current = _shown_section(block, section)
+        stored_now: dict[str, str] = {}
+        if state == "conflict":
+            stored_now = form.stored_differences(current.form)
+            keep_input_after_conflict(form, current.form.initial["version"], str(CONFLICT_MESSAGE))
+        shown = _section_from_form(section, form, current, state=state, stored=stored_now)
+        block = _interview_block(now, instrument, shown=shown)
+    return _respond_with_section(
+        request,
+        section=shown,
+        block=block,
+        status=status,
+        conversation_pk=interview.conversation_id,
+        shows=interview,
+        person_ids=[interview.person_id],
+    )
+
+
+def _bound_form(kind: str, data, interview: Interview, instrument: Instrument, age: int) -> SectionForm:
+    """The section's form with the posted input (what is stored is read after the save)."""
+    auto_id = f"i{interview.pk}-%s"
+    if kind == "domains":
+        return DomainsForm(
+            data,
+            auto_id=auto_id,
+            version=interview.domains_version,
+            domains=instrument.domains_for(age),
+            levels=instrument.levels,
+            answers={},
+        )
+    if kind == "ladder":
+        return LadderForm(data, auto_id=auto_id, interview=interview, age=age, rungs=instrument.rungs)
+    return CohesionForm(
+        data, auto_id=auto_id, version=interview.cohesion_version, statements=instrument.statements, answers={}
+    )
+
+
+def _save(kind: str, user, interview: Interview, form: SectionForm) -> None:
+    common = {
+        "acting_user": user,
+        "interview": interview,
+        "version": form.cleaned_data["version"],
+        "key": form.cleaned_data["key"],
+    }
+    if kind == "domains":
+        assert isinstance(form, DomainsForm)
+        services.interview_save_domains(**common, answers=form.inputs())
+    elif kind == "ladder":
+        assert isinstance(form, LadderForm)
+        services.interview_save_ladder(**common, **form.values())
+    else:
+        assert isinstance(form, CohesionForm)
+        services.interview_save_cohesion(**common, values=form.values())
+
+
+def _section_from_form(
+    kind: str, form: SectionForm, current: Section, *, state: str, stored: dict[str, str]
+) -> Section:
+    """The section with the user's (refused) input in its fields."""
+    section = Section(
+        kind=kind,
+        html_id=current.html_id,
+        title=current.title,
+        url=current.url,
+        form=form,
+        complete=current.complete,
+        template=current.template,
+        state=state,
+        stored=stored,
+    )
+    if isinstance(form, DomainsForm):
+        if isinstance(current.form, DomainsForm):
+            form.answers = current.form.answers  # "answered" marks follow what is stored now
+        section.rows = form.rows(stored)
+    elif isinstance(form, CohesionForm):
+        section.rows = form.rows(stored)
+    elif isinstance(form, LadderForm):
+        section.rung_options = form.rung_options()
+    return section
+
+
+@_section_login_required
+@require_POST
+def housing_section(request, pk: int):
+    _require_case_role(request, "conversations.conversation", pk)
+    try:
+        housing = selectors.housing_for(request.user, pk)
+    except HousingAnswer.DoesNotExist:
+        raise deny_not_found(request, "conversations.conversation", pk) from None
+    instrument = Instrument.of(housing.conversation.instrument_version)
+    form = HousingForm(request.POST, auto_id=f"h{housing.pk}-%s", housing=housing, defects=instrument.defects)
+    state, status = "invalid", 422
+    if form.is_valid():
+        try:
+            services.housing_save(
+                acting_user=request.user,
+                housing=housing,
+                version=form.cleaned_data["version"],
+                key=form.cleaned_data["key"],
+                **form.values(),
+            )
+        except services.AlreadySaved:
+            state, status = "saved_earlier", 200
+        except ConflictError:
+            state, status = "conflict", 409
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            state, status = "saved", 200
+    now = selectors.housing_now(housing)
+    current = _housing_section(now, instrument)
+    # Whose answers a view of the section shows (only logged when nothing was written).
+    person_ids = [] if state == "saved" else list(now.conversation.members_present.values_list("pk", flat=True))
+    if status == 200:
+        current.state = state
+        current.saved_at = timezone.now()
+        shown = current
+    else:
+        stored_now: dict[str, str] = {}
+        if state == "conflict":
+            stored_now = form.stored_differences(current.form)
+            keep_input_after_conflict(form, now.version, str(CONFLICT_MESSAGE))
+        shown = _section_from_form("housing", form, current, state=state, stored=stored_now)
+    return _respond_with_section(
+        request, section=shown, block=None, status=status, conversation_pk=pk, shows=now, person_ids=person_ids
+    )
+
+
+# --- A member joins during the visit ----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_add(request, pk: int):
+    _require_case_role(request, "conversations.conversation", pk)
+    try:
+        conversation = selectors.conversation_for(request.user, pk)
+    except Conversation.DoesNotExist:
+        raise deny_not_found(request, "conversations.conversation", pk) from None
+    waiting = selectors.members_not_interviewed(conversation)
+    posted = request.POST if request.method == "POST" else None
+    which = request.POST.get("which", "new") if posted is not None else None
+    present_form = PresentMemberForm(
+        posted if which == "present" else None, members=waiting, on=conversation.held_on, auto_id="present-%s"
+    )
+    new_form = NewMemberForm(
+        posted if which == "new" else None, initial={"member_since": conversation.held_on}, auto_id="new-%s"
+    )
+    interview = None
+    if which == "present" and present_form.is_valid():
+        try:
+            interview = services.conversation_add_present_member(
+                acting_user=request.user, conversation=conversation, person=present_form.selected()
+            )
+        except ValidationError as error:
+            _add_errors(present_form, error)
+    elif which == "new" and new_form.is_valid():
+        try:
+            interview = services.member_add_during_visit(
+                acting_user=request.user,
+                conversation=conversation,
+                relation=new_form.cleaned_data["relation"],
+                member_since=new_form.cleaned_data["member_since"],
+                **new_form.person_fields(),
+            )
+        except ValidationError as error:
+            _add_errors(new_form, error)
+    if interview is not None:
+        messages.success(
+            request, _("%(name)s takes part in the conversation now.") % {"name": interview.person.full_name}
+        )
+        return redirect(reverse("conversations:conversation", args=[conversation.pk]) + f"#interview-{interview.pk}")
+    _audit_view(request, conversation, [p.pk for p in waiting], page="member_add")
+    invalid = bool(present_form.errors or new_form.errors)
+    return render(
+        request,
+        "conversations/member_add.html",
+        {"conversation": conversation, "present_form": present_form, "new_form": new_form, "waiting": waiting},
+        status=422 if invalid else 200,
+    )
+
+
+# --- Meldcode ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meldcode(request, pk: int):
+    _require_case_role(request, "conversations.conversation", pk)
+    try:
+        conversation = selectors.conversation_for(request.user, pk)
+    except Conversation.DoesNotExist:
+        raise deny_not_found(request, "conversations.conversation", pk) from None
+    persons = selectors.interviewed_persons(conversation)
+    form = MeldcodeForm(request.POST or None, persons=persons, on=conversation.held_on, auto_id="meldcode-%s")
+    if request.method == "POST" and form.is_valid():
+        services.meldcode_raise(
+            acting_user=request.user,
+            conversation=conversation,
+            kind=form.cleaned_data["kind"],
+            persons=form.selected_persons(),
+        )
+        messages.warning(request, _("The meldcode signal was recorded. The case managers have been alerted."))
+        return redirect(reverse("conversations:conversation", args=[conversation.pk]) + "#meldcode-flags")
+    _audit_view(request, conversation, [p.pk for p in persons], page="meldcode")
+    return render(
+        request,
+        "conversations/meldcode.html",
+        {"conversation": conversation, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+# --- Proposed help trajectories ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def proposals(request):
+    if not access.may_list_proposals(request.user):
+        raise deny_forbidden(request, "view:proposals")
+    status = request.GET.get("status", "")
+    if status not in ProposalStatus.values:
+        status = ""
+    page = Paginator(selectors.proposals_for(request.user, status=status), PROPOSALS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    audit.record(
+        actor=request.user,
+        action=AuditAction.LIST,
+        object_type="conversations.proposal",
+        person_ids=[p.person_id for p in rows],
+        purpose="trajectories",
+        detail={"status": status, "page": page.number},
+    )
+    return render(
+        request,
+        "conversations/proposals.html",
+        {
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "statuses": ProposalStatus.choices,
+            "query": f"status={status}" if status else "",
+            "sees_all": access.sees_all_proposals(request.user),
+        },
+    )
