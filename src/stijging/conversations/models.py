@@ -13,12 +13,18 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from stijging.accounts.models import CASE_ROLES, Role
 from stijging.registry.models import Household, Person
 
 # --- Instruments ----------------------------------------------------------------------------------
+
+
+def localized(item, field: str) -> str:
+    """Instrument texts are data in Dutch and English: the one of the active language."""
+    return getattr(item, f"{field}_en" if (get_language() or "nl").startswith("en") else f"{field}_nl")
 
 
 class InstrumentVersion(models.Model):
@@ -58,9 +64,7 @@ class Domain(models.Model):
 
     @property
     def name(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "nl").startswith("en") else self.name_nl
+        return localized(self, "name")
 
 
 class ScaleLevel(models.Model):
@@ -81,9 +85,7 @@ class ScaleLevel(models.Model):
 
     @property
     def label(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.label_en if (get_language() or "nl").startswith("en") else self.label_nl
+        return localized(self, "label")
 
 
 class LadderRung(models.Model):
@@ -103,9 +105,7 @@ class LadderRung(models.Model):
 
     @property
     def label(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.label_en if (get_language() or "nl").startswith("en") else self.label_nl
+        return localized(self, "label")
 
 
 class CohesionStatement(models.Model):
@@ -127,9 +127,7 @@ class CohesionStatement(models.Model):
 
     @property
     def text(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.text_en if (get_language() or "nl").startswith("en") else self.text_nl
+        return localized(self, "text")
 
 
 class DefectCategory(models.Model):
@@ -148,9 +146,7 @@ class DefectCategory(models.Model):
 
     @property
     def name(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "nl").startswith("en") else self.name_nl
+        return localized(self, "name")
 
 
 # --- Answers ----------------------------------------------------------------------------------------
