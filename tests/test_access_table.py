@@ -11,6 +11,8 @@ from stijging import access_table
 from stijging.privacy.models import AuditAction, AuditEvent, LegalGround
 
 from .conversations.factories import conversation_of
+from .referrals.factories import referral_of
+from .trajectories.factories import proposal_of, trajectory_of
 
 # Pages that show persons only for a question: the walker asks one (the world's persons are "…sen").
 QUERY_STRINGS = {"registry:search": "?q=sen"}
@@ -77,9 +79,34 @@ def _kwargs(kind: str, site, world, arg_names: list[str]) -> dict:
         return {"pk": conversation_of(site, world).interviews.order_by("pk").first().pk, "section": "domains"}
     if kind == "legalground":
         return {"pk": LegalGround.objects.order_by("pk").first().pk}
+    if kind == "proposal":
+        return {"pk": proposal_of(site, world).pk}
+    if kind == "trajectory":
+        return {"pk": trajectory_of(site, world).pk}
+    if kind == "action":
+        return {"pk": _action_of(site, world).pk}
+    if kind == "referral":
+        return {"pk": referral_of(site, world).pk}
+    if kind == "referredperson":
+        return {"pk": referral_of(site, world).person_id}
     if kind == "any":
         return {arg: DUMMY_VALUES.get(arg, str(world.own.programme.pk)) for arg in arg_names}
     return {}
+
+
+def _action_of(site, world):
+    import datetime
+
+    from stijging.trajectories import services as trajectory_services
+
+    trajectory = trajectory_of(site, world)
+    return trajectory.actions.order_by("pk").first() or trajectory_services.action_add(
+        acting_user=trajectory.case_manager,
+        trajectory=trajectory,
+        description="Bellen",
+        owner=trajectory.case_manager,
+        due_date=datetime.date(2026, 12, 1),
+    )
 
 
 def _targets(row, world, arg_names):
@@ -95,6 +122,11 @@ def _targets(row, world, arg_names):
         "appointment",
         "conversation",
         "interview",
+        "proposal",
+        "trajectory",
+        "action",
+        "referral",
+        "referredperson",
     }:
         return [
             ("own", _kwargs(row.object, world.own, world, arg_names)),

@@ -6,8 +6,11 @@ all seven roles, a user without membership and an anonymous visitor. A URL witho
 Columns
   url       the URL name; a trailing `*` covers a third-party family (allauth, the admin site)
   object    what the URL points at: programme, area, street, address, household, person, consent,
-            legalground, conversation, interview (a section of one), any (dummy arguments for
-            third-party URLs) or - (no object)
+            legalground, conversation, interview (a section of one), proposal, trajectory, action
+            (of a trajectory), referral, referredperson (a person as a partner sees them, through
+            a referral to their organisation: own = the own site's adult, referred to the partner's
+            organisation; foreign = the foreign site's adult, referred to another partner), any
+            (dummy arguments for third-party URLs) or - (no object)
   anon      login = sent to the login page; yes = public
   none      a logged-in user without any programme membership
   roles     fieldworker case_manager partner coordinator manager admin privacy_officer
@@ -52,6 +55,24 @@ conversations:housing               conversation login  -    own    own    -    
 conversations:member_add            conversation login  -    own    own    -      -      -      -      -      view
 conversations:meldcode              conversation login  -    own    own    -      -      -      -      -      view
 conversations:proposals             -            login  -    yes    yes    -      -      -      -      -      list
+trajectories:open                   person       login  -    own    own    -      -      -      -      -      view
+trajectories:open_from_proposal     proposal     login  -    own    own    -      -      -      -      -      view
+trajectories:trajectory             trajectory   login  -    own    own    -      -      -      -      -      view
+trajectories:transition             trajectory   login  -    -      own    -      -      -      -      -      no
+trajectories:goal_add               trajectory   login  -    -      own    -      -      -      -      -      no
+trajectories:action_add             trajectory   login  -    -      own    -      -      -      -      -      no
+trajectories:note_add               trajectory   login  -    -      own    -      -      -      -      -      no
+trajectories:action_status          action       login  -    -      own    -      -      -      -      -      no
+trajectories:measurement            person       login  -    -      own    -      -      -      -      -      view
+trajectories:caseload               -            login  -    -      yes    -      -      -      -      -      list
+trajectories:hand_over              -            login  -    -      yes    -      -      -      -      -      list
+referrals:send                      trajectory   login  -    -      own    -      -      -      -      -      view
+referrals:inbox                     -            login  -    -      -      yes    -      -      -      -      list
+referrals:referral                  referral     login  -    own    own    own    -      -      -      -      view
+referrals:respond                   referral     login  -    -      -      own    -      -      -      -      no
+referrals:withdraw                  referral     login  -    -      own    -      -      -      -      -      no
+referrals:assign                    referral     login  -    -      -      own    -      -      -      -      no
+referrals:person                    referredperson login -  -      -      own    -      -      -      -      view
 outreach:area                       area         login  -    own    own    -      own    -      own    -      no
 outreach:street                     street       login  -    own    own    -      -      -      -      -      list
 outreach:walking_list               street       login  -    own    own    -      -      -      -      -      list

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "stijging.registry",
     "stijging.outreach",
     "stijging.conversations",
+    "stijging.trajectories",
+    "stijging.referrals",
     "stijging.monitoring",
     "stijging.core",
     "stijging.demo",

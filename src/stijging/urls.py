@@ -13,6 +13,8 @@ urlpatterns = [
     path("beheer/", admin_site.urls),
     path("", include("stijging.registry.urls")),
     path("", include("stijging.conversations.urls")),
+    path("", include("stijging.trajectories.urls")),
+    path("", include("stijging.referrals.urls")),
     path("", include("stijging.outreach.urls")),
     path("", include("stijging.monitoring.urls")),
 ]

@@ -716,8 +716,9 @@ def test_consent_withdraw_form_shows_the_consent_and_logs_the_view(world, fieldw
 
 def test_consent_withdraw_withdraws_and_logs_it(world, fieldworker, django_assert_max_num_queries):
     consent = world.own.consent
-    # AUTH + consent (scoped); SAVEPOINT, conditional UPDATE, reload, INSERT audit event, RELEASE.
-    with django_assert_max_num_queries(AUTH + 6):
+    # AUTH + consent (scoped); SAVEPOINT, conditional UPDATE, reload, INSERT audit event, the open
+    # referrals resting on it (the referrals' consent_withdrawn receiver: none here), RELEASE.
+    with django_assert_max_num_queries(AUTH + 7):
         response = fieldworker.post(
             reverse("registry:consent_withdraw", args=[consent.pk]), {"withdrawn_on": "2026-03-04", "note": ""}
         )

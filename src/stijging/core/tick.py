@@ -10,13 +10,19 @@ from django.utils import timezone
 
 from stijging.accounts import notifications
 from stijging.privacy import audit
+from stijging.referrals import periodic as referral_periodic
+from stijging.trajectories import periodic as trajectory_periodic
 
 from .models import JobRun
 
 # (name, function) in the order they run. Later parts add theirs here.
+# The steps that queue e-mail run before send_email, so their e-mail leaves in the same run; the
+# sealer runs last, so the events of this run are sealed in it too.
 STEPS: list[tuple[str, Callable[[], object]]] = [
-    ("audit_seal", audit.seal),
+    ("referrals_escalate_overdue", referral_periodic.escalate_overdue),
+    ("trajectories_reminders", trajectory_periodic.send_reminders),
     ("send_email", notifications.send_pending),
+    ("audit_seal", audit.seal),
 ]
 
 

@@ -1,0 +1,155 @@
+"""Referrals to partner organisations, their service levels and their history.
+
+Scope (deny by default): the case roles of the referral's programme; and a partner user sees a
+referral only while an active AccessGrant for it opens it to their own organisation — the same grant
+that opens the person to them. Withdrawing the referral revokes the grant: both disappear at once.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from stijging.accounts.models import CASE_ROLES, Organisation, Role
+from stijging.conversations.models import Domain
+from stijging.privacy.models import AccessGrant, Consent, LegalGround
+from stijging.registry.models import Person, Programme
+from stijging.trajectories.models import Trajectory
+
+from .states import ReferralCode, ReferralStatus
+
+GRANT_REASON = "referral"
+DEFAULT_PRIORITY_WORKING_DAYS = 3
+
+
+class ServiceLevel(models.Model):
+    """How fast an organisation answers a priority referral (accepts or declines), in working days."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="service_level")
+    priority_working_days = models.PositiveSmallIntegerField(
+        _("working days to answer a priority referral"),
+        default=DEFAULT_PRIORITY_WORKING_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+
+    class Meta:
+        verbose_name = _("service level")
+        verbose_name_plural = _("service levels")
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.priority_working_days}"
+
+
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+class ReferralQuerySet(models.QuerySet["Referral"]):
+    def visible_to(self, user) -> ReferralQuerySet:
+        if not _active(user):
+            return self.none()
+        condition = Q(pk__in=[])
+        case_programmes = user.programme_ids_with(CASE_ROLES)
+        if case_programmes:
+            condition |= Q(programme_id__in=case_programmes)
+        if user.organisation_id and user.programme_ids_with({Role.PARTNER}):
+            condition |= Q(organisation_id=user.organisation_id) & Q(
+                Exists(
+                    AccessGrant.objects.active().filter(
+                        reason_type=GRANT_REASON, reason_id=OuterRef("pk"), organisation_id=user.organisation_id
+                    )
+                )
+            )
+        return self.filter(condition)
+
+    def for_partner(self, user) -> ReferralQuerySet:
+        """Only what is addressed to the user's organisation (a partner who also holds a case role
+        still gets an inbox of their own organisation's referrals only)."""
+        return self.visible_to(user).filter(organisation_id=user.organisation_id)
+
+
+class Referral(models.Model):
+    trajectory = models.ForeignKey(Trajectory, on_delete=models.PROTECT, related_name="referrals")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("partner organisation"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    domain = models.ForeignKey(Domain, verbose_name=_("life domain"), on_delete=models.PROTECT, related_name="+")
+    question = models.TextField(_("question to the partner"), max_length=1000)
+    priority = models.BooleanField(_("priority"), default=False)
+    consent = models.ForeignKey(
+        Consent, verbose_name=_("consent"), null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+    legal_ground = models.ForeignKey(
+        LegalGround, verbose_name=_("legal ground"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=ReferralStatus.choices, default=ReferralStatus.SENT)
+    code = models.CharField(_("reason or outcome"), max_length=20, choices=ReferralCode.choices, blank=True)
+    code_text = models.CharField(_("in short (only for “other”)"), max_length=200, blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+    # The last working day of the service level (priority referrals only), fixed when sent.
+    answer_due_on = models.DateField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "status", "sent_at"]),
+            models.Index(fields=["trajectory", "status"]),
+            models.Index(
+                fields=["answer_due_on"], name="referral_priority_open_idx", condition=Q(status="sent", priority=True)
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(consent__isnull=False) | Q(legal_ground__isnull=False), name="referral_has_a_basis"
+            ),
+            models.CheckConstraint(condition=Q(code="other") | Q(code_text=""), name="referral_text_only_for_other"),
+        ]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+
+    def __str__(self) -> str:
+        return f"referral {self.pk}"
+
+    def is_overdue(self, today) -> bool:
+        return bool(
+            self.priority and self.status == ReferralStatus.SENT and self.answer_due_on and today > self.answer_due_on
+        )
+
+
+class ReferralEvent(models.Model):
+    """One step of the referral: from, to, when, by whom, with which code (and short text for "other")."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=12, choices=ReferralStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=ReferralStatus.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    code = models.CharField(max_length=20, choices=ReferralCode.choices, blank=True)
+    code_text = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status}→{self.to_status}"

@@ -1,0 +1,28 @@
+"""The referrals' panels on the trajectory page and the caseload (see trajectories/panels.py)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from stijging.trajectories.panels import Panel
+
+from . import access, selectors
+
+
+def caseload_panel(user) -> Panel:
+    today = timezone.localdate()
+    rows = [(r, r.is_overdue(today)) for r in selectors.waiting_on_partner(user)]
+    return Panel("referrals/_caseload_panel.html", {"rows": rows})
+
+
+def trajectory_panel(user, trajectory) -> Panel:
+    today = timezone.localdate()
+    rows = [(r, r.is_overdue(today)) for r in selectors.referrals_of_trajectory(user, trajectory)]
+    return Panel(
+        "referrals/_trajectory_panel.html",
+        {
+            "rows": rows,
+            "trajectory": trajectory,
+            "may_send": access.may_send(user, trajectory.programme_id) and not trajectory.is_closed,
+        },
+    )

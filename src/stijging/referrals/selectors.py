@@ -1,0 +1,123 @@
+"""Reused reads of referrals, already scoped by `visible_to(user)` and already joined."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from stijging.accounts.models import Organisation, Role, User
+from stijging.privacy.models import Consent, ConsentPurpose, LegalGround
+from stijging.registry.models import Address, HouseholdResidence, Person
+
+from .models import Referral, ReferralEvent
+from .states import OPEN_STATUSES, ReferralStatus
+
+LIST_LIMIT = 50
+INBOX_PER_PAGE = 25
+
+
+def referral_for(user, pk: int) -> Referral:
+    return Referral.objects.visible_to(user).select_related("trajectory", "person").get(pk=pk)
+
+
+def referral_page(user, pk: int) -> Referral:
+    """Everything a referral page shows, in a fixed number of queries."""
+    return (
+        Referral.objects.visible_to(user)
+        .select_related(
+            "person",
+            "organisation",
+            "domain",
+            "trajectory__case_manager",
+            "sent_by",
+            "assigned_to",
+            "consent",
+            "legal_ground",
+        )
+        .prefetch_related(Prefetch("events", queryset=ReferralEvent.objects.select_related("by")))
+        .get(pk=pk)
+    )
+
+
+def current_address(person_id: int, on: datetime.date | None = None) -> Address | None:
+    """Where the person lives now (their current household's current address): one query. Called only
+    for a person the caller has already been allowed to see through a referral."""
+    on = on or timezone.localdate()
+    residence = (
+        HouseholdResidence.objects.filter(
+            household__memberships__person_id=person_id,
+            household__memberships__end_date__isnull=True,
+            start_date__lte=on,
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
+        .select_related("address__street")
+        .order_by("-start_date")
+        .first()
+    )
+    return residence.address if residence else None
+
+
+def partner_inbox(user, *, status: str = "") -> QuerySet[Referral]:
+    queryset = Referral.objects.for_partner(user).select_related("person", "domain", "assigned_to")
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-priority", "answer_due_on", "-sent_at", "-pk")
+
+
+def colleagues_of(user) -> QuerySet[User]:
+    """Who a partner may assign a referral to: active partner users of the same organisation."""
+    return (
+        User.objects.filter(is_active=True, organisation_id=user.organisation_id, memberships__role=Role.PARTNER)
+        .distinct()
+        .order_by("first_name", "last_name", "email")
+    )
+
+
+def partner_person(user, pk: int) -> Person:
+    """A person a partner may see: only through an active grant for their organisation."""
+    return Person.objects.visible_to(user).get(pk=pk)
+
+
+def referrals_of_person_for_partner(user, person: Person) -> list[Referral]:
+    return list(Referral.objects.for_partner(user).filter(person=person).select_related("domain"))
+
+
+def waiting_on_partner(user) -> list[Referral]:
+    """The case manager's referrals that wait on a partner (sent, accepted, in progress)."""
+    return list(
+        Referral.objects.visible_to(user)
+        .filter(trajectory__case_manager=user, status__in=OPEN_STATUSES)
+        .select_related("person", "organisation")
+        .order_by("-priority", "answer_due_on", "sent_at")[:LIST_LIMIT]
+    )
+
+
+def referrals_of_trajectory(user, trajectory) -> list[Referral]:
+    return list(
+        Referral.objects.visible_to(user)
+        .filter(trajectory=trajectory)
+        .select_related("organisation", "domain")
+        .order_by("-sent_at")
+    )
+
+
+def partner_organisations() -> QuerySet[Organisation]:
+    return Organisation.objects.order_by("name")
+
+
+def share_consents(person: Person) -> QuerySet[Consent]:
+    return (
+        Consent.objects.filter(person=person, purpose=ConsentPurpose.SHARE_WITH_ORGANISATION, withdrawn_on__isnull=True)
+        .select_related("organisation")
+        .order_by("-given_on")
+    )
+
+
+def active_grounds() -> QuerySet[LegalGround]:
+    return LegalGround.objects.filter(active=True).order_by("title")
+
+
+def overdue_count(queryset: QuerySet[Referral], today: datetime.date) -> int:
+    return queryset.filter(priority=True, status=ReferralStatus.SENT, answer_due_on__lt=today).count()

@@ -1,0 +1,268 @@
+"""Writes of the referrals floor (convention 2): one transaction each, with its audit event."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stijging.accounts import notifications
+from stijging.accounts.models import Role, User
+from stijging.concurrency import ConflictError
+from stijging.privacy import audit
+from stijging.privacy.models import AccessGrant, AuditAction, Consent, ConsentGivenBy, ConsentPurpose, LegalGround
+from stijging.privacy.services import AGE_OF_CONSENT
+from stijging.trajectories import services as trajectory_services
+from stijging.trajectories.states import TrajectoryStatus
+
+from . import states, workingdays
+from .models import DEFAULT_PRIORITY_WORKING_DAYS, GRANT_REASON, Referral, ReferralEvent, ServiceLevel
+from .states import ReferralCode, ReferralStatus, Side
+
+__all__ = ["ConflictError"]
+
+PURPOSE = "referral"
+
+
+def priority_working_days(organisation) -> int:
+    level = ServiceLevel.objects.filter(organisation=organisation).only("priority_working_days").first()
+    return level.priority_working_days if level else DEFAULT_PRIORITY_WORKING_DAYS
+
+
+def consent_problem(consent: Consent, *, person, organisation, on: datetime.date) -> str | None:
+    """Why this consent cannot carry a referral of `person` to `organisation` on `on`, or None."""
+    if consent.person_id != person.pk:
+        return _("This consent is of another person.")
+    if consent.purpose != ConsentPurpose.SHARE_WITH_ORGANISATION:
+        return _("This consent is not a consent to share with an organisation.")
+    if consent.organisation_id != organisation.pk:
+        return _("This consent names another organisation.")
+    if consent.given_on > on:
+        return _("This consent was not yet given on that day.")
+    if consent.withdrawn_on is not None and consent.withdrawn_on <= on:
+        return _("This consent has been withdrawn.")
+    if person.age_on(on) < AGE_OF_CONSENT and consent.given_by != ConsentGivenBy.PARENT:
+        return _("This person is under 16: a parent or guardian must have given the consent.")
+    return None
+
+
+def _audit(acting_user, action: str, referral: Referral, **detail) -> None:
+    audit.record(
+        actor=acting_user,
+        action=action,
+        obj=referral,
+        person_ids=[referral.person_id],
+        purpose=PURPOSE,
+        detail={"organisation_id": referral.organisation_id, **detail},
+    )
+
+
+def partner_users(organisation_id: int):
+    return User.objects.filter(
+        is_active=True, organisation_id=organisation_id, memberships__role=Role.PARTNER
+    ).distinct()
+
+
+@transaction.atomic
+def referral_send(
+    *,
+    acting_user,
+    trajectory,
+    organisation,
+    domain,
+    question: str,
+    priority: bool,
+    consent: Consent | None = None,
+    legal_ground: LegalGround | None = None,
+) -> Referral:
+    """Send a referral. No referral without a valid, unwithdrawn consent of the person (a parent's
+    under 16) for that organisation, unless a ground from the privacy officer's closed list is given."""
+    if trajectory.programme_id not in acting_user.programme_ids_with({Role.CASE_MANAGER}):
+        raise ValidationError(_("Only a case manager of the programme sends referrals."))
+    if trajectory.status == TrajectoryStatus.CLOSED:
+        raise ValidationError(_("This trajectory is closed."))
+    if not question.strip():
+        raise ValidationError({"question": _("Write the question to the partner.")})
+    person = trajectory.person
+    today = timezone.localdate()
+    if legal_ground is not None and not LegalGround.objects.filter(pk=legal_ground.pk, active=True).exists():
+        raise ValidationError({"legal_ground": _("This legal ground is no longer on the list.")})
+    if consent is not None:
+        # Re-read: the consent may have been withdrawn since the form was shown.
+        consent = Consent.objects.select_for_update().get(pk=consent.pk)
+        problem = consent_problem(consent, person=person, organisation=organisation, on=today)
+        if problem:
+            raise ValidationError({"consent": problem})
+    if consent is None and legal_ground is None:
+        raise ValidationError(
+            {"consent": _("A referral needs the person's consent for this organisation, or a listed legal ground.")}
+        )
+    now = timezone.now()
+    referral = Referral.objects.create(
+        trajectory=trajectory,
+        person=person,
+        programme_id=trajectory.programme_id,
+        organisation=organisation,
+        domain=domain,
+        question=question.strip(),
+        priority=priority,
+        consent=consent,
+        legal_ground=legal_ground,
+        sent_by=acting_user,
+        sent_at=now,
+        answer_due_on=workingdays.add_working_days(today, priority_working_days(organisation)) if priority else None,
+    )
+    ReferralEvent.objects.create(
+        referral=referral, from_status="", to_status=ReferralStatus.SENT, by=acting_user, at=now
+    )
+    AccessGrant.objects.create(
+        person=person, organisation=organisation, reason_type=GRANT_REASON, reason_id=referral.pk
+    )
+    trajectory_services.trajectory_record_activity(trajectory=trajectory)
+    _audit(
+        acting_user,
+        AuditAction.CREATE,
+        referral,
+        priority=priority,
+        consent_id=consent.pk if consent else None,
+        legal_ground=legal_ground.code if legal_ground else None,
+    )
+    link = notifications.absolute_link(reverse("referrals:referral", args=[referral.pk]))
+    for user in partner_users(organisation.pk):
+        notifications.queue(
+            to=user.email,
+            subject=_("A new referral for your organisation"),
+            body=_("A new referral is waiting for you in Stijging:\n%(link)s") % {"link": link},
+            dedup_key=f"referral-new:{referral.pk}:{user.pk}",
+        )
+    return referral
+
+
+def _check_side(acting_user, referral: Referral, side: str) -> None:
+    if side == Side.PARTNER:
+        if not (
+            acting_user.organisation_id == referral.organisation_id and acting_user.programme_ids_with({Role.PARTNER})
+        ):
+            raise ValidationError(_("Only the addressed organisation answers this referral."))
+    elif side == Side.CASE and referral.programme_id not in acting_user.programme_ids_with({Role.CASE_MANAGER}):
+        raise ValidationError(_("Only a case manager of the programme withdraws a referral."))
+
+
+def _apply(
+    *,
+    acting_user,
+    referral: Referral,
+    version: int | None,
+    to_status: str,
+    rule: states.Transition,
+    code: str,
+    code_text: str,
+) -> Referral:
+    code_text = code_text.strip()
+    if rule.needs_code:
+        if code not in rule.codes:
+            raise ValidationError({"code": _("Choose a reason from the list.")})
+        if code == ReferralCode.OTHER and not code_text:
+            raise ValidationError({"code_text": _("Say in short what the reason is.")})
+    else:
+        code = ""
+    if code != ReferralCode.OTHER:
+        code_text = ""
+    if len(code_text) > 200:
+        raise ValidationError({"code_text": _("At most 200 characters.")})
+    from_status = referral.status
+    now = timezone.now()
+    changes: dict = {"status": to_status, "code": code, "code_text": code_text, "version": F("version") + 1}
+    if from_status == ReferralStatus.SENT and to_status in states.ANSWERED_STATUSES:
+        changes["answered_at"] = now
+    if to_status in states.FINAL_STATUSES:
+        changes["closed_at"] = now
+    queryset = Referral.objects.filter(pk=referral.pk, status=from_status)
+    if version is not None:
+        queryset = queryset.filter(version=version)
+    if not queryset.update(**changes):
+        raise ConflictError
+    referral.refresh_from_db()
+    ReferralEvent.objects.create(
+        referral=referral,
+        from_status=from_status,
+        to_status=to_status,
+        at=now,
+        by=acting_user,
+        code=code,
+        code_text=code_text,
+    )
+    if to_status == ReferralStatus.WITHDRAWN:
+        # Withdrawal ends the partner's access at once; a closed referral stays readable to the
+        # organisation that handled it (its own history), as long as it was not withdrawn.
+        AccessGrant.objects.filter(reason_type=GRANT_REASON, reason_id=referral.pk, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+    trajectory_services.trajectory_record_activity(trajectory=referral.trajectory)
+    _audit(acting_user, AuditAction.UPDATE, referral, transition=f"{from_status}>{to_status}", code=code)
+    return referral
+
+
+@transaction.atomic
+def referral_transition(
+    *, acting_user, referral: Referral, version: int, to_status: str, side: str, code: str = "", code_text: str = ""
+) -> Referral:
+    """One step of the state machine (states.TRANSITIONS), taken by the side the table names."""
+    rule = states.transition(referral.status, to_status)
+    if rule is None or rule.side != side:
+        raise ValidationError(
+            {
+                "to_status": _("A referral cannot go from %(from)s to %(to)s here.")
+                % {"from": referral.status, "to": to_status}
+            }
+        )
+    _check_side(acting_user, referral, side)
+    return _apply(
+        acting_user=acting_user,
+        referral=referral,
+        version=version,
+        to_status=to_status,
+        rule=rule,
+        code=code,
+        code_text=code_text,
+    )
+
+
+def referrals_withdraw_for_consent(*, consent: Consent, acting_user) -> int:
+    """The consent was withdrawn: withdraw every open referral resting on it and end the partner's
+    access. Runs inside consent_withdraw's transaction (privacy.signals.consent_withdrawn)."""
+    count = 0
+    for referral in Referral.objects.filter(consent=consent, status__in=states.OPEN_STATUSES).select_related(
+        "trajectory"
+    ):
+        _apply(
+            acting_user=acting_user,
+            referral=referral,
+            version=None,
+            to_status=ReferralStatus.WITHDRAWN,
+            rule=states.SYSTEM_WITHDRAWAL,
+            code=ReferralCode.CONSENT_WITHDRAWN,
+            code_text="",
+        )
+        count += 1
+    return count
+
+
+@transaction.atomic
+def referral_assign(*, acting_user, referral: Referral, version: int, assignee) -> Referral:
+    """A partner assigns the referral to a colleague of the same organisation."""
+    _check_side(acting_user, referral, Side.PARTNER)
+    if assignee.organisation_id != referral.organisation_id or not assignee.is_active:
+        raise ValidationError({"assigned_to": _("Assign to a colleague of your own organisation.")})
+    if not Referral.objects.filter(pk=referral.pk, version=version).update(
+        assigned_to=assignee, version=F("version") + 1
+    ):
+        raise ConflictError
+    referral.refresh_from_db()
+    _audit(acting_user, AuditAction.UPDATE, referral, assigned_to=assignee.pk)
+    return referral

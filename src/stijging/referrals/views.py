@@ -1,0 +1,280 @@
+"""Referral screens: sending (case manager), the referral page (both sides), the partner's inbox.
+
+Thin: parse a form, fetch through a scoped selector, call one service, render. Every page a partner
+opens leaves an audit event (they see a person's data through it).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from stijging.privacy import audit
+from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
+from stijging.privacy.models import AuditAction
+from stijging.registry.models import Person
+from stijging.trajectories import access as trajectory_access
+from stijging.trajectories import selectors as trajectory_selectors
+from stijging.trajectories.models import Trajectory
+
+from . import access, selectors, services, states
+from .forms import AssignForm, PartnerStepForm, ReferralSendForm, WithdrawForm
+from .models import Referral
+from .states import ReferralStatus, Side
+
+CONFLICT_MESSAGE = gettext_lazy(
+    "Someone else changed this referral after you opened it. Nothing was saved; check the page and try again."
+)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _audit_view(request, referral: Referral, purpose: str = "referral") -> None:
+    audit.record(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        obj=referral,
+        person_ids=[referral.person_id],
+        purpose=purpose,
+        detail={"organisation_id": referral.organisation_id},
+    )
+
+
+# --- Sending --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def send(request, pk: int):
+    if not trajectory_access.may_read_trajectories(request.user):
+        raise deny_not_found(request, "trajectories.trajectory", pk)
+    try:
+        trajectory = trajectory_selectors.trajectory_for(request.user, pk)
+    except Trajectory.DoesNotExist:
+        raise deny_not_found(request, "trajectories.trajectory", pk) from None
+    if not access.may_send(request.user, trajectory.programme_id):
+        raise deny_not_found(request, "trajectories.trajectory", pk)
+    person = trajectory.person
+    consents = selectors.share_consents(person)
+    domains = trajectory_selectors.current_domains_qs()
+    form = ReferralSendForm(
+        request.POST or None,
+        organisations=selectors.partner_organisations(),
+        domains=domains,
+        consents=consents,
+        grounds=selectors.active_grounds(),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_send(acting_user=request.user, trajectory=trajectory, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The referral was sent."))
+            return redirect("referrals:referral", pk=referral.pk)
+    audit.record(
+        actor=request.user, action=AuditAction.VIEW, obj=trajectory, person_ids=[person.pk], purpose="referral"
+    )
+    return render(
+        request,
+        "referrals/send.html",
+        {"form": form, "trajectory": trajectory, "person": person},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- The referral page ----------------------------------------------------------------------------
+
+
+def _referral_or_404(request, pk: int, *, page: bool = False) -> Referral:
+    try:
+        if page:
+            return selectors.referral_page(request.user, pk)
+        return selectors.referral_for(request.user, pk)
+    except Referral.DoesNotExist:
+        raise deny_not_found(request, "referrals.referral", pk) from None
+
+
+def _detail(request, referral: Referral, *, status: int = 200, **forms):
+    as_partner = access.acts_as_partner(request.user, referral)
+    if not as_partner and not access.may_read_as_case_role(request.user, referral):
+        raise deny_not_found(request, "referrals.referral", referral.pk)
+    context: dict = {
+        "referral": referral,
+        "person": referral.person,
+        "address": selectors.current_address(referral.person_id),
+        "case_manager": referral.trajectory.case_manager,
+        "events": list(referral.events.all()),
+        "as_partner": as_partner,
+        "overdue": referral.is_overdue(timezone.localdate()),
+    }
+    if as_partner and referral.status in states.OPEN_STATUSES:
+        steps = states.next_for(referral.status, Side.PARTNER)
+        context["step_form"] = forms.get("step_form") or PartnerStepForm(
+            initial={"version": referral.version}, steps=steps
+        )
+        context["assign_form"] = forms.get("assign_form") or AssignForm(
+            initial={"version": referral.version, "assigned_to": referral.assigned_to_id},
+            colleagues=selectors.colleagues_of(request.user),
+        )
+    elif (
+        not as_partner
+        and referral.status in states.OPEN_STATUSES
+        and access.may_send(request.user, referral.programme_id)
+    ):
+        context["withdraw_form"] = forms.get("withdraw_form") or WithdrawForm(initial={"version": referral.version})
+    _audit_view(request, referral)
+    return render(request, "referrals/referral.html", context, status=status)
+
+
+@login_required
+def referral_detail(request, pk: int):
+    return _detail(request, _referral_or_404(request, pk, page=True))
+
+
+@login_required
+@require_POST
+def respond(request, pk: int):
+    referral = _referral_or_404(request, pk)
+    if not access.acts_as_partner(request.user, referral):
+        raise deny_not_found(request, "referrals.referral", pk)
+    form = PartnerStepForm(request.POST, steps=states.next_for(referral.status, Side.PARTNER))
+    if form.is_valid():
+        try:
+            services.referral_transition(
+                acting_user=request.user,
+                referral=referral,
+                version=form.cleaned_data["version"],
+                to_status=form.cleaned_data["to_status"],
+                side=Side.PARTNER,
+                code=form.cleaned_data["code"],
+                code_text=form.cleaned_data["code_text"],
+            )
+        except services.ConflictError:
+            form.add_error(None, CONFLICT_MESSAGE)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The referral was updated."))
+            return redirect("referrals:referral", pk=pk)
+    return _detail(request, _referral_or_404(request, pk, page=True), status=400, step_form=form)
+
+
+@login_required
+@require_POST
+def withdraw(request, pk: int):
+    referral = _referral_or_404(request, pk)
+    if access.acts_as_partner(request.user, referral) or not access.may_send(request.user, referral.programme_id):
+        raise deny_not_found(request, "referrals.referral", pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_transition(
+                acting_user=request.user,
+                referral=referral,
+                version=form.cleaned_data["version"],
+                to_status=ReferralStatus.WITHDRAWN,
+                side=Side.CASE,
+                code=form.cleaned_data["code"],
+                code_text=form.cleaned_data["code_text"],
+            )
+        except services.ConflictError:
+            form.add_error(None, CONFLICT_MESSAGE)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The referral was withdrawn; the partner no longer sees it."))
+            return redirect("referrals:referral", pk=pk)
+    return _detail(request, _referral_or_404(request, pk, page=True), status=400, withdraw_form=form)
+
+
+@login_required
+@require_POST
+def assign(request, pk: int):
+    referral = _referral_or_404(request, pk)
+    if not access.acts_as_partner(request.user, referral):
+        raise deny_not_found(request, "referrals.referral", pk)
+    form = AssignForm(request.POST, colleagues=selectors.colleagues_of(request.user))
+    if form.is_valid():
+        try:
+            services.referral_assign(
+                acting_user=request.user,
+                referral=referral,
+                version=form.cleaned_data["version"],
+                assignee=form.cleaned_data["assigned_to"],
+            )
+        except services.ConflictError:
+            form.add_error(None, CONFLICT_MESSAGE)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The referral was assigned."))
+            return redirect("referrals:referral", pk=pk)
+    return _detail(request, _referral_or_404(request, pk, page=True), status=400, assign_form=form)
+
+
+# --- The partner's inbox and person page ----------------------------------------------------------
+
+
+@login_required
+def inbox(request):
+    if not access.is_partner(request.user):
+        raise deny_forbidden(request, "view:referral_inbox")
+    status = request.GET.get("status", "")
+    if status not in ReferralStatus.values:
+        status = ""
+    page = Paginator(selectors.partner_inbox(request.user, status=status), selectors.INBOX_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    today = timezone.localdate()
+    audit.record(
+        actor=request.user,
+        action=AuditAction.LIST,
+        object_type="referrals.referral",
+        person_ids=[r.person_id for r in rows],
+        purpose="referral",
+        detail={"status": status, "page": page.number},
+    )
+    return render(
+        request,
+        "referrals/inbox.html",
+        {
+            "page": page,
+            "rows": [(r, r.is_overdue(today)) for r in rows],
+            "status": status,
+            "statuses": ReferralStatus.choices,
+            "query": f"status={status}" if status else "",
+        },
+    )
+
+
+@login_required
+def partner_person(request, pk: int):
+    if not access.is_partner(request.user):
+        raise deny_not_found(request, "registry.person", pk)
+    try:
+        person = selectors.partner_person(request.user, pk)
+    except Person.DoesNotExist:
+        raise deny_not_found(request, "registry.person", pk) from None
+    referrals = selectors.referrals_of_person_for_partner(request.user, person)
+    if not referrals:
+        raise deny_not_found(request, "registry.person", pk)
+    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="referral")
+    return render(
+        request,
+        "referrals/person.html",
+        {"person": person, "address": selectors.current_address(person.pk), "referrals": referrals},
+    )

@@ -1,0 +1,404 @@
+"""Trajectory screens. Thin: parse a form, fetch through a scoped selector, call one service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from stijging.accounts.models import User
+from stijging.conversations.models import Proposal
+from stijging.privacy import audit
+from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
+from stijging.privacy.models import AuditAction
+from stijging.registry.models import Person
+
+from . import access, panels, selectors, services, states
+from .forms import (
+    ActionForm,
+    ActionStatusForm,
+    GoalForm,
+    HandOverForm,
+    MeasurementForm,
+    NoteForm,
+    TrajectoryOpenForm,
+    TransitionForm,
+)
+from .models import DEFAULT_FOLLOW_UP_DAYS, Action, ActionStatus, Trajectory
+
+CONFLICT_MESSAGE = gettext_lazy(
+    "Someone else changed this trajectory after you opened it. Nothing was saved; check the page and try again."
+)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _trajectory_or_404(request, pk: int, *, page: bool = False) -> Trajectory:
+    if not access.may_read_trajectories(request.user):
+        raise deny_not_found(request, "trajectories.trajectory", pk)
+    try:
+        if page:
+            return selectors.trajectory_page(request.user, pk)
+        return selectors.trajectory_for(request.user, pk)
+    except Trajectory.DoesNotExist:
+        raise deny_not_found(request, "trajectories.trajectory", pk) from None
+
+
+def _managed_trajectory_or_404(request, pk: int) -> Trajectory:
+    trajectory = _trajectory_or_404(request, pk)
+    if not access.may_manage(request.user, trajectory.programme_id):
+        raise deny_not_found(request, "trajectories.trajectory", pk)
+    return trajectory
+
+
+def _person_or_404(request, pk: int) -> Person:
+    try:
+        return selectors.person_for(request.user, pk)
+    except Person.DoesNotExist:
+        raise deny_not_found(request, "registry.person", pk) from None
+
+
+# --- Opening --------------------------------------------------------------------------------------
+
+
+def _open(request, person: Person, proposal: Proposal | None):
+    programme_id = selectors.programme_of_person(request.user, person)
+    if programme_id is None:
+        raise deny_not_found(request, "registry.person", person.pk)
+    case_managers = selectors.case_managers_of(programme_id)
+    initial = {"follow_up_interval_days": DEFAULT_FOLLOW_UP_DAYS}
+    if access.may_manage(request.user, programme_id):
+        initial["case_manager"] = request.user.pk
+    form = TrajectoryOpenForm(request.POST or None, case_managers=case_managers, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            trajectory = services.trajectory_open(
+                acting_user=request.user,
+                person=person,
+                programme_id=programme_id,
+                case_manager=form.cleaned_data["case_manager"],
+                follow_up_interval_days=form.cleaned_data["follow_up_interval_days"],
+                proposal=proposal,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The trajectory was opened."))
+            return redirect("trajectories:trajectory", pk=trajectory.pk)
+    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="trajectory")
+    return render(
+        request,
+        "trajectories/open.html",
+        {"form": form, "person": person, "proposal": proposal},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def open_for_person(request, pk: int):
+    if not access.may_open_trajectories(request.user):
+        raise deny_not_found(request, "registry.person", pk)
+    return _open(request, _person_or_404(request, pk), None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def open_from_proposal(request, pk: int):
+    if not access.may_open_trajectories(request.user):
+        raise deny_not_found(request, "conversations.proposal", pk)
+    try:
+        proposal = selectors.open_proposal_for(request.user, pk)
+    except Proposal.DoesNotExist:
+        if selectors.proposal_exists_for(request.user, pk):
+            messages.info(request, _("This proposal has already been taken up or declined."))
+            return redirect("conversations:proposals")
+        raise deny_not_found(request, "conversations.proposal", pk) from None
+    return _open(request, proposal.person, proposal)
+
+
+# --- The trajectory page --------------------------------------------------------------------------
+
+
+def _page_context(request, trajectory: Trajectory, **forms) -> dict:
+    manages = access.may_manage(request.user, trajectory.programme_id)
+    owners = selectors.programme_colleagues(trajectory.programme_id)
+    domains = selectors.current_domains_qs()
+    context = {
+        "trajectory": trajectory,
+        "person": trajectory.person,
+        "goals": list(trajectory.goals.all()),
+        "actions": list(trajectory.actions.all()),
+        "notes": list(trajectory.notes.all()),
+        "events": list(trajectory.events.all()),
+        "manages": manages,
+        "panels": panels.trajectory_panels(request.user, trajectory),
+        "today": timezone.localdate(),
+        "action_statuses": ActionStatus.choices,
+    }
+    if manages and not trajectory.is_closed:
+        context.update(
+            transition_form=forms.get("transition_form")
+            or TransitionForm(
+                initial={"version": trajectory.version}, next_statuses=states.next_statuses(trajectory.status)
+            ),
+            goal_form=forms.get("goal_form") or GoalForm(domains=domains),
+            action_form=forms.get("action_form") or ActionForm(owners=owners, initial={"owner": request.user.pk}),
+            note_form=forms.get("note_form") or NoteForm(),
+        )
+    return context
+
+
+@login_required
+def trajectory_detail(request, pk: int):
+    trajectory = _trajectory_or_404(request, pk, page=True)
+    audit.record(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        obj=trajectory,
+        person_ids=[trajectory.person_id],
+        purpose="trajectory",
+    )
+    return render(request, "trajectories/trajectory.html", _page_context(request, trajectory))
+
+
+def _rerender(request, trajectory_pk: int, **forms):
+    trajectory = selectors.trajectory_page(request.user, trajectory_pk)
+    audit.record(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        obj=trajectory,
+        person_ids=[trajectory.person_id],
+        purpose="trajectory",
+    )
+    return render(request, "trajectories/trajectory.html", _page_context(request, trajectory, **forms), status=400)
+
+
+@login_required
+@require_POST
+def transition(request, pk: int):
+    trajectory = _managed_trajectory_or_404(request, pk)
+    form = TransitionForm(request.POST, next_statuses=states.next_statuses(trajectory.status))
+    if form.is_valid():
+        try:
+            services.trajectory_transition(
+                acting_user=request.user,
+                trajectory=trajectory,
+                version=form.cleaned_data["version"],
+                to_status=form.cleaned_data["to_status"],
+                outcome=form.cleaned_data["outcome"],
+                outcome_text=form.cleaned_data["outcome_text"],
+            )
+        except services.ConflictError:
+            form.add_error(None, CONFLICT_MESSAGE)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The status was changed."))
+            return redirect("trajectories:trajectory", pk=pk)
+    return _rerender(request, pk, transition_form=form)
+
+
+@login_required
+@require_POST
+def goal_add(request, pk: int):
+    trajectory = _managed_trajectory_or_404(request, pk)
+    form = GoalForm(request.POST, domains=selectors.current_domains_qs())
+    if form.is_valid():
+        try:
+            services.goal_add(acting_user=request.user, trajectory=trajectory, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The goal was added."))
+            return redirect("trajectories:trajectory", pk=pk)
+    return _rerender(request, pk, goal_form=form)
+
+
+@login_required
+@require_POST
+def action_add(request, pk: int):
+    trajectory = _managed_trajectory_or_404(request, pk)
+    form = ActionForm(request.POST, owners=selectors.programme_colleagues(trajectory.programme_id))
+    if form.is_valid():
+        try:
+            services.action_add(acting_user=request.user, trajectory=trajectory, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The action was added."))
+            return redirect("trajectories:trajectory", pk=pk)
+    return _rerender(request, pk, action_form=form)
+
+
+@login_required
+@require_POST
+def action_status(request, pk: int):
+    if not access.may_read_trajectories(request.user):
+        raise deny_not_found(request, "trajectories.action", pk)
+    try:
+        action = selectors.action_for(request.user, pk)
+    except Action.DoesNotExist:
+        raise deny_not_found(request, "trajectories.action", pk) from None
+    if not access.may_manage(request.user, action.trajectory.programme_id):
+        raise deny_not_found(request, "trajectories.action", pk)
+    form = ActionStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.action_set_status(
+                acting_user=request.user,
+                action=action,
+                version=form.cleaned_data["version"],
+                status=form.cleaned_data["status"],
+            )
+        except services.ConflictError:
+            messages.error(request, CONFLICT_MESSAGE)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The action was updated."))
+        return redirect("trajectories:trajectory", pk=action.trajectory_id)
+    return _rerender(request, action.trajectory_id)
+
+
+@login_required
+@require_POST
+def note_add(request, pk: int):
+    trajectory = _managed_trajectory_or_404(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.journal_note_add(acting_user=request.user, trajectory=trajectory, text=form.cleaned_data["text"])
+        messages.success(request, _("The note was added."))
+        return redirect("trajectories:trajectory", pk=pk)
+    return _rerender(request, pk, note_form=form)
+
+
+# --- Measurements ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def measurement(request, pk: int):
+    if not access.has_caseload(request.user):
+        raise deny_not_found(request, "registry.person", pk)
+    person = _person_or_404(request, pk)
+    programme_id = selectors.programme_of_person(request.user, person)
+    if programme_id is None or not access.may_manage(request.user, programme_id):
+        raise deny_not_found(request, "registry.person", pk)
+    domains = [d for d in selectors.current_domains() if d.applies_to(person.age)]
+    baseline = selectors.baseline_of(person)
+    form = MeasurementForm(request.POST or None, domains=domains)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        rung, rung_non_answer = form.split(data["rung"])
+        try:
+            services.measurement_record(
+                acting_user=request.user,
+                person=person,
+                programme_id=programme_id,
+                measured_on=data["measured_on"],
+                rung=rung,
+                rung_non_answer=rung_non_answer,
+                scores=[services.ScoreInput(d, *form.split(data[f"domain_{d.code}"])) for d in domains],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The follow-up measurement was recorded."))
+            return redirect("trajectories:measurement", pk=person.pk)
+    history = selectors.measurements_of(request.user, person)
+    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="measurement")
+    rows = [
+        {
+            "field": form[f"domain_{d.code}"],
+            "baseline": baseline.scores.get(d.pk),
+            "latest": next((s.score for s in history[0].scores.all() if s.domain_id == d.pk), None)
+            if history
+            else None,
+        }
+        for d in domains
+    ]
+    return render(
+        request,
+        "trajectories/measurement.html",
+        {
+            "form": form,
+            "person": person,
+            "baseline": baseline,
+            "rows": rows,
+            "history": history,
+            "latest": history[0] if history else None,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# --- The caseload ---------------------------------------------------------------------------------
+
+
+@login_required
+def caseload(request):
+    if not access.has_caseload(request.user):
+        raise deny_forbidden(request, "view:caseload")
+    load = selectors.caseload_of(request.user)
+    person_ids = {t.person_id for t in load.trajectories} | {a.trajectory.person_id for a in load.overdue_actions}
+    audit.record(
+        actor=request.user,
+        action=AuditAction.LIST,
+        object_type="trajectories.caseload",
+        person_ids=person_ids,
+        purpose="trajectory",
+    )
+    return render(
+        request,
+        "trajectories/caseload.html",
+        {"load": load, "panels": panels.caseload_panels(request.user), "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hand_over(request):
+    if not access.has_caseload(request.user):
+        raise deny_forbidden(request, "view:hand_over")
+    programme_ids = request.user.programme_ids_with(access.MANAGE_ROLES)
+    colleagues = (
+        User.objects.filter(
+            is_active=True, memberships__programme_id__in=programme_ids, memberships__role="case_manager"
+        )
+        .exclude(pk=request.user.pk)
+        .distinct()
+        .order_by("first_name", "last_name", "email")
+    )
+    mine = selectors.open_trajectories_of(request.user, request.user)
+    form = HandOverForm(request.POST or None, colleagues=colleagues, trajectories=mine)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = services.caseload_hand_over(
+                acting_user=request.user,
+                trajectories=list(form.cleaned_data["trajectories"]),
+                to_user=form.cleaned_data["to_user"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("%(count)d trajectories were handed over.") % {"count": moved})
+            return redirect("trajectories:caseload")
+    audit.record(
+        actor=request.user,
+        action=AuditAction.LIST,
+        object_type="trajectories.caseload",
+        person_ids=[t.person_id for t in mine],
+        purpose="hand_over",
+    )
+    return render(request, "trajectories/hand_over.html", {"form": form}, status=400 if form.errors else 200)
