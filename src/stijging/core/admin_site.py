@@ -28,6 +28,7 @@ from stijging.conversations.models import (
     ScaleLevel,
 )
 from stijging.privacy.access import deny_forbidden
+from stijging.referrals.models import ServiceLevel
 from stijging.registry.models import Area, Programme
 
 
@@ -98,11 +99,19 @@ class ConfigInline(admin.TabularInline):
         return admin_site.has_permission(request)
 
 
+class ServiceLevelInline(ConfigInline):
+    model = ServiceLevel
+    extra = 1
+    max_num = 1
+    fields = ["priority_working_days"]
+
+
 @admin.register(Organisation, site=admin_site)
 class OrganisationAdmin(ConfigAdmin):
     list_display = ["name", "kind", "email"]
     list_filter = ["kind"]
     search_fields = ["name"]
+    inlines = [ServiceLevelInline]
 
 
 class MembershipInline(ConfigInline):
