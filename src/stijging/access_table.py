@@ -64,6 +64,7 @@ trajectories:action_add             trajectory   login  -    -      own    -    
 trajectories:note_add               trajectory   login  -    -      own    -      -      -      -      -      no
 trajectories:action_status          action       login  -    -      own    -      -      -      -      -      no
 trajectories:measurement            person       login  -    -      own    -      -      -      -      -      view
+trajectories:timeline               person       login  -    own    own    -      -      -      -      -      view
 trajectories:caseload               -            login  -    -      yes    -      -      -      -      -      list
 trajectories:hand_over              -            login  -    -      yes    -      -      -      -      -      list
 referrals:send                      trajectory   login  -    -      own    -      -      -      -      -      view

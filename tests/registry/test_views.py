@@ -27,6 +27,12 @@ from .factories import MemberFactory, ResidenceFactory
 # Every request of a logged-in user starts with the same three queries: the session, the user and
 # the user's memberships (with their programmes, fetched once per request).
 AUTH = 3
+# Panels of the trajectories floor on these pages (registry/panels.py). The household's one plan:
+# trajectories, their goals, the goals' domains. A person's help and rise: trajectories (+ goals and
+# domains), the baseline interview (+ its answers), measurements (+ scores), domain codes, the
+# current instrument's domains.
+PLAN_PANEL = 3
+HELP_PANEL = 9
 
 
 def today() -> datetime.date:
@@ -101,8 +107,9 @@ def test_household_page_query_count_does_not_grow_with_members_or_moves(
 ):
     url = reverse("registry:household", args=[world.own.household.pk])
     # AUTH + household (scoped), residences with addresses (prefetch), memberships with persons
-    # (prefetch), audit insert.
-    with django_assert_max_num_queries(AUTH + 4) as small:
+    # (prefetch), audit insert; the trajectories floor's "one plan" panel: the members' trajectories
+    # (with goals and their domains when there are any).
+    with django_assert_max_num_queries(AUTH + 4 + PLAN_PANEL) as small:
         fieldworker.get(url)
     for _ in range(10):
         MemberFactory(household=world.own.household, relation="child")
@@ -123,8 +130,9 @@ def test_household_page_shows_members_and_address_history_and_logs_the_members(
 ):
     household = world.own.household
     # AUTH + household (scoped), residences with addresses (prefetch), memberships with persons
-    # (prefetch), audit insert.
-    with django_assert_max_num_queries(AUTH + 4):
+    # (prefetch), audit insert; the trajectories floor's "one plan" panel: the members' trajectories
+    # (with goals and their domains when there are any).
+    with django_assert_max_num_queries(AUTH + 4 + PLAN_PANEL):
         response = fieldworker.get(reverse("registry:household", args=[household.pk]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -449,8 +457,9 @@ def test_member_add_refuses_joining_before_birth_and_a_bad_phone_number(world, f
 def test_person_page_shows_the_person_and_consents_and_logs_the_view(world, fieldworker, django_assert_max_num_queries):
     person = world.own.adult
     # AUTH + person (scoped), memberships with households (prefetch), consents with organisations
-    # (prefetch), audit insert, organisations for the consent form's choice list.
-    with django_assert_max_num_queries(AUTH + 5):
+    # (prefetch), audit insert, organisations for the consent form's choice list; the trajectories
+    # floor's "help and rise" panel (HELP_PANEL).
+    with django_assert_max_num_queries(AUTH + 5 + HELP_PANEL):
         response = fieldworker.get(reverse("registry:person", args=[person.pk]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -471,8 +480,9 @@ def test_person_page_query_count_does_not_grow_with_consents_or_households(
 ):
     person = world.own.adult
     url = reverse("registry:person", args=[person.pk])
-    # AUTH + person, memberships (prefetch), consents (prefetch), audit insert, organisations.
-    with django_assert_max_num_queries(AUTH + 5) as small:
+    # AUTH + person, memberships (prefetch), consents (prefetch), audit insert, organisations, and
+    # the help-and-rise panel.
+    with django_assert_max_num_queries(AUTH + 5 + HELP_PANEL) as small:
         fieldworker.get(url)
     for _ in range(5):
         Consent.objects.create(

@@ -16,3 +16,4 @@ class ReferralsConfig(AppConfig):
         consent_withdrawn.connect(receivers.withdraw_referrals, sender=Consent, dispatch_uid="referrals-consent")
         trajectory_panels.register_caseload_panel(panels.caseload_panel)
         trajectory_panels.register_trajectory_panel(panels.trajectory_panel)
+        trajectory_panels.register_timeline_source(panels.timeline_entries)

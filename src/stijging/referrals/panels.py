@@ -26,3 +26,29 @@ def trajectory_panel(user, trajectory) -> Panel:
             "may_send": access.may_send(user, trajectory.programme_id) and not trajectory.is_closed,
         },
     )
+
+
+def timeline_entries(user, person) -> list:
+    """Each step of the person's referrals, for their timeline (one query)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from stijging.trajectories.selectors import TimelineEntry
+
+    from .models import Referral, ReferralEvent
+
+    events = (
+        ReferralEvent.objects.filter(referral__in=Referral.objects.visible_to(user).filter(person=person))
+        .select_related("referral__organisation")
+        .order_by("at")
+    )
+    return [
+        TimelineEntry(
+            timezone.localtime(event.at).date(),
+            "referral",
+            _("Referral to %(organisation)s: %(status)s")
+            % {"organisation": event.referral.organisation, "status": event.get_to_status_display()},
+            reverse("referrals:referral", args=[event.referral_id]),
+        )
+        for event in events
+    ]

@@ -18,7 +18,7 @@ from stijging.privacy import services as privacy_services
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction, Consent
 
-from . import access, imports, selectors, services
+from . import access, imports, panels, selectors, services
 from .forms import (
     AddressImportForm,
     ConsentForm,
@@ -151,6 +151,7 @@ def household_detail(request, pk: int):
             "programme": residence.address.area.programme if residence else None,
             "members": current,
             "former_members": former,
+            "panels": panels.household_page.panels(request.user, household),
         },
     )
 
@@ -306,6 +307,7 @@ def person_detail(request, pk: int):
             "consents": list(person.consents.all()),
             "show_bsn": bsn_enabled(),
             "consent_form": ConsentForm(initial={"given_on": timezone.localdate()}),
+            "panels": panels.person_page.panels(request.user, person),
         },
     )
 

@@ -116,7 +116,7 @@ def current_domains() -> list[Domain]:
 
 @dataclass(frozen=True)
 class Baseline:
-    """The person's nulmeting: the rung and scores of their latest interview."""
+    """The person's nulmeting (baseline): the rung and scores of their first interview."""
 
     held_on: datetime.date | None
     rung: int | None
@@ -131,7 +131,7 @@ def baseline_of(person: Person) -> Baseline:
         .prefetch_related(
             Prefetch("domain_answers", queryset=DomainAnswer.objects.only("domain_id", "score", "interview_id"))
         )
-        .order_by("-conversation__held_on", "-pk")
+        .order_by("conversation__held_on", "pk")
         .first()
     )
     if interview is None:
@@ -204,3 +204,166 @@ def open_trajectories_of(user, owner: User) -> QuerySet[Trajectory]:
         .select_related("person")
         .order_by("person__family_name", "pk")
     )
+
+
+# --- The person's file ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DomainChange:
+    domain: Domain
+    baseline: int | None
+    latest: int | None
+
+    @property
+    def change(self) -> int | None:
+        if self.baseline is None or self.latest is None:
+            return None
+        return self.latest - self.baseline
+
+
+@dataclass(frozen=True)
+class Rise:
+    """Baseline → latest: the rung and each domain; "not applicable" shown as such, never hidden."""
+
+    baseline: Baseline
+    latest: Measurement | None
+    domains: list[DomainChange]
+
+    @property
+    def rung_change(self) -> int | None:
+        if self.latest is None or self.baseline.rung is None or self.latest.rung is None:
+            return None
+        return self.latest.rung - self.baseline.rung
+
+
+def rise_of(user, person: Person) -> Rise:
+    """Baseline (first interview) → latest measurement, per domain matched by its code, so a newer
+    instrument version still compares with the baseline's."""
+    baseline = baseline_of(person)
+    history = measurements_of(user, person)
+    latest = history[0] if history else None
+    latest_scores = {s.domain_id: s.score for s in latest.scores.all()} if latest else {}
+    codes = dict(Domain.objects.filter(pk__in=set(baseline.scores) | set(latest_scores)).values_list("pk", "code"))
+    baseline_by_code = {codes[pk]: score for pk, score in baseline.scores.items() if pk in codes}
+    latest_by_code = {codes[pk]: score for pk, score in latest_scores.items() if pk in codes}
+    domains = [
+        DomainChange(domain=d, baseline=baseline_by_code.get(d.code), latest=latest_by_code.get(d.code))
+        for d in current_domains()
+        if d.code in baseline_by_code or d.code in latest_by_code
+    ]
+    return Rise(baseline=baseline, latest=latest, domains=domains)
+
+
+def trajectories_of_person(user, person: Person) -> list[Trajectory]:
+    return list(
+        Trajectory.objects.visible_to(user)
+        .filter(person=person)
+        .select_related("case_manager")
+        .prefetch_related("goals__domain")
+        .order_by("-opened_at")
+    )
+
+
+def trajectories_of_household(user, household) -> list[Trajectory]:
+    """The current members' trajectories: the household's one plan."""
+    return list(
+        Trajectory.objects.visible_to(user)
+        .filter(
+            person__household_memberships__household=household, person__household_memberships__end_date__isnull=True
+        )
+        .select_related("person", "case_manager")
+        .prefetch_related("goals__domain")
+        .order_by("status", "person__date_of_birth")
+        .distinct()
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: datetime.date
+    kind: str
+    text: str
+    url: str = ""
+
+
+def timeline_of(user, person: Person) -> list[TimelineEntry]:
+    """Conversations, trajectories and their steps, actions, measurements and journal notes of one
+    person, newest first; the floor above adds its own (referrals) through panels.timeline."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from . import panels
+
+    entries: list[TimelineEntry] = []
+    for interview in Interview.objects.filter(person=person).select_related("conversation"):
+        entries.append(
+            TimelineEntry(
+                interview.conversation.held_on,
+                "conversation",
+                _("Living-room conversation"),
+                reverse("conversations:conversation", args=[interview.conversation_id]),
+            )
+        )
+    trajectories = list(
+        Trajectory.objects.visible_to(user)
+        .filter(person=person)
+        .prefetch_related(
+            Prefetch("events", queryset=TrajectoryEvent.objects.order_by("at")),
+            Prefetch("actions", queryset=Action.objects.order_by("due_date")),
+            Prefetch("notes", queryset=JournalNote.objects.select_related("author")),
+            "goals__domain",
+        )
+    )
+    for trajectory in trajectories:
+        url = reverse("trajectories:trajectory", args=[trajectory.pk])
+        for event in trajectory.events.all():
+            entries.append(
+                TimelineEntry(
+                    timezone.localtime(event.at).date(),
+                    "trajectory",
+                    _("Trajectory: %(status)s") % {"status": event.get_to_status_display()},
+                    url,
+                )
+            )
+        for goal in trajectory.goals.all():
+            entries.append(
+                TimelineEntry(
+                    timezone.localtime(goal.created_at).date(),
+                    "goal",
+                    _("Goal (%(domain)s): %(target)s") % {"domain": goal.domain.name, "target": goal.target},
+                    url,
+                )
+            )
+        for action in trajectory.actions.all():
+            entries.append(
+                TimelineEntry(
+                    timezone.localtime(action.done_at).date() if action.done_at else action.due_date,
+                    "action",
+                    _("Action (%(status)s): %(text)s")
+                    % {"status": action.get_status_display(), "text": action.description},
+                    url,
+                )
+            )
+        for note in trajectory.notes.all():
+            entries.append(
+                TimelineEntry(
+                    timezone.localtime(note.created_at).date(),
+                    "note",
+                    _("Journal note by %(author)s") % {"author": note.author},
+                    url,
+                )
+            )
+    for measurement in measurements_of(user, person):
+        entries.append(
+            TimelineEntry(
+                measurement.measured_on,
+                "measurement",
+                _("Follow-up measurement, rung %(rung)s")
+                % {"rung": measurement.rung or measurement.get_rung_non_answer_display()},
+                reverse("trajectories:measurement", args=[person.pk]),
+            )
+        )
+    for source in panels.timeline:
+        entries.extend(source(user, person))
+    return sorted(entries, key=lambda e: e.when, reverse=True)

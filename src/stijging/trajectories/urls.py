@@ -14,6 +14,7 @@ urlpatterns = [
     path("trajectories/<int:pk>/notes/new/", views.note_add, name="note_add"),
     path("actions/<int:pk>/status/", views.action_status, name="action_status"),
     path("persons/<int:pk>/measurements/", views.measurement, name="measurement"),
+    path("persons/<int:pk>/timeline/", views.timeline, name="timeline"),
     path("caseload/", views.caseload, name="caseload"),
     path("caseload/hand-over/", views.hand_over, name="hand_over"),
 ]

@@ -402,3 +402,19 @@ def hand_over(request):
         purpose="hand_over",
     )
     return render(request, "trajectories/hand_over.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def timeline(request, pk: int):
+    """A person's file in order: conversations, trajectories and their steps, actions, measurements,
+    journal notes and referrals."""
+    if not access.has_caseload(request.user) and not request.user.has_role("fieldworker"):
+        raise deny_not_found(request, "registry.person", pk)
+    person = _person_or_404(request, pk)
+    entries = selectors.timeline_of(request.user, person)
+    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="timeline")
+    return render(
+        request,
+        "trajectories/timeline.html",
+        {"person": person, "entries": entries, "rise": selectors.rise_of(request.user, person)},
+    )
