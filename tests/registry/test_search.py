@@ -115,8 +115,9 @@ def test_the_search_page_audits_the_persons_it_shows_but_not_the_typed_name(
     world, jan, client, django_assert_max_num_queries
 ):
     client.force_login(world.user("fieldworker"))
-    # session, user, memberships, [PG: similarity threshold on a new connection], count, persons page,
-    # current memberships + households, street rows, audit insert.
+    # session, user, memberships, [PG: similarity threshold on a new connection], does any name match
+    # exactly (else the typo-tolerant match), capped count, persons page, current memberships +
+    # households, street rows, audit insert.
     with django_assert_max_num_queries(9):
         response = client.get("/search/", {"q": "J. de Vries"})
     assert response.status_code == 200
@@ -150,3 +151,16 @@ def test_an_empty_search_page_shows_the_form_and_audits_nothing(world, client):
     response = client.get("/search/")
     assert response.status_code == 200
     assert AuditEvent.objects.count() == before
+
+
+def test_a_very_common_name_is_counted_up_to_the_cap_only(world, monkeypatch):
+    from stijging.registry.search import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "CAP", 3)
+    household = HouseholdFactory(name="Jansen")
+    ResidenceFactory(household=household, address=world.own.empty_address)
+    for n in range(5):
+        MemberFactory(household=household, person=PersonFactory(given_names=f"Kind{n}", family_name="Jansen"))
+    result = search(world.user("fieldworker"), "jansen")
+    assert result.persons.paginator.more_than_cap
+    assert len(result.persons) == 4  # the page shows what the capped count allows
