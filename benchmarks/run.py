@@ -1,0 +1,834 @@
+"""The benchmark of SPEC §3: latency, capacity, floor and queries per page. Prints markdown tables.
+
+Run it with the project's Python against a server started by `benchmarks/serve.sh` on the same
+database (see benchmarks/README.md):
+
+    DATABASE_URL=postgres://stijging@127.0.0.1:55433/stijging_bench .venv/bin/python benchmarks/run.py
+
+Workloads (all bounded in time and count, all against 127.0.0.1 only):
+
+* latency  -- open loop: requests leave on a fixed schedule (--rate per second) whatever the server
+  does, for --warmup + --duration seconds; latency counts from the *scheduled* send time, so a
+  server that falls behind is not flattered (no coordinated omission). p50/p95/p99 per page.
+* capacity -- --clients closed-loop clients without think time: requests per second and p95 per page.
+* floor    -- per page, the page's essential data fetched by ONE hand-written SQL query through
+  psycopg, over the same random objects as the page (fetched one after another, no other load);
+  page p50 / floor p50.
+* queries  -- per page, the number of SQL queries (Django test client in this process, for a few
+  sample objects), so the figure can be compared between the demo and the full-size region.
+
+Users log in through the real login form, with the TOTP second factor the generator gave the bench
+users (`stijging.demo.generate.BENCH_TOTP_SECRET`): the server runs with production settings.
+A page is added to the mix by adding one `Page` to `PAGES`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import functools
+import hashlib
+import hmac
+import http.client
+import math
+import os
+import random
+import re
+import statistics
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+# This process only reads the database and renders pages in-process for the query counts; it never
+# serves. The demo defaults (DEBUG on) keep it from needing the production secrets of the server.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stijging.settings")
+os.environ.setdefault("DEBUG", "1")
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+MAX_REQUESTS = 200_000  # a hard stop for any workload, whatever the flags say
+
+
+# --- Small helpers ------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of `values`; nan when empty."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def totp(secret: str, at: float | None = None, period: int = 30, digits: int = 6) -> str:
+    """RFC 6238 TOTP, the same as allauth.mfa's (SHA1, 30 s, 6 digits)."""
+    counter = int((time.time() if at is None else at) // period)
+    key = base64.b32decode(secret.encode("ascii"), casefold=True)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 10**digits:0{digits}d}"
+
+
+def ms(seconds: float) -> str:
+    return "—" if math.isnan(seconds) else f"{seconds * 1000:.1f}"
+
+
+# --- HTTP (stdlib only: one connection per request, as gunicorn's sync workers close them anyway) ---
+
+
+@dataclass
+class Target:
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, base_url: str) -> Target:
+        parts = urllib.parse.urlsplit(base_url)
+        if parts.scheme != "http" or parts.hostname not in LOOPBACK:
+            raise SystemExit(f"--base-url must be http:// on the loopback (127.0.0.1), not {base_url!r}.")
+        return cls(parts.hostname, parts.port or 80)
+
+    @property
+    def netloc(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    location: str
+    cookies: SimpleCookie
+
+
+def request(
+    target: Target,
+    method: str,
+    path: str,
+    cookies: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    timeout: float = 30.0,
+) -> Response:
+    connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+    headers = {
+        "Host": target.netloc,
+        "User-Agent": "stijging-benchmark",
+        "Accept": "text/html",
+        "Accept-Encoding": "identity",
+        # The server runs as in production behind a TLS proxy (SECURE_PROXY_SSL_HEADER): this says the
+        # request came in over HTTPS, so no redirect to https:// and the Secure cookies apply.
+        "X-Forwarded-Proto": "https",
+    }
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        # Django checks the Referer of HTTPS form posts; an Origin header is not sent, so the same
+        # request passes whether the server sees it as http or https.
+        headers["Referer"] = f"https://{target.netloc}{path}"
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        raw = connection.getresponse()
+        data = raw.read()
+        jar = SimpleCookie()
+        for header in raw.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+        return Response(raw.status, data, raw.getheader("Location") or "", jar)
+    finally:
+        connection.close()
+
+
+CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken"\s+value="([^"]+)"|value="([^"]+)"\s+name="csrfmiddlewaretoken"')
+
+
+def _csrf(body: bytes) -> str:
+    match = CSRF_FIELD.search(body)
+    if not match:
+        raise RuntimeError("no csrfmiddlewaretoken in the form")
+    return (match.group(1) or match.group(2)).decode()
+
+
+def _keep(jar: dict[str, str], cookies: SimpleCookie) -> None:
+    for name, morsel in cookies.items():
+        jar[name] = morsel.value
+
+
+def login(target: Target, email: str, password: str, totp_secret: str) -> dict[str, str]:
+    """Log in through allauth's real forms (password, then the TOTP step); return the cookie jar."""
+    jar: dict[str, str] = {}
+    page = request(target, "GET", "/accounts/login/")
+    _keep(jar, page.cookies)
+    answer = request(
+        target,
+        "POST",
+        "/accounts/login/",
+        jar,
+        {"login": email, "password": password, "csrfmiddlewaretoken": _csrf(page.body)},
+    )
+    _keep(jar, answer.cookies)
+    if answer.status != 302:
+        raise RuntimeError(f"login of {email} failed: HTTP {answer.status}")
+    if "/2fa/authenticate" in answer.location:
+        path = urllib.parse.urlsplit(answer.location).path
+        for attempt in range(3):
+            form = request(target, "GET", path, jar)
+            _keep(jar, form.cookies)
+            code = totp(totp_secret)
+            done = request(target, "POST", path, jar, {"code": code, "csrfmiddlewaretoken": _csrf(form.body)})
+            _keep(jar, done.cookies)
+            if done.status == 302:
+                break
+            # allauth refuses a code used once already (an earlier run in the same 30 s): wait for the next.
+            if attempt < 2:
+                time.sleep(31 - time.time() % 30)
+        else:
+            raise RuntimeError(f"the second factor of {email} was refused")
+    return jar
+
+
+# --- Pages, objects and floors --------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    """One randomly chosen object of a page: its URL and the parameters of its floor query."""
+
+    path: str
+    params: dict
+
+
+@dataclass
+class Pool:
+    """The randomly chosen objects of the programme that the pages open."""
+
+    programme_id: int
+    slug: str
+    streets: list[tuple[int, int]]  # (area id, street id)
+    households: list[int]
+    persons: list  # Person rows (names for the name search)
+    addresses: list  # Address rows with their street
+
+    def url(self, names: str | tuple[str, ...], **kwargs) -> str | None:
+        """The first of `names` that reverses (pages move between apps as the project grows), or
+        None: the page is not built (yet) and is left out of the mix."""
+        from django.urls import NoReverseMatch, reverse
+
+        for name in (names,) if isinstance(names, str) else names:
+            try:
+                return reverse(name, kwargs=kwargs)
+            except NoReverseMatch:
+                continue
+        return None
+
+    def search(self, query: str) -> str | None:
+        base = self.url("registry:search")
+        return f"{base}?{urllib.parse.urlencode({'q': query})}" if base else None
+
+
+# A page's sampler: (pool, i, rng) -> (path or None when the page does not exist, floor parameters).
+Sampler = Callable[[Pool, int, random.Random], tuple[str | None, dict]]
+
+
+@dataclass
+class Page:
+    key: str  # for --pages
+    name: str
+    weight: int  # share in the mix
+    role: str  # the role of the user who opens it
+    sampler: Sampler
+    floor_sql: str
+    samples: list[Sample] = field(default_factory=list)
+
+
+CURRENT_R = "r.start_date <= CURRENT_DATE AND (r.end_date IS NULL OR r.end_date > CURRENT_DATE)"
+CURRENT_M = "m.start_date <= CURRENT_DATE AND (m.end_date IS NULL OR m.end_date > CURRENT_DATE)"
+
+# Addresses with their current households and those households' current members (the street page,
+# and the address results of a search), within one programme.
+ADDRESS_ROWS = f"""
+SELECT a.id, a.huisnummer, a.huisletter, a.huisnummertoevoeging, a.postcode, a.retired_on, s.name,
+       ar.name, h.id, h.name, p.id, p.given_names, p.date_of_birth
+FROM registry_address a
+JOIN registry_street s ON s.id = a.street_id
+JOIN registry_area ar ON ar.id = a.area_id
+LEFT JOIN registry_householdresidence r ON r.address_id = a.id AND {CURRENT_R}
+LEFT JOIN registry_household h ON h.id = r.household_id
+LEFT JOIN registry_householdmembership m ON m.household_id = h.id AND {CURRENT_M}
+LEFT JOIN registry_person p ON p.id = m.person_id
+WHERE ar.programme_id = %(programme)s AND {{where}}
+ORDER BY {{order}}, p.date_of_birth
+"""
+
+FLOOR_STREET = ADDRESS_ROWS.format(
+    where="a.area_id = %(area)s AND a.street_id = %(street)s",
+    order="a.huisnummer, a.huisletter, a.huisnummertoevoeging",
+)
+FLOOR_SEARCH_POSTCODE = ADDRESS_ROWS.format(
+    where="a.postcode = %(postcode)s AND a.huisnummer = %(number)s",
+    order="a.huisnummer, a.huisletter, a.huisnummertoevoeging",
+)
+FLOOR_SEARCH_STREET = ADDRESS_ROWS.format(
+    where="s.name ILIKE %(street_like)s AND a.huisnummer = %(number)s",
+    order="s.name, a.huisnummer, a.huisletter, a.huisnummertoevoeging",
+)
+
+IN_PROGRAMME_HOUSEHOLD = """EXISTS (SELECT 1 FROM registry_householdresidence r2
+    JOIN registry_address a2 ON a2.id = r2.address_id JOIN registry_area ar2 ON ar2.id = a2.area_id
+    WHERE r2.household_id = {household} AND ar2.programme_id = %(programme)s)"""
+
+FLOOR_HOUSEHOLD = f"""
+SELECT h.id, h.name, h.note, h.version,
+  (SELECT json_agg(json_build_object('id', r.id, 'start', r.start_date, 'end', r.end_date, 'address', a.id,
+          'street', s.name, 'nr', a.huisnummer, 'letter', a.huisletter, 'toev', a.huisnummertoevoeging,
+          'postcode', a.postcode, 'area', ar.name, 'programme', pr.slug, 'programme_name', pr.name)
+          ORDER BY r.start_date DESC)
+     FROM registry_householdresidence r JOIN registry_address a ON a.id = r.address_id
+     JOIN registry_street s ON s.id = a.street_id JOIN registry_area ar ON ar.id = a.area_id
+     JOIN registry_programme pr ON pr.id = ar.programme_id
+    WHERE r.household_id = h.id),
+  (SELECT json_agg(json_build_object('id', m.id, 'relation', m.relation, 'start', m.start_date, 'end', m.end_date,
+          'person', p.id, 'given', p.given_names, 'tv', p.tussenvoegsel, 'family', p.family_name,
+          'born', p.date_of_birth) ORDER BY m.end_date NULLS FIRST, p.date_of_birth)
+     FROM registry_householdmembership m JOIN registry_person p ON p.id = m.person_id
+    WHERE m.household_id = h.id)
+FROM registry_household h
+WHERE h.id = %(household)s AND {IN_PROGRAMME_HOUSEHOLD.format(household="h.id")}
+"""
+
+FLOOR_PERSON = f"""
+SELECT p.id, p.given_names, p.tussenvoegsel, p.family_name, p.date_of_birth, p.phone, p.email, p.version,
+  (SELECT json_agg(json_build_object('id', m.id, 'household', h.id, 'name', h.name, 'relation', m.relation,
+          'start', m.start_date, 'end', m.end_date) ORDER BY m.start_date DESC)
+     FROM registry_householdmembership m JOIN registry_household h ON h.id = m.household_id
+    WHERE m.person_id = p.id),
+  (SELECT json_agg(json_build_object('id', c.id, 'purpose', c.purpose, 'organisation', o.name,
+          'given_on', c.given_on, 'withdrawn_on', c.withdrawn_on) ORDER BY c.given_on DESC, c.id DESC)
+     FROM privacy_consent c LEFT JOIN accounts_organisation o ON o.id = c.organisation_id
+    WHERE c.person_id = p.id)
+FROM registry_person p
+WHERE p.id = %(person)s AND EXISTS (SELECT 1 FROM registry_householdmembership m3
+    WHERE m3.person_id = p.id AND {IN_PROGRAMME_HOUSEHOLD.format(household="m3.household_id")})
+"""
+
+# The counts per area, the way one would write them by hand: current residences grouped per address
+# first (a household lives at one address at a time, so their sum is the number of households).
+FLOOR_PROGRAMME = f"""
+SELECT pr.name, pr.municipality, pr.start_date, pr.end_date, ar.id, ar.name, ar.cbs_buurtcode,
+       count(a.id) AS addresses, coalesce(sum(cur.n), 0) AS households,
+       count(a.id) FILTER (WHERE cur.n IS NULL) AS empty
+FROM registry_programme pr
+JOIN registry_area ar ON ar.programme_id = pr.id
+LEFT JOIN registry_address a ON a.area_id = ar.id AND a.retired_on IS NULL
+LEFT JOIN (SELECT r.address_id, count(*) AS n FROM registry_householdresidence r WHERE {CURRENT_R}
+           GROUP BY r.address_id) cur ON cur.address_id = a.id
+WHERE pr.id = %(programme)s
+GROUP BY pr.id, ar.id
+ORDER BY ar.name
+"""
+
+# A name search: the persons of the programme matching every word (substring or, for the family
+# name, trigram similarity as the page does), best match first: one page of 25, the total, and the
+# current household of each person shown.
+FLOOR_SEARCH_NAME = f"""
+WITH hits AS (
+    SELECT p.id, p.given_names, p.tussenvoegsel, p.family_name, p.date_of_birth,
+           similarity(p.family_name, %(word)s) AS similarity
+    FROM registry_person p
+    WHERE (p.family_name ILIKE %(like)s OR p.given_names ILIKE %(like)s OR p.family_name %% %(word)s)
+      AND p.given_names ILIKE %(initial)s AND p.anonymised_at IS NULL
+      AND EXISTS (SELECT 1 FROM registry_householdmembership m3
+        WHERE m3.person_id = p.id AND {IN_PROGRAMME_HOUSEHOLD.format(household="m3.household_id")})
+), shown AS (
+    SELECT hits.*, count(*) OVER () AS total FROM hits
+    ORDER BY similarity DESC, family_name, given_names, id LIMIT 25
+)
+SELECT shown.*,
+       (SELECT json_agg(json_build_object('household', h.id, 'name', h.name))
+          FROM registry_householdmembership m JOIN registry_household h ON h.id = m.household_id
+         WHERE m.person_id = shown.id AND {CURRENT_M})
+FROM shown
+ORDER BY similarity DESC, family_name, given_names, id
+"""
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    """Swap two letters inside the word ("Vries" -> "Vreis")."""
+    if len(word) < 5:
+        return word
+    i = rng.randrange(1, len(word) - 2)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+def _programme(pool: Pool, i: int, rng: random.Random):
+    return pool.url(("registry:programme", "monitoring:programme"), slug=pool.slug), {}
+
+
+def _street(pool: Pool, i: int, rng: random.Random):
+    area_id, street_id = rng.choice(pool.streets)
+    path = pool.url(("outreach:street", "registry:street"), slug=pool.slug, area_id=area_id, street_id=street_id)
+    return path, {"area": area_id, "street": street_id}
+
+
+def _household(pool: Pool, i: int, rng: random.Random):
+    household_id = pool.households[i % len(pool.households)]
+    return pool.url("registry:household", pk=household_id), {"household": household_id}
+
+
+def _person(pool: Pool, i: int, rng: random.Random):
+    person = pool.persons[i % len(pool.persons)]
+    return pool.url("registry:person", pk=person.pk), {"person": person.pk}
+
+
+def _search_postcode(pool: Pool, i: int, rng: random.Random):
+    address = pool.addresses[i % len(pool.addresses)]
+    toevoeging = address.huisnummertoevoeging
+    suffix = address.huisletter or (f"-{toevoeging}" if toevoeging else "")
+    query = f"{address.postcode[:4]} {address.postcode[4:]} {address.huisnummer}{suffix}"
+    return pool.search(query), {"postcode": address.postcode, "number": address.huisnummer}
+
+
+def _search_street(pool: Pool, i: int, rng: random.Random):
+    address = pool.addresses[(i * 7 + 3) % len(pool.addresses)]
+    query = f"{address.street.name} {address.huisnummer}"
+    return pool.search(query), {"street_like": f"%{address.street.name}%", "number": address.huisnummer}
+
+
+def _search_name(pool: Pool, i: int, rng: random.Random):
+    """Four ways people type a name: "de Vries", "J. de Vries", "Vreis" (a typo), "vries"."""
+    person = pool.persons[(i * 5 + 1) % len(pool.persons)]
+    family, initial = person.family_name, "%"
+    style = i % 4
+    if style == 0:
+        query = f"{person.tussenvoegsel} {family}".strip()
+    elif style == 1:
+        initial = f"{person.given_names[0]}%"
+        query = " ".join(part for part in (f"{person.given_names[0]}.", person.tussenvoegsel, family) if part)
+    elif style == 2:
+        family = _typo(family, rng)
+        query = family
+    else:
+        query = family.lower()
+    return pool.search(query), {"like": f"%{family}%", "word": family.lower(), "initial": initial}
+
+
+def build_pages() -> list[Page]:
+    return [
+        Page("programme", "programme home", 1, "manager", _programme, FLOOR_PROGRAMME),
+        Page("street", "street", 3, "fieldworker", _street, FLOOR_STREET),
+        Page("household", "household", 3, "fieldworker", _household, FLOOR_HOUSEHOLD),
+        Page("person", "person", 3, "fieldworker", _person, FLOOR_PERSON),
+        Page("search-postcode", "search: postcode", 1, "fieldworker", _search_postcode, FLOOR_SEARCH_POSTCODE),
+        Page("search-street", "search: street + nr", 1, "fieldworker", _search_street, FLOOR_SEARCH_STREET),
+        Page("search-name", "search: name", 1, "fieldworker", _search_name, FLOOR_SEARCH_NAME),
+    ]
+
+
+def pick_samples(pages: list[Page], programme_slug: str, count: int, seed: int) -> int:
+    """Choose `count` random objects per page (seeded: every run opens the same ones)."""
+    from stijging.registry.models import Address, HouseholdMembership, HouseholdResidence, Person, Programme
+
+    rng = random.Random(seed)
+    programme = Programme.objects.get(slug=programme_slug)
+    households = list(
+        HouseholdResidence.objects.filter(end_date__isnull=True, address__area__programme=programme)
+        .order_by("household_id")
+        .values_list("household_id", flat=True)
+    )
+    chosen = rng.sample(households, min(len(households), count))
+    members = defaultdict(list)
+    for household_id, person_id in (
+        HouseholdMembership.objects.filter(household_id__in=chosen, end_date__isnull=True)
+        .order_by("household_id", "person_id")
+        .values_list("household_id", "person_id")
+    ):
+        members[household_id].append(person_id)
+    person_ids = [rng.choice(members[h]) for h in chosen if members[h]]
+    persons_by_id = Person.objects.in_bulk(person_ids)
+    addresses = list(
+        Address.objects.filter(residences__household_id__in=chosen, residences__end_date__isnull=True)
+        .select_related("street")
+        .order_by("pk")
+    )
+    rng.shuffle(addresses)
+    pool = Pool(
+        programme_id=programme.pk,
+        slug=programme_slug,
+        streets=list(
+            Address.objects.filter(area__programme=programme)
+            .values_list("area_id", "street_id")
+            .distinct()
+            .order_by("area_id", "street_id")
+        ),
+        households=chosen,
+        persons=[persons_by_id[pk] for pk in person_ids],
+        addresses=addresses,
+    )
+    for page in pages:
+        page.samples = []
+        page_rng = random.Random(f"{seed}:{page.key}")
+        for i in range(count):
+            path, params = page.sampler(pool, i, page_rng)
+            if path is None:
+                break
+            page.samples.append(Sample(path, {"programme": programme.pk, **params}))
+    return programme.pk
+
+
+# --- The workloads ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    page: str
+    scheduled: float  # seconds since the start
+    latency: float  # seconds, from the scheduled send (open loop) or the send (closed loop)
+    ok: bool
+    status: int
+
+
+def _one(target: Target, page: Page, sample: Sample, sessions: dict, started: float, scheduled: float) -> Result:
+    try:
+        response = request(target, "GET", sample.path, sessions[page.role])
+        status = response.status
+    except Exception:  # noqa: BLE001 - a refused or timed-out request is an error in the table, not a crash
+        status = 0
+    done = time.perf_counter()
+    return Result(page.name, scheduled, done - (started + scheduled), status == 200, status)
+
+
+def _mix(pages: list[Page], rng: random.Random, count: int) -> list[tuple[Page, Sample]]:
+    live = [p for p in pages if p.samples]
+    chosen = rng.choices(live, weights=[p.weight for p in live], k=count)
+    return [(page, rng.choice(page.samples)) for page in chosen]
+
+
+def run_latency(
+    target, pages, sessions, *, rate: float, warmup: float, duration: float, seed: int, grace: float = 30.0
+) -> list[Result]:
+    """Open loop: request i leaves at i / rate seconds, whether or not earlier ones came back. A
+    request still unanswered `grace` seconds after the last one left counts as an error."""
+    total = min(int(rate * (warmup + duration)), MAX_REQUESTS)
+    plan = _mix(pages, random.Random(seed), total)
+    results: list[Result] = []
+    lock = threading.Lock()
+
+    def fire(page, sample, scheduled, started):
+        result = _one(target, page, sample, sessions, started, scheduled)
+        with lock:
+            results.append(result)
+
+    pool = ThreadPoolExecutor(max_workers=max(8, int(rate * 2)))
+    futures = {}
+    started = time.perf_counter()
+    for i, (page, sample) in enumerate(plan):
+        scheduled = i / rate
+        delay = started + scheduled - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        futures[pool.submit(fire, page, sample, scheduled, started)] = (page, scheduled)
+    wait(futures, timeout=grace)
+    pool.shutdown(wait=False, cancel_futures=True)
+    with lock:
+        answered = list(results)
+    for future, (page, scheduled) in futures.items():
+        if not future.done() or future.cancelled():
+            answered.append(Result(page.name, scheduled, float("nan"), False, 0))
+    return [r for r in answered if r.scheduled >= warmup]
+
+
+def settle(target: Target, limit: float = 180.0) -> float:
+    """Wait until the server answers /health/ quickly again (a workload can leave a backlog behind)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        t = time.perf_counter()
+        with contextlib.suppress(OSError):
+            request(target, "GET", "/health/", timeout=limit)
+        if time.perf_counter() - t < 0.2:
+            break
+        time.sleep(1)
+    return time.perf_counter() - started
+
+
+def run_capacity(target, pages, sessions, *, clients: int, warmup: float, duration: float, seed: int):
+    """Closed loop: each client sends its next request as soon as the previous one came back."""
+    plan = _mix(pages, random.Random(seed + 1), MAX_REQUESTS)
+    position = iter(range(len(plan)))
+    lock = threading.Lock()
+    results: list[Result] = []
+    started = time.perf_counter()
+    stop_at = started + warmup + duration
+
+    def client():
+        while time.perf_counter() < stop_at:
+            with lock:
+                index = next(position, None)
+            if index is None:
+                return
+            page, sample = plan[index]
+            sent = time.perf_counter() - started
+            result = _one(target, page, sample, sessions, started, sent)
+            with lock:
+                results.append(result)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=warmup + duration + 60)
+    # Only requests sent and answered inside the measured window count.
+    window_end = warmup + duration
+    measured = [r for r in results if r.scheduled >= warmup and r.scheduled + r.latency <= window_end]
+    return measured, duration
+
+
+def run_floor(target, pages, sessions, programme_id: int, per_page: int) -> dict[str, tuple[float, float, int]]:
+    """Per page: p50 of the page (one request at a time) and of its one-query floor, same objects."""
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        raise SystemExit("The floor needs PostgreSQL (psycopg): set DATABASE_URL to the benchmark database.")
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None, host=db["HOST"], port=db["PORT"] or None
+    )
+    figures = {}
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("SET pg_trgm.similarity_threshold = 0.2")  # as the app sets per connection
+        for page in pages:
+            samples = page.samples[:per_page]
+            if not samples:
+                continue
+            page_times, floor_times = [], []
+            for sample in samples:
+                t = time.perf_counter()
+                response = request(target, "GET", sample.path, sessions[page.role])
+                page_times.append(time.perf_counter() - t)
+                if response.status != 200:
+                    raise RuntimeError(f"{page.name}: HTTP {response.status} for {sample.path}")
+            for sample in samples:  # the same objects, now through one query each
+                t = time.perf_counter()
+                conn.execute(page.floor_sql, sample.params).fetchall()
+                floor_times.append(time.perf_counter() - t)
+            figures[page.name] = (statistics.median(page_times), statistics.median(floor_times), len(samples))
+    return figures
+
+
+def run_queries(pages, programme_slug: str, per_page: int) -> dict[str, dict]:
+    """Queries per page through Django's test client in this process (after one warm-up request)."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from stijging.accounts.models import Membership
+    from stijging.demo.generate import bench_email
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # The server side of MFA costs no query once the session knows (see RequireMFAMiddleware); the demo
+    # users have no TOTP, so the in-process client skips it for a like-for-like count at both sizes.
+    settings.STIJGING_REQUIRE_MFA = False
+    clients: dict[str, Client] = {}
+    for role in {page.role for page in pages}:
+        memberships = Membership.objects.filter(programme__slug=programme_slug, role=role).select_related("user")
+        chosen = memberships.filter(user__email=bench_email(role)).first() or memberships.order_by("user_id").first()
+        if chosen is None:
+            raise SystemExit(f"No {role} in programme {programme_slug!r}.")
+        client = Client()
+        client.force_login(chosen.user)
+        clients[role] = client
+    figures = {}
+    for page in pages:
+        counts, sql_times, totals = [], [], []
+        for sample in page.samples[:per_page]:
+            client = clients[page.role]
+            client.get(sample.path)  # warm: caches, the session's first write
+            with CaptureQueriesContext(connection) as captured:
+                t = time.perf_counter()
+                response = client.get(sample.path)
+                totals.append(time.perf_counter() - t)
+            if response.status_code != 200:
+                raise RuntimeError(f"{page.name}: HTTP {response.status_code} for {sample.path}")
+            counts.append(len(captured))
+            sql_times.append(sum(float(q["time"]) for q in captured.captured_queries))
+        if counts:
+            figures[page.name] = {
+                "min": min(counts),
+                "max": max(counts),
+                "sql": statistics.median(sql_times),
+                "total": statistics.median(totals),
+                "n": len(counts),
+            }
+    return figures
+
+
+# --- Reporting ------------------------------------------------------------------------------------
+
+
+def _errors(rows: list[Result]) -> str:
+    """The number of errors, and by kind: the HTTP status, or 'none' for no answer in time."""
+    kinds: dict[str, int] = defaultdict(int)
+    for row in rows:
+        if not row.ok:
+            kinds[str(row.status) if row.status else "none"] += 1
+    total = sum(kinds.values())
+    detail = ", ".join(f"{kind}: {n}" for kind, n in sorted(kinds.items()))
+    return f"{total} ({detail})" if total else "0"
+
+
+def by_page(results: list[Result]) -> dict[str, list[Result]]:
+    grouped: dict[str, list[Result]] = defaultdict(list)
+    for result in results:
+        grouped[result.page].append(result)
+    return grouped
+
+
+def _context(programme_slug: str) -> str:
+    from django.db import connection
+
+    from stijging.registry.models import Household, Person
+
+    households = Household.objects.filter(residences__address__area__programme__slug=programme_slug).distinct()
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"database: {connection.vendor} `{connection.settings_dict['NAME']}`; programme `{programme_slug}`: "
+        f"{households.count():,} households; all persons in the database: {Person.objects.count():,}; "
+        f"load average before: {load}; {os.cpu_count()} cores"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base-url", default="http://127.0.0.1:8001", help="the server (loopback only)")
+    parser.add_argument("--programme", default="regio", help="slug of the programme whose objects are opened")
+    parser.add_argument("--only", choices=["latency", "capacity", "floor", "queries"], action="append")
+    parser.add_argument("--pages", help="comma-separated page keys to run (default: all); see --list-pages")
+    parser.add_argument("--list-pages", action="store_true")
+    parser.add_argument("--duration", type=float, default=60.0, help="measured seconds per workload")
+    parser.add_argument("--warmup", type=float, default=10.0, help="seconds before measuring")
+    parser.add_argument("--rate", type=float, default=50.0, help="requests per second of the latency workload")
+    parser.add_argument("--clients", type=int, default=20, help="closed-loop clients of the capacity workload")
+    parser.add_argument("--samples", type=int, default=200, help="random objects per page")
+    parser.add_argument("--floor-samples", type=int, default=30, help="objects per page timed for the floor")
+    parser.add_argument("--query-samples", type=int, default=5, help="objects per page counted for queries")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--password", default=None, help="of the bench users (default: the generator's)")
+    args = parser.parse_args(argv)
+    if args.list_pages:
+        for page in build_pages():
+            print(f"{page.key:<16} {page.name} (weight {page.weight}, as {page.role})")
+        return 0
+    if not (0 < args.duration <= 600 and 0 <= args.warmup <= 120 and 0 < args.rate <= 500 and 0 < args.clients <= 100):
+        raise SystemExit("Out of bounds: duration ≤ 600 s, warm-up ≤ 120 s, rate ≤ 500/s, clients ≤ 100.")
+    workloads = args.only or ["queries", "floor", "latency", "capacity"]
+    target = Target.parse(args.base_url)
+
+    import django
+
+    django.setup()
+    from stijging.demo.generate import BENCH_PASSWORD, BENCH_TOTP_SECRET, bench_email
+
+    pages = build_pages()
+    if args.pages:
+        wanted = {key.strip() for key in args.pages.split(",")}
+        unknown = wanted - {page.key for page in pages}
+        if unknown:
+            raise SystemExit(f"Unknown page keys: {', '.join(sorted(unknown))} (see --list-pages).")
+        pages = [page for page in pages if page.key in wanted]
+    programme_id = pick_samples(pages, args.programme, args.samples, args.seed)
+    skipped = [p.name for p in pages if not p.samples]
+    pages = [p for p in pages if p.samples]
+    out = functools.partial(print, flush=True)
+    out(f"# Stijging benchmark, {time.strftime('%Y-%m-%d %H:%M')}\n")
+    out(_context(args.programme) + "\n")
+    out(f"`{' '.join(['benchmarks/run.py', *(argv if argv is not None else sys.argv[1:])])}`\n")
+    if skipped:
+        out(f"Pages not built yet, left out: {', '.join(skipped)}\n")
+
+    if "queries" in workloads:
+        figures = run_queries(pages, args.programme, args.query_samples)
+        out("## Queries per page (Django test client, in process)\n")
+        out("| page | queries | SQL time p50 (ms) | in-process p50 (ms) | objects |")
+        out("|---|---:|---:|---:|---:|")
+        for name, f in figures.items():
+            count = str(f["min"]) if f["min"] == f["max"] else f"{f['min']}–{f['max']}"
+            out(f"| {name} | {count} | {ms(f['sql'])} | {ms(f['total'])} | {f['n']} |")
+        out("")
+
+    if not [w for w in workloads if w != "queries"]:
+        return 0
+    password = args.password or BENCH_PASSWORD
+    sessions = {role: login(target, bench_email(role), password, BENCH_TOTP_SECRET) for role in {p.role for p in pages}}
+
+    if "floor" in workloads:
+        settle(target)
+        figures = run_floor(target, pages, sessions, programme_id, args.floor_samples)
+        out("## Floor: the page against one hand-written SQL query (same objects, one at a time, no other load)\n")
+        out("| page | page p50 (ms) | floor p50 (ms) | page ÷ floor | objects |")
+        out("|---|---:|---:|---:|---:|")
+        for name, (page_p50, floor_p50, n) in figures.items():
+            out(f"| {name} | {ms(page_p50)} | {ms(floor_p50)} | {page_p50 / floor_p50:.1f}× | {n} |")
+        out("")
+
+    if "latency" in workloads:
+        settle(target)
+        results = run_latency(
+            target, pages, sessions, rate=args.rate, warmup=args.warmup, duration=args.duration, seed=args.seed
+        )
+        out(f"## Latency: open loop at {args.rate:g} requests/s, {args.duration:g} s after {args.warmup:g} s warm-up\n")
+        out("| page | requests | errors | p50 (ms) | p95 (ms) | p99 (ms) |")
+        out("|---|---:|---:|---:|---:|---:|")
+        grouped = by_page(results)
+        for page in pages:
+            rows = grouped.get(page.name, [])
+            times = [r.latency for r in rows if r.ok]
+            out(
+                f"| {page.name} | {len(rows)} | {_errors(rows)} | {ms(percentile(times, 50))} | "
+                f"{ms(percentile(times, 95))} | {ms(percentile(times, 99))} |"
+            )
+        times = [r.latency for r in results if r.ok]
+        out(
+            f"| **all** | {len(results)} | {sum(not r.ok for r in results)} | {ms(percentile(times, 50))} | "
+            f"{ms(percentile(times, 95))} | {ms(percentile(times, 99))} |\n"
+        )
+
+    if "capacity" in workloads:
+        settle(target)
+        results, seconds = run_capacity(
+            target, pages, sessions, clients=args.clients, warmup=args.warmup, duration=args.duration, seed=args.seed
+        )
+        ok = [r for r in results if r.ok]
+        out(f"## Capacity: {args.clients} closed-loop clients, no think time, {args.duration:g} s after warm-up\n")
+        out(f"**{len(ok) / seconds:.1f} requests/s** ({len(ok)} answered, {len(results) - len(ok)} errors)\n")
+        out("| page | requests | errors | p50 (ms) | p95 (ms) |")
+        out("|---|---:|---:|---:|---:|")
+        grouped = by_page(results)
+        for page in pages:
+            rows = grouped.get(page.name, [])
+            times = [r.latency for r in rows if r.ok]
+            out(
+                f"| {page.name} | {len(rows)} | {_errors(rows)} | {ms(percentile(times, 50))} | "
+                f"{ms(percentile(times, 95))} |"
+            )
+        out("")
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    out(f"Load average after: {load}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,922 @@
+"""Realistic volume: a whole synthetic region for the benchmark (SPEC §3 "Scale").
+
+`generate_region(households=400_000)` makes one programme "Regio Noord-Limburg (benchmark)" with
+areas of 2,000–4,000 households (CBS-like buurt codes BU0983xxxx), fictional streets of ~40
+addresses with every BAG field filled, households with dated residences (some moved: their
+earlier address is history), ~2.4 persons per household with the demo's age structure and dated
+memberships, some consents, and one user per role (``<role>@bench.stijging.nl``) with a TOTP
+authenticator, so the benchmark can log in through the real login form of a production-configured
+server.
+
+This module is *the* place that knows how to make realistic volume: later parts add their tables
+(conversations, trajectories, referrals, audit events) as one more ``_<family>(ctx, chunk)``
+function called from the per-area loop in `generate_region`.
+
+How rows get in, and how ids are chosen
+---------------------------------------
+Rows are written area by area (one area is one `AreaChunk`), so memory stays bounded whatever N.
+Ids are allocated here, not by the database, so children can point at parents without reading
+anything back:
+
+* PostgreSQL: each table is locked (``SHARE ROW EXCLUSIVE``: readers go on, no one else inserts)
+  for the one transaction the whole run takes; the first free id is ``max(nextval(seq), max(id)+1)``;
+  rows go in with explicit ids through ``COPY ... FROM STDIN`` (psycopg 3 ``write_row``); at the end
+  ``setval`` moves each sequence past the last id used, so later ordinary inserts never collide.
+  Foreign keys are checked row by row (``SET CONSTRAINTS ALL IMMEDIATE``) rather than queued to the
+  commit, since parents always go in first. Indexes stay in place (SPEC §3). ``ANALYZE`` runs at the end.
+* SQLite (and anything else): the same explicit ids from ``max(id)+1`` (the IMMEDIATE transaction
+  holds the write lock; SQLite's AUTOINCREMENT bookkeeping follows explicit ids by itself), and
+  batched ``executemany`` inserts.
+
+Determinism: every table family of every area draws from its own RNG, seeded by
+``(seed, family, area index)``, so adding a family later does not change the data of the others.
+
+It refuses to run with DEBUG off (see the command): production never holds synthetic people.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import datetime
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import make_password
+from django.db import connections, models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from stijging.accounts.models import Membership, Organisation, Role, User
+from stijging.privacy.models import Consent, ConsentGivenBy, ConsentPurpose
+from stijging.registry.models import (
+    Address,
+    Area,
+    Household,
+    HouseholdMembership,
+    HouseholdResidence,
+    Person,
+    Programme,
+    Relation,
+    Street,
+)
+
+from .names import FAMILY_NAMES, GIVEN_NAMES_F, GIVEN_NAMES_M
+from .seed import _household_shape, _organisations
+
+DEFAULT_SLUG = "regio"
+DEFAULT_NAME = "Regio Noord-Limburg (benchmark)"
+BENCH_PASSWORD = "bench-stijging-2026"
+BENCH_EMAIL_DOMAIN = "bench.stijging.nl"
+# A fixed, published TOTP secret for the synthetic bench users only: the benchmark computes the
+# second factor from it, so the server under test runs with MFA required, exactly as in production.
+BENCH_TOTP_SECRET = base64.b32encode(b"stijging-bench-totp!").decode("ascii")
+GEMEENTECODE = "0983"  # the CBS code of Venlo; buurt codes and BAG ids are built on it
+
+# Areas, streets and addresses -------------------------------------------------------------------
+AREA_HOUSEHOLDS = (2_000, 4_000)
+ADDRESSES_PER_HOUSEHOLD = 1.06  # ~6% of dwellings stand empty (SPEC §4 shows them beside the rate)
+STREET_ADDRESSES = (20, 60)  # ~40 on average
+POSTCODE_SECTION = 20  # a postcode covers a section of about this many addresses of one street
+MOVED_SHARE = 0.08  # households that lived at another address before (a move in the history)
+
+# Noord-Limburg places, weighted roughly by size; streets are unique per place.
+WOONPLAATSEN = [
+    ("Venlo", 30),
+    ("Blerick", 10),
+    ("Tegelen", 6),
+    ("Venray", 12),
+    ("Horst", 6),
+    ("Panningen", 4),
+    ("Gennep", 4),
+    ("Reuver", 3),
+    ("Sevenum", 2),
+    ("Belfeld", 2),
+    ("Grubbenvorst", 2),
+    ("Helden", 2),
+    ("Baarlo", 2),
+    ("Maasbree", 2),
+    ("Arcen", 1),
+    ("Beesel", 1),
+    ("Kessel", 1),
+    ("Meerlo", 1),
+    ("America", 1),
+    ("Velden", 1),
+    ("Bergen", 1),
+    ("Steyl", 1),
+]
+# RD (EPSG:28992) box around Noord-Limburg, metres.
+RD_X = (193_000, 214_000)
+RD_Y = (366_000, 404_000)
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# Fictional street and area names: prefix + suffix gives thousands of names per place.
+NAME_PREFIXES = _words(
+    "Klimop Linde Vlier Hazelaar Meidoorn Sleedoorn Wilgen Esdoorn Kastanje Beuken Eiken Berken Populieren "
+    "Jeneverbes Lijsterbes Hulst Rozen Tulpen Narcissen Krokus Lavendel Salie Tijm Kamille Klaver Boterbloem "
+    "Madelief Korenbloem Papaver Zonnebloem Heide Varen Rietgors Biezen Lis Waterlelie Kievit Merel Lijster "
+    "Mezen Vinken Spreeuwen Zwaluw Reiger Ooievaar Fazant Patrijs Specht Uilen Buizerd Valken Wielewaal "
+    "IJsvogel Roodborst Winterkoning Leeuwerik Kwartel Gaaien Ekster Bever Dassen Vossen Hazen Egel "
+    "Eekhoorn Otter Herten Reeën Wezel Molen Smidse Bakkers Kuipers Wevers Touwslagers Pottenbakkers "
+    "Brouwers Schippers Vissers Tuinders Kwekers Imkers Herders Schaapskooi Hoeve Kapel Beek Bron Weide "
+    "Akker Heuvel Zand Leem Klei Grind Turf Vennen Dauw Regen Wolken Zonne Maan Sterren Lente Zomer "
+    "Herfst Winter Morgen Avond Kersen Appel Peren Pruimen Noten Bramen Bessen Hop Rogge Haver Gerst "
+    "Tarwe Spelt Vlas Koren Dorsvloer Hooiberg Stal Schuur Wagen Ploeg Eg Zeis Sikkel Spinnewiel Weefgetouw"
+)
+STREET_SUFFIXES = _words(
+    "straat laan weg hof pad plein singel dreef erf kamp veld gaard dal ring steeg wal park baan hoek donk rade broek"
+)
+AREA_SUFFIXES = ["kwartier", "veld", "hoek", "kamp", "heide", "donk", "broek", "acker", "rijt", "hof"]
+
+# A long tail of family names beside the demo's list (which stays the most common), so that name
+# search sees realistic selectivity: roots x Dutch patterns.
+_SURNAME_ROOTS = _words(
+    "Hoek Berg Brink Veld Broek Bosch Meer Kamp Horst Heuvel Water Linde Esch Donk Rade Beek Molen Kerk Hof "
+    "Akker Weide Bleek Haag Laar Loo Sloot Vliet Wijk Dam Steen Hout Graaf Smit Bakker Visser Mulder Boer "
+    "Kuyper Wever Brouwer Schaap Haan Vos Kraai Wolf Beer Hert Leeuw Geer Raay Bergh Hove Aa Kuil Venne"
+)
+
+
+def _surname_pool() -> list[tuple[str, str]]:
+    pool: list[tuple[str, str]] = []
+    for root in _SURNAME_ROOTS:
+        low = root.lower()
+        pool += [
+            ("van de", root),
+            ("van den", root),
+            ("ter", root),
+            ("", f"{root}s"),
+            ("", f"{root}man"),
+            ("", f"{root}mans"),
+            ("", f"Ver{low}en"),
+            ("", f"{root}ink"),
+            ("", f"{root}ers"),
+            ("", f"{root}x"),
+        ]
+    return sorted(set(pool))
+
+
+SURNAME_TAIL = _surname_pool()
+COMMON_SURNAME_SHARE = 0.4  # the demo's names cover 40% of persons, ~0.8% each
+
+
+# --- Writing rows ---------------------------------------------------------------------------------
+
+
+class RowWriter:
+    """Allocates ids and writes rows: COPY on PostgreSQL, batched executemany elsewhere."""
+
+    BATCH = 2_000
+
+    def __init__(self, using: str = "default") -> None:
+        self.connection = connections[using]
+        self.postgres = self.connection.vendor == "postgresql"
+        self._next_id: dict[type[models.Model], int] = {}
+        self._sequence: dict[type[models.Model], str] = {}
+        self.rows_written: dict[str, int] = {}
+
+    def start(self) -> None:
+        if self.postgres:
+            with self.connection.cursor() as cursor:
+                # Parents always go in before their children, so check each row at once instead of
+                # queueing millions of deferred FK checks to the commit.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET LOCAL synchronous_commit = off")
+
+    def _first_free_id(self, model: type[models.Model]) -> int:
+        table = model._meta.db_table
+        quoted = self.connection.ops.quote_name(table)
+        with self.connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute(f"LOCK TABLE {quoted} IN SHARE ROW EXCLUSIVE MODE")
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                sequence = cursor.fetchone()[0]
+                self._sequence[model] = sequence
+                cursor.execute("SELECT nextval(%s)", [sequence])
+                from_sequence = cursor.fetchone()[0]
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608 - a model's table
+                return max(from_sequence, cursor.fetchone()[0] + 1)
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608
+            highest = cursor.fetchone()[0]
+            if self.connection.vendor == "sqlite":
+                cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+                row = cursor.fetchone()
+                highest = max(highest, row[0] if row else 0)
+            return highest + 1
+
+    def reserve(self, model: type[models.Model], count: int) -> int:
+        """Reserve `count` consecutive ids of `model`'s table and return the first."""
+        if model not in self._next_id:
+            self._next_id[model] = self._first_free_id(model)
+        first = self._next_id[model]
+        self._next_id[model] = first + count
+        return first
+
+    def write(self, model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+        table = model._meta.db_table
+        quote = self.connection.ops.quote_name
+        column_list = ", ".join(quote(c) for c in columns)
+        count = 0
+        with self.connection.cursor() as cursor:
+            if self.postgres:
+                with cursor.copy(f"COPY {quote(table)} ({column_list}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                        count += 1
+            else:
+                sql = f"INSERT INTO {quote(table)} ({column_list}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+                batch: list[list] = []
+                for row in rows:
+                    batch.append([self._adapt(value) for value in row])
+                    if len(batch) >= self.BATCH:
+                        cursor.executemany(sql, batch)
+                        count += len(batch)
+                        batch = []
+                if batch:
+                    cursor.executemany(sql, batch)
+                    count += len(batch)
+        self.rows_written[table] = self.rows_written.get(table, 0) + count
+        return count
+
+    def _adapt(self, value):
+        ops = self.connection.ops
+        if isinstance(value, datetime.datetime):
+            return ops.adapt_datetimefield_value(value)
+        if isinstance(value, datetime.date):
+            return ops.adapt_datefield_value(value)
+        return value
+
+    def finish(self) -> None:
+        """Move each sequence past the ids used, so ordinary inserts afterwards never collide."""
+        if not self.postgres:
+            return
+        with self.connection.cursor() as cursor:
+            for model, sequence in self._sequence.items():
+                last = self._next_id[model] - 1
+                # is_called false: the next nextval returns `last` itself (only when nothing was used).
+                cursor.execute("SELECT setval(%s, %s, %s)", [sequence, max(last, 1), last >= 1])
+
+    def analyze(self) -> None:
+        if self.postgres:
+            with self.connection.cursor() as cursor:
+                for table in self.rows_written:
+                    cursor.execute(f"ANALYZE {self.connection.ops.quote_name(table)}")
+
+
+# --- The plan and the per-area chunk --------------------------------------------------------------
+
+
+@dataclass
+class AreaPlan:
+    index: int
+    households: int
+    woonplaats: str
+
+
+@dataclass
+class StreetState:
+    """A street being laid out; a through-road continues into the next area of the same place."""
+
+    id: int
+    name: str
+    woonplaats: str
+    next_number: int
+    x: float
+    y: float
+    dx: float
+    dy: float
+    bouwjaar: int
+
+
+@dataclass
+class HouseholdDraft:
+    """A generated household, as later families need it."""
+
+    id: int
+    name: str
+    family: tuple[str, str]
+    shape: list[tuple[Relation, int, int]]
+    head_born: datetime.date
+    address_id: int
+    moved_in: datetime.date
+    since: datetime.date  # start of its first residence (earlier than moved_in for movers)
+
+
+@dataclass
+class PersonInfo:
+    """What later table families need to know of a generated person, without a query."""
+
+    id: int
+    household_id: int
+    relation: str
+    date_of_birth: datetime.date
+    current: bool
+
+
+@dataclass
+class AreaChunk:
+    """One area's generated rows, by id, for the families that build on them."""
+
+    plan: AreaPlan
+    area_id: int
+    address_ids: list[int] = field(default_factory=list)
+    households: list[HouseholdDraft] = field(default_factory=list)
+    persons: list[PersonInfo] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    seed: int
+    today: datetime.date
+    now: datetime.datetime
+    writer: RowWriter
+    programme: Programme
+    organisations: dict[str, Organisation]
+    used_postcodes: set[str]
+    used_street_names: dict[str, set[str]]
+    postcodes: Iterator[str] = field(init=False)
+    streets_by_place: dict[str, StreetState] = field(default_factory=dict)
+    complex_counter: int = 100
+
+    def __post_init__(self) -> None:
+        self.postcodes = _postcode_iterator(self.used_postcodes)
+
+    def rng(self, family: str, index: int = 0) -> random.Random:
+        return random.Random(f"{self.seed}:{family}:{index}")
+
+
+@dataclass
+class GenerateResult:
+    programme: Programme
+    areas: int = 0
+    streets: int = 0
+    addresses: int = 0
+    households: int = 0
+    residences: int = 0
+    persons: int = 0
+    memberships: int = 0
+    consents: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _postcode_iterator(used: set[str]) -> Iterator[str]:
+    """Noord-Limburg postcodes 5800–5999 in order, skipping those already in the database (SA, SD
+    and SS are never issued)."""
+    letters = "ABCDEFGHJKLMNPRSTVWXZ"
+    for digits in range(5800, 6000):
+        for first in letters:
+            for second in letters:
+                pair = first + second
+                if pair in ("SA", "SD", "SS"):
+                    continue
+                postcode = f"{digits}{pair}"
+                if postcode not in used:
+                    yield postcode
+    raise RuntimeError("The postcode range 5800–5999 is used up; generate fewer households.")
+
+
+def _plan_areas(rng: random.Random, households: int) -> list[AreaPlan]:
+    low, high = AREA_HOUSEHOLDS
+    count = max(1, round(households / ((low + high) / 2)))
+    weights = [rng.uniform(low, high) for _ in range(count)]
+    total = sum(weights)
+    sizes = [int(households * w / total) for w in weights]
+    for i in range(households - sum(sizes)):
+        sizes[i % count] += 1
+    places = [name for name, _w in WOONPLAATSEN]
+    place_weights = [w for _n, w in WOONPLAATSEN]
+    chosen = sorted(rng.choices(places, weights=place_weights, k=count), key=places.index)
+    # The areas of one place are neighbours: grouped, so a through-road can continue into the next.
+    return [
+        AreaPlan(index=i, households=size, woonplaats=place)
+        for i, (size, place) in enumerate(zip(sizes, chosen, strict=True))
+    ]
+
+
+# --- Table families --------------------------------------------------------------------------------
+
+
+def _programme(*, slug: str, name: str | None, today: datetime.date) -> Programme:
+    if Programme.objects.filter(slug=slug).exists():
+        raise ValueError(f"A programme with the short name {slug!r} exists already; choose another --programme-slug.")
+    return Programme.objects.create(
+        slug=slug,
+        name=name or (DEFAULT_NAME if slug == DEFAULT_SLUG else f"{DEFAULT_NAME} — {slug}"),
+        municipality="Venlo",
+        description=(
+            "Synthetische regio voor de benchmark (SPEC §3): fictieve buurten en straten in Noord-Limburg "
+            "met gegenereerde huishoudens. Geen echte personen."
+        ),
+        start_date=today.replace(month=1, day=1),
+        end_date=today.replace(year=today.year + 2, month=12, day=31),
+    )
+
+
+def bench_email(role: str) -> str:
+    return f"{role}@{BENCH_EMAIL_DOMAIN}"
+
+
+def _bench_users(programme: Programme, organisations: dict[str, Organisation]) -> dict[str, User]:
+    """One user per role in the programme, each with a TOTP authenticator (BENCH_TOTP_SECRET)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    users = {}
+    password_hash = make_password(BENCH_PASSWORD)  # hashed once: the slow hash is on purpose
+    for role in Role:
+        email = bench_email(role.value)
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            organisation = organisations["GGD Limburg-Noord" if role == Role.PARTNER else "Gemeente Venlo"]
+            user = User.objects.create(
+                username=email,
+                email=email,
+                password=password_hash,
+                first_name="Bench",
+                last_name=str(role.label),
+                organisation=organisation,
+            )
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, BENCH_TOTP_SECRET)
+        Membership.objects.get_or_create(user=user, programme=programme, role=role.value)
+        users[role.value] = user
+    return users
+
+
+def _areas(ctx: Context, plans: list[AreaPlan]) -> list[int]:
+    rng = ctx.rng("areas")
+    first = ctx.writer.reserve(Area, len(plans))
+    rows = []
+    names: set[str] = set()
+    ids = []
+    for position, plan in enumerate(plans):
+        area_id = first + position
+        ids.append(area_id)
+        while True:
+            base = rng.choice(NAME_PREFIXES) + rng.choice(AREA_SUFFIXES)
+            name = f"{base} ({plan.woonplaats})"
+            if name not in names:
+                names.add(name)
+                break
+        # BU + gemeentecode + wijk (2) + buurt (2): fictional but well-formed, 50 buurten a wijk.
+        buurtcode = f"BU{GEMEENTECODE}{plan.index // 50 + 1:02d}{plan.index % 50 + 1:02d}"
+        slug = f"{slugify(base)}-{plan.index + 1}"
+        rows.append((area_id, ctx.programme.pk, name, slug, buurtcode, ""))
+    ctx.writer.write(Area, ["id", "programme_id", "name", "slug", "cbs_buurtcode", "description"], rows)
+    return ids
+
+
+def _street_name(ctx: Context, rng: random.Random, woonplaats: str) -> str:
+    used = ctx.used_street_names.setdefault(woonplaats, set())
+    for _attempt in range(40):
+        name = rng.choice(NAME_PREFIXES) + rng.choice(STREET_SUFFIXES)
+        if name not in used:
+            used.add(name)
+            return name
+    # The random draws are crowded: enumerate, then qualify with a direction or a number.
+    for qualifier in ["", " Noord", " Zuid", " Oost", " West", *(f" {n}" for n in range(2, 10_000))]:
+        for prefix in NAME_PREFIXES:
+            for suffix in STREET_SUFFIXES:
+                name = f"{prefix}{suffix}{qualifier}"
+                if name not in used:
+                    used.add(name)
+                    return name
+    raise RuntimeError(f"No free street name left in {woonplaats}.")
+
+
+def _new_street(ctx: Context, rng: random.Random, plan: AreaPlan, centre: tuple[float, float]) -> StreetState:
+    era = rng.choices(
+        [(1900, 1939), (1946, 1964), (1965, 1979), (1980, 1994), (1995, 2010), (2011, 2025)],
+        weights=[8, 22, 28, 18, 16, 8],
+    )[0]
+    angle = rng.uniform(0, math.pi)
+    return StreetState(
+        id=0,
+        name=_street_name(ctx, rng, plan.woonplaats),
+        woonplaats=plan.woonplaats,
+        next_number=1,
+        x=centre[0] + rng.uniform(-700, 700),
+        y=centre[1] + rng.uniform(-700, 700),
+        dx=math.cos(angle) * 6.5,
+        dy=math.sin(angle) * 6.5,
+        bouwjaar=rng.randint(*era),
+    )
+
+
+ADDRESS_COLUMNS = [
+    "id",
+    "street_id",
+    "area_id",
+    "postcode",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "woonplaats",
+    "nummeraanduiding_id",
+    "verblijfsobject_id",
+    "gebruiksdoel",
+    "oppervlakte",
+    "bouwjaar",
+    "rd_x",
+    "rd_y",
+    "complex_number",
+    "retired_on",
+]
+
+
+def _streets_and_addresses(ctx: Context, chunk: AreaChunk) -> None:
+    """Streets of ~40 addresses (some flats with numbered units, a few through-roads continuing
+    from the previous area of the same place), postcodes per street section, BAG ids, RD
+    coordinates, year built, floor area and housing-association complexes."""
+    plan = chunk.plan
+    rng = ctx.rng("addresses", plan.index)
+    target = math.ceil(plan.households * ADDRESSES_PER_HOUSEHOLD) + 1
+    # Areas laid on a loose grid over the RD box.
+    columns = 12
+    centre = (
+        RD_X[0] + (plan.index % columns + 0.5) * (RD_X[1] - RD_X[0]) / columns + rng.uniform(-400, 400),
+        RD_Y[0] + ((plan.index // columns) % 16 + 0.5) * (RD_Y[1] - RD_Y[0]) / 16 + rng.uniform(-400, 400),
+    )
+    street_rows: list[tuple] = []
+    layouts: list[tuple[StreetState, int]] = []
+    planned = 0
+    previous = ctx.streets_by_place.get(plan.woonplaats)
+    if previous is not None and rng.random() < 0.5:
+        # A long through-road: the same street, its numbering going on in this area.
+        length = rng.randint(*STREET_ADDRESSES)
+        layouts.append((previous, length))
+        planned += length
+    while planned < target:
+        length = min(rng.randint(*STREET_ADDRESSES), target - planned)
+        if target - planned - length < STREET_ADDRESSES[0] // 2:
+            length = target - planned
+        street = _new_street(ctx, rng, plan, centre)
+        layouts.append((street, length))
+        planned += length
+    new_streets = [street for street, _n in layouts if street.id == 0]
+    first_street = ctx.writer.reserve(Street, len(new_streets))
+    for offset, street in enumerate(new_streets):
+        street.id = first_street + offset
+        street_rows.append((street.id, street.name, street.woonplaats, f"{GEMEENTECODE}30{street.id:010d}"))
+    ctx.writer.write(Street, ["id", "name", "woonplaats", "openbare_ruimte_id"], street_rows)
+
+    first_address = ctx.writer.reserve(Address, planned)
+    address_rows: list[tuple] = []
+    next_id = first_address
+    for street, length in layouts:
+        social = rng.random() < 0.4
+        flats = rng.random() < 0.15
+        made = 0
+        section_left = 0
+        postcode = ""
+        complex_number = ""
+        while made < length:
+            number = street.next_number
+            street.next_number += 1
+            if flats:
+                units = [str(u) for u in range(1, min(rng.randint(4, 12), length - made) + 1)]
+            elif rng.random() < 0.03:
+                units = ["", "a"]  # 12 and 12a
+                units = units[: length - made]
+            else:
+                units = [""]
+            for unit in units:
+                if section_left == 0:
+                    postcode = next(ctx.postcodes)
+                    section_left = POSTCODE_SECTION + rng.randint(-6, 6)
+                    if social:
+                        ctx.complex_counter += 1
+                        complex_number = f"WVB-{ctx.complex_counter}"
+                section_left -= 1
+                huisletter = unit if unit.isalpha() else ""
+                toevoeging = unit if unit.isdigit() else ""
+                side = 1 if number % 2 else -1
+                distance = (number // 2) * 1.0
+                x = street.x + street.dx * distance - street.dy * 1.8 * side + rng.uniform(-1, 1)
+                y = street.y + street.dy * distance + street.dx * 1.8 * side + rng.uniform(-1, 1)
+                bouwjaar = street.bouwjaar + (rng.randint(0, 4) if rng.random() < 0.1 else 0)
+                oppervlakte = rng.randint(42, 95) if flats else rng.randint(70, 165)
+                address_rows.append(
+                    (
+                        next_id,
+                        street.id,
+                        chunk.area_id,
+                        postcode,
+                        number,
+                        huisletter,
+                        toevoeging,
+                        street.woonplaats,
+                        f"{GEMEENTECODE}20{next_id:010d}",
+                        f"{GEMEENTECODE}01{next_id:010d}",
+                        "woonfunctie",
+                        oppervlakte,
+                        min(bouwjaar, ctx.today.year),
+                        f"{x:.3f}",
+                        f"{y:.3f}",
+                        complex_number if social else "",
+                        None,
+                    )
+                )
+                chunk.address_ids.append(next_id)
+                next_id += 1
+                made += 1
+        ctx.streets_by_place[street.woonplaats] = street
+    ctx.writer.write(Address, ADDRESS_COLUMNS, address_rows)
+
+
+def _years_ago(today: datetime.date, years: float) -> datetime.date:
+    return today - datetime.timedelta(days=int(years * 365.25))
+
+
+def _family_name(rng: random.Random) -> tuple[str, str]:
+    if rng.random() < COMMON_SURNAME_SHARE:
+        return rng.choice(FAMILY_NAMES)
+    return rng.choice(SURNAME_TAIL)
+
+
+def _households_and_residences(ctx: Context, chunk: AreaChunk) -> None:
+    """Households on ~94% of the addresses, each with its current residence; ~8% moved within the
+    area: their earlier residence ended on the day they moved in, at an address whose present
+    household came later (a vacancy chain) or one that stands empty now."""
+    rng = ctx.rng("households", chunk.plan.index)
+    today = ctx.today
+    addresses = list(chunk.address_ids)
+    rng.shuffle(addresses)
+    count = min(chunk.plan.households, len(addresses))
+    occupied, empty = addresses[:count], addresses[count:]
+    first = ctx.writer.reserve(Household, count)
+    drafts: list[HouseholdDraft] = []
+    for i, address_id in enumerate(occupied):
+        shape = _household_shape(rng)
+        head_age = rng.uniform(shape[0][1], shape[0][2] + 0.999)
+        # Years at this address: most households moved in recently, some decades ago, none as minors.
+        lived_here = max(min(rng.expovariate(1 / 11), head_age - 18, 55), 0.1)
+        moved_in = _years_ago(today, lived_here)
+        tussenvoegsel, family = _family_name(rng)
+        # Without a given name in front, a tussenvoegsel takes a capital: "Van Dijk".
+        name = f"{tussenvoegsel[:1].upper()}{tussenvoegsel[1:]} {family}" if tussenvoegsel else family
+        drafts.append(
+            HouseholdDraft(
+                id=first + i,
+                name=name,
+                family=(tussenvoegsel, family),
+                shape=shape,
+                head_born=_years_ago(today, head_age),
+                address_id=address_id,
+                moved_in=moved_in,
+                since=moved_in,
+            )
+        )
+    ctx.writer.write(
+        Household,
+        ["id", "name", "note", "created_at", "version"],
+        ((d.id, d.name, "", ctx.now, 1) for d in drafts),
+    )
+
+    by_arrival = sorted(drafts, key=lambda d: d.moved_in)
+    arrivals = [d.moved_in for d in by_arrival]
+    taken: set[int] = set()
+    residences: list[tuple] = []
+    for draft in drafts:
+        adult_on = draft.head_born + datetime.timedelta(days=int(18 * 365.25))
+        room = (draft.moved_in - adult_on).days
+        if rng.random() >= MOVED_SHARE or room < 400:
+            continue
+        earlier_address = None
+        later = bisect.bisect_right(arrivals, draft.moved_in)
+        for _attempt in range(6):
+            if later >= len(by_arrival):
+                break
+            candidate = by_arrival[rng.randrange(later, len(by_arrival))]
+            if candidate.address_id not in taken:
+                earlier_address = candidate.address_id
+                break
+        if earlier_address is None and empty:
+            candidate_id = empty[rng.randrange(len(empty))]
+            if candidate_id not in taken:
+                earlier_address = candidate_id
+        if earlier_address is None:
+            continue
+        taken.add(earlier_address)
+        draft.since = draft.moved_in - datetime.timedelta(days=rng.randint(365, min(room, 15 * 365)))
+        residences.append((draft.id, earlier_address, draft.since, draft.moved_in))
+    residences.extend((draft.id, draft.address_id, draft.moved_in, None) for draft in drafts)
+    first_residence = ctx.writer.reserve(HouseholdResidence, len(residences))
+    ctx.writer.write(
+        HouseholdResidence,
+        ["id", "household_id", "address_id", "start_date", "end_date"],
+        ((first_residence + i, *row) for i, row in enumerate(residences)),
+    )
+    chunk.households = drafts
+
+
+PERSON_COLUMNS = [
+    "id",
+    "given_names",
+    "tussenvoegsel",
+    "family_name",
+    "date_of_birth",
+    "phone",
+    "email",
+    "bsn",
+    "created_at",
+    "version",
+    "anonymised_at",
+]
+
+
+def _persons_and_memberships(ctx: Context, chunk: AreaChunk) -> None:
+    """Members in the demo's household shapes (`seed._household_shape`): ages from the shape, a
+    partner or parent sometimes with a family name of their own, children no older than the
+    household's years here allow; now and then a grown child has left (the membership ends)."""
+    rng = ctx.rng("persons", chunk.plan.index)
+    today = ctx.today
+    total = sum(len(d.shape) for d in chunk.households)
+    first_person = ctx.writer.reserve(Person, total)
+    first_membership = ctx.writer.reserve(HouseholdMembership, total)
+    persons: list[tuple] = []
+    memberships: list[list] = []
+    person_id = first_person
+    for index, draft in enumerate(chunk.households):
+        head_female = rng.random() < 0.5
+        years_here = (today - draft.moved_in).days / 365.25
+        members: list[tuple[tuple, list, PersonInfo]] = []
+        for member_index, (relation, low, high) in enumerate(draft.shape):
+            if member_index == 0:
+                born = draft.head_born
+                female = head_female
+            else:
+                if relation == Relation.CHILD:
+                    high = min(high, max(low, int(years_here) + 17))
+                born = _years_ago(today, rng.uniform(low, high + 0.999))
+                female = (not head_female) if relation == Relation.PARTNER else rng.random() < 0.5
+            given = rng.choice(GIVEN_NAMES_F if female else GIVEN_NAMES_M)
+            tussenvoegsel, family = draft.family
+            if relation in (Relation.PARTNER, Relation.PARENT) and rng.random() < 0.45:
+                tussenvoegsel, family = _family_name(rng)
+            adult = (today - born).days > 16 * 365
+            phone = f"+316{rng.randint(10_000_000, 99_999_999)}" if adult and rng.random() < 0.85 else ""
+            members.append(
+                (
+                    (person_id, given, tussenvoegsel, family, born, phone, "", "", ctx.now, 1, None),
+                    [draft.id, person_id, relation.value, max(draft.since, born), None],
+                    PersonInfo(person_id, draft.id, relation.value, born, True),
+                )
+            )
+            person_id += 1
+        # Now and then a grown child has left home: the membership ends, the person stays on record.
+        children = [m for m in members if m[2].relation == Relation.CHILD]
+        if index % 23 == 0 and children:
+            _row, membership, info = min(children, key=lambda m: m[2].date_of_birth)
+            membership[4] = max(membership[3], today - datetime.timedelta(days=rng.randint(30, 700)))
+            info.current = False
+        for person_row, membership, info in members:
+            persons.append(person_row)
+            memberships.append(membership)
+            chunk.persons.append(info)
+    ctx.writer.write(Person, PERSON_COLUMNS, persons)
+    ctx.writer.write(
+        HouseholdMembership,
+        ["id", "household_id", "person_id", "relation", "start_date", "end_date"],
+        ((first_membership + i, *row) for i, row in enumerate(memberships)),
+    )
+
+
+CONSENT_COLUMNS = [
+    "id",
+    "person_id",
+    "purpose",
+    "organisation_id",
+    "given_by",
+    "parent_name",
+    "given_on",
+    "note",
+    "recorded_by_id",
+    "recorded_at",
+    "withdrawn_on",
+    "withdrawn_by_id",
+    "withdrawal_note",
+]
+
+
+def _consents(ctx: Context, chunk: AreaChunk) -> None:
+    """As in the demo: a fifth of the main occupants consented to receive help, a tenth also to
+    sharing with the GGD (one in five of those withdrew it a month later)."""
+    rng = ctx.rng("consents", chunk.plan.index)
+    ggd = ctx.organisations["GGD Limburg-Noord"]
+    start = ctx.programme.start_date
+    days = max(1, min((ctx.today - start).days, 300))
+    rows: list[tuple] = []
+    heads = [p for p in chunk.persons if p.relation == Relation.HEAD]
+    for index, person in enumerate(heads):
+        if index % 5:
+            continue
+        given_on = start + datetime.timedelta(days=rng.randint(0, days))
+        rows.append((person.id, ConsentPurpose.RECEIVE_HELP.value, None, given_on, None))
+        if index % 10 == 0:
+            withdrawn = given_on + datetime.timedelta(days=30) if index % 50 == 0 else None
+            rows.append((person.id, ConsentPurpose.SHARE_WITH_ORGANISATION.value, ggd.pk, given_on, withdrawn))
+    first = ctx.writer.reserve(Consent, len(rows))
+    person_given = ConsentGivenBy.PERSON.value
+    ctx.writer.write(
+        Consent,
+        CONSENT_COLUMNS,
+        (
+            (first + i, person_id, purpose, org, person_given, "", given_on, "", None, ctx.now, withdrawn, None, "")
+            for i, (person_id, purpose, org, given_on, withdrawn) in enumerate(rows)
+        ),
+    )
+
+
+# The table families generated per area, parents first. A later part adds its own, e.g.
+# `AREA_FAMILIES.append(("conversations", _conversations))`, reading what it needs from the chunk.
+AREA_FAMILIES: list[tuple[str, Callable[[Context, AreaChunk], None]]] = [
+    ("streets, addresses", _streets_and_addresses),
+    ("households, residences", _households_and_residences),
+    ("persons, memberships", _persons_and_memberships),
+    ("consents", _consents),
+]
+
+
+def generate_region(
+    *,
+    households: int,
+    seed: int = 2026,
+    programme_slug: str = DEFAULT_SLUG,
+    programme_name: str | None = None,
+    using: str = "default",
+    progress: Callable[[str], None] | None = None,
+) -> GenerateResult:
+    """Generate a region of `households` households in one transaction: all or nothing."""
+    if households < 1:
+        raise ValueError("Generate at least one household.")
+    say = progress or (lambda _message: None)
+    today = timezone.localdate()
+    timings: dict[str, float] = {}
+    writer = RowWriter(using)
+
+    def timed(name: str, started: float) -> None:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
+
+    started_all = time.perf_counter()
+    with transaction.atomic(using=using):
+        writer.start()
+        started = time.perf_counter()
+        programme = _programme(slug=programme_slug, name=programme_name, today=today)
+        organisations = _organisations()
+        _bench_users(programme, organisations)
+        ctx = Context(
+            seed=seed,
+            today=today,
+            now=timezone.now(),
+            writer=writer,
+            programme=programme,
+            organisations=organisations,
+            used_postcodes=set(Address.objects.using(using).values_list("postcode", flat=True).distinct()),
+            used_street_names={},
+        )
+        for place, name in Street.objects.using(using).values_list("woonplaats", "name"):
+            ctx.used_street_names.setdefault(place, set()).add(name)
+        plans = _plan_areas(ctx.rng("plan"), households)
+        area_ids = _areas(ctx, plans)
+        timed("programme, users, areas", started)
+        for number, (plan, area_id) in enumerate(zip(plans, area_ids, strict=True), start=1):
+            chunk = AreaChunk(plan=plan, area_id=area_id)
+            for name, family in AREA_FAMILIES:
+                started = time.perf_counter()
+                family(ctx, chunk)
+                timed(name, started)
+            if number % 10 == 0 or number == len(plans):
+                say(
+                    f"  area {number}/{len(plans)}: "
+                    f"{writer.rows_written.get(Household._meta.db_table, 0):,} households, "
+                    f"{writer.rows_written.get(Person._meta.db_table, 0):,} persons, "
+                    f"{time.perf_counter() - started_all:.0f} s"
+                )
+        writer.finish()
+        started = time.perf_counter()
+    timed("commit", started)
+    started = time.perf_counter()
+    writer.analyze()
+    timed("analyze", started)
+    timings["total"] = time.perf_counter() - started_all
+    rows = writer.rows_written
+    return GenerateResult(
+        programme=programme,
+        areas=rows.get(Area._meta.db_table, 0),
+        streets=rows.get(Street._meta.db_table, 0),
+        addresses=rows.get(Address._meta.db_table, 0),
+        households=rows.get(Household._meta.db_table, 0),
+        residences=rows.get(HouseholdResidence._meta.db_table, 0),
+        persons=rows.get(Person._meta.db_table, 0),
+        memberships=rows.get(HouseholdMembership._meta.db_table, 0),
+        consents=rows.get(Consent._meta.db_table, 0),
+        seconds=timings,
+    )
