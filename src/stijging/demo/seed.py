@@ -245,4 +245,7 @@ def seed_demo(*, seed: int = 2009, households: int = 350) -> SeedResult:
     from .progress import seed_progress
 
     seed_progress(programme, rng=rng)
+    from .care import seed_care
+
+    seed_care(programme, rng=rng)
     return SeedResult(households=len(occupied), persons=person_count, addresses=len(addresses))
