@@ -53,7 +53,9 @@ def ensure_reference_data() -> None:
     from stijging.privacy.models import LegalGround
 
     if not LegalGround.objects.exists():
-        importlib.import_module("stijging.privacy.migrations.0002_legal_grounds_and_person_index").add_grounds(apps, None)
+        importlib.import_module("stijging.privacy.migrations.0002_legal_grounds_and_person_index").add_grounds(
+            apps, None
+        )
     if not InstrumentVersion.objects.filter(number=1).exists():
         importlib.import_module("stijging.conversations.migrations.0002_instrument_v1").forwards(apps, None)
 
@@ -107,7 +109,9 @@ def make_site(prefix: str, postcode_base: int) -> Site:
     appointment = Appointment.objects.create(
         household=household, worker=worker, starts_at=timezone.now() + datetime.timedelta(days=1)
     )
-    return Site(programme, area, street, address, empty, household, adult, child, membership_adult, consent, appointment)
+    return Site(
+        programme, area, street, address, empty, household, adult, child, membership_adult, consent, appointment
+    )
 
 
 @dataclass
