@@ -32,7 +32,7 @@ PARTNER_KINDS = [
     OrganisationKind.HOUSING,
 ]
 # The path each referral walks: (status, by whom, code).
-PATHS = [
+PATHS: list[list[tuple[str, str, str]]] = [
     [],
     [(ReferralStatus.ACCEPTED, Side.PARTNER, "")],
     [(ReferralStatus.DECLINED, Side.PARTNER, ReferralCode.NO_CAPACITY)],
@@ -73,8 +73,8 @@ def _partner_users(organisations: list[Organisation], programme: Programme) -> d
 def seed_care(programme: Programme, *, rng: random.Random, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     case_manager = User.objects.get(email="casemanager@demo.stijging.nl")
-    organisations = [Organisation.objects.filter(kind=kind).first() for kind in PARTNER_KINDS]
-    organisations = [o for o in organisations if o is not None]
+    found = [Organisation.objects.filter(kind=kind).first() for kind in PARTNER_KINDS]
+    organisations: list[Organisation] = [o for o in found if o is not None]
     partners = _partner_users(organisations, programme)
     proposals = list(
         Proposal.objects.filter(status=ProposalStatus.OPEN)
@@ -149,7 +149,7 @@ def seed_care(programme: Programme, *, rng: random.Random, today: datetime.date 
             trajectory=trajectory,
             domain=answer.domain,
             target="Zelfstandiger worden op dit domein",
-            target_score=min(5, answer.score + 1),
+            target_score=min(5, (answer.score or 1) + 1),
         )
         direct = Proposal(
             person=person, domain=answer.domain, question="", answer=answer

@@ -150,7 +150,8 @@ class CappedPaginator(Paginator):
     @property
     def count(self) -> int:  # type: ignore[override]
         if not hasattr(self, "_capped_count"):
-            self._capped_count = len(self.object_list.values_list("pk", flat=True)[: self.CAP + 1])
+            rows = self.object_list.values_list("pk", flat=True)  # type: ignore[attr-defined]  # a QuerySet here
+            self._capped_count = len(rows[: self.CAP + 1])
         return self._capped_count
 
     @property
