@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy as pgettext
 
 from stijging.accounts.models import CASE_ROLES
 from stijging.privacy.access import deny_not_found, login_required
@@ -55,7 +56,7 @@ def programme_home(request, slug: str):
         for label, count, denominator, of in (
             (_("rose"), rise.rose, rise.compared, "compared"),
             (_("equal"), rise.equal, rise.compared, "compared"),
-            (_("declined"), rise.declined, rise.compared, "compared"),
+            (pgettext("rung change", "declined"), rise.declined, rise.compared, "compared"),
             (_("at rung 6 at baseline"), rise.at_top, rise.followed, "followed"),
             (_("ladder not applicable (AOW age, full-time education)"), rise.not_applicable, rise.followed, "followed"),
             (_("no rung at the latest measurement"), rise.no_rung, rise.followed, "followed"),
