@@ -218,7 +218,7 @@ def referral_transition(
         raise ValidationError(
             {
                 "to_status": _("A referral cannot go from %(from)s to %(to)s here.")
-                % {"from": referral.status, "to": to_status}
+                % {"from": ReferralStatus(referral.status).label, "to": ReferralStatus(to_status).label}
             }
         )
     _check_side(acting_user, referral, side)

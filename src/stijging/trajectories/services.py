@@ -118,7 +118,10 @@ def trajectory_transition(
     from_status = trajectory.status
     if not states.allowed(from_status, to_status):
         raise ValidationError(
-            {"to_status": _("A trajectory cannot go from %(from)s to %(to)s.") % {"from": from_status, "to": to_status}}
+            {
+                "to_status": _("A trajectory cannot go from %(from)s to %(to)s.")
+                % {"from": TrajectoryStatus(from_status).label, "to": TrajectoryStatus(to_status).label}
+            }
         )
     outcome_text = outcome_text.strip()
     if to_status == TrajectoryStatus.CLOSED:
