@@ -221,6 +221,10 @@ class Pool:
     households: list[int]
     persons: list  # Person rows (names for the name search)
     addresses: list  # Address rows with their street
+    conversations: list[int] = field(default_factory=list)
+    referrals: list[int] = field(default_factory=list)  # of the partner user's organisation, with a grant
+    partner_organisation: int | None = None
+    users: dict[str, int] = field(default_factory=dict)  # role -> the user id who opens the pages
 
     def url(self, names: str | tuple[str, ...], **kwargs) -> str | None:
         """The first of `names` that reverses (pages move between apps as the project grows), or
@@ -425,6 +429,220 @@ def _search_name(pool: Pool, i: int, rng: random.Random):
     return pool.search(query), {"like": f"%{family}%", "word": family.lower(), "initial": initial}
 
 
+# --- Outreach, conversation, caseload and partner pages (issues 4 and 5) ----------------------------
+
+CURRENT_R3 = "r3.start_date <= CURRENT_DATE AND (r3.end_date IS NULL OR r3.end_date > CURRENT_DATE)"
+
+# The bench fieldworker's appointments in the day or week, not cancelled, not of a household that
+# objected, with the household and its current address (+ street and the workers' note).
+FLOOR_AGENDA = f"""
+SELECT ap.id, ap.starts_at, ap.duration_minutes, ap.kind, ap.status, ap.reason, h.id, h.name,
+       a.id, s.name, a.huisnummer, a.huisletter, a.huisnummertoevoeging, a.postcode, n.safety_note,
+       n.interpreter_needed, n.interpreter_language
+FROM outreach_appointment ap
+JOIN registry_household h ON h.id = ap.household_id
+LEFT JOIN outreach_householdoutreach ho ON ho.household_id = h.id
+LEFT JOIN registry_householdresidence r ON r.household_id = h.id AND {CURRENT_R}
+LEFT JOIN registry_address a ON a.id = r.address_id
+LEFT JOIN registry_street s ON s.id = a.street_id
+LEFT JOIN outreach_addressnote n ON n.address_id = a.id
+WHERE ap.worker_id = %(worker)s AND ap.starts_at >= %(begin)s AND ap.starts_at < %(end)s
+  AND ap.status <> 'cancelled' AND ho.do_not_contact IS NOT TRUE
+  AND {IN_PROGRAMME_HOUSEHOLD.format(household="h.id")}
+ORDER BY ap.starts_at
+"""
+
+# The street's addresses still to visit: no current household, or one whose status is open.
+FLOOR_WALKING_LIST = f"""
+SELECT a.id, a.huisnummer, a.huisletter, a.huisnummertoevoeging, a.postcode, h.id, h.name, ho.status
+FROM registry_address a
+JOIN registry_area ar ON ar.id = a.area_id
+LEFT JOIN registry_householdresidence r ON r.address_id = a.id AND {CURRENT_R}
+LEFT JOIN registry_household h ON h.id = r.household_id
+LEFT JOIN outreach_householdoutreach ho ON ho.household_id = h.id
+WHERE ar.programme_id = %(programme)s AND a.area_id = %(area)s AND a.street_id = %(street)s
+  AND a.retired_on IS NULL
+  AND (h.id IS NULL OR coalesce(ho.status, 'not_approached') IN ('not_approached', 'attempted', 'appointment'))
+ORDER BY a.huisnummer %% 2 DESC, a.huisnummer, a.huisletter, a.huisnummertoevoeging
+"""
+
+# The conversation with its workers, interviews (+ person, answers, cohesion, valid consents), the
+# housing section with its defects, the household's current members and address, meldcode signals.
+FLOOR_CONVERSATION = f"""
+SELECT c.id, c.held_on, c.informed, c.version, h.id, h.name, iv.number,
+  (SELECT json_agg(u.first_name || ' ' || u.last_name) FROM conversations_conversation_workers w
+     JOIN accounts_user u ON u.id = w.user_id WHERE w.conversation_id = c.id),
+  (SELECT json_agg(json_build_object('id', i.id, 'person', p.id, 'given', p.given_names, 'family', p.family_name,
+          'born', p.date_of_birth, 'by', i.answered_by, 'rung', i.rung, 'rung_na', i.rung_non_answer,
+          'answers', (SELECT json_agg(json_build_object('d', da.domain_id, 's', da.score, 'na', da.non_answer,
+                              'q', da.help_question, 't', da.help_question_text, 'note', da.note) ORDER BY da.id)
+                        FROM conversations_domainanswer da WHERE da.interview_id = i.id),
+          'cohesion', (SELECT json_agg(json_build_object('s', ca.statement_id, 'v', ca.value, 'na', ca.non_answer))
+                        FROM conversations_cohesionanswer ca WHERE ca.interview_id = i.id),
+          'consents', (SELECT json_agg(json_build_object('purpose', pc.purpose, 'org', pc.organisation_id,
+                              'on', pc.given_on)) FROM privacy_consent pc
+                        WHERE pc.person_id = p.id AND pc.withdrawn_on IS NULL))
+          ORDER BY p.date_of_birth, i.id)
+     FROM conversations_interview i JOIN registry_person p ON p.id = i.person_id WHERE i.conversation_id = c.id),
+  (SELECT row_to_json(ha) FROM conversations_housinganswer ha WHERE ha.conversation_id = c.id),
+  (SELECT json_agg(hd.defectcategory_id) FROM conversations_housinganswer ha2
+     JOIN conversations_housinganswer_defects hd ON hd.housinganswer_id = ha2.id WHERE ha2.conversation_id = c.id),
+  (SELECT json_agg(json_build_object('person', p.id, 'given', p.given_names, 'relation', m.relation))
+     FROM registry_householdmembership m JOIN registry_person p ON p.id = m.person_id
+    WHERE m.household_id = h.id AND {CURRENT_M}),
+  (SELECT json_agg(json_build_object('street', s.name, 'nr', a.huisnummer, 'postcode', a.postcode, 'area', ar.name))
+     FROM registry_householdresidence r JOIN registry_address a ON a.id = r.address_id
+     JOIN registry_street s ON s.id = a.street_id JOIN registry_area ar ON ar.id = a.area_id
+    WHERE r.household_id = h.id AND {CURRENT_R}),
+  (SELECT json_agg(json_build_object('kind', ms.kind, 'at', ms.raised_at)) FROM conversations_meldcodesignal ms
+    WHERE ms.conversation_id = c.id)
+FROM conversations_conversation c
+JOIN registry_household h ON h.id = c.household_id
+JOIN conversations_instrumentversion iv ON iv.id = c.instrument_version_id
+WHERE c.id = %(conversation)s AND {IN_PROGRAMME_HOUSEHOLD.format(household="h.id")}
+"""
+
+# The caseload's lists: my open trajectories (50, and their number), overdue actions, measurements
+# due, quiet trajectories, unacknowledged meldcode signals of the programme.
+FLOOR_CASELOAD = """
+WITH mine AS (
+    SELECT t.id, t.status, t.last_activity_at, t.next_measurement_on, t.person_id
+    FROM trajectories_trajectory t
+    WHERE t.case_manager_id = %(user)s AND t.programme_id = %(programme)s AND t.status <> 'closed'
+)
+SELECT 'list', (SELECT json_agg(x) FROM (SELECT mine.id, mine.status, p.given_names, p.family_name FROM mine
+                JOIN registry_person p ON p.id = mine.person_id ORDER BY mine.status, mine.last_activity_at DESC
+                LIMIT 50) x),
+       (SELECT count(*) FROM mine),
+       (SELECT json_agg(x) FROM (SELECT ac.id, ac.description, ac.due_date, p.family_name, u.last_name
+                FROM trajectories_action ac JOIN mine ON mine.id = ac.trajectory_id
+                JOIN registry_person p ON p.id = mine.person_id JOIN accounts_user u ON u.id = ac.owner_id
+                WHERE ac.status = 'open' AND ac.due_date < CURRENT_DATE ORDER BY ac.due_date, ac.id LIMIT 50) x),
+       (SELECT json_agg(x) FROM (SELECT mine.id, mine.next_measurement_on, p.family_name FROM mine
+                JOIN registry_person p ON p.id = mine.person_id WHERE mine.next_measurement_on <= CURRENT_DATE
+                ORDER BY mine.next_measurement_on LIMIT 50) x),
+       (SELECT json_agg(x) FROM (SELECT mine.id, mine.last_activity_at, p.family_name FROM mine
+                JOIN registry_person p ON p.id = mine.person_id
+                WHERE mine.last_activity_at < now() - interval '42 days' ORDER BY mine.last_activity_at LIMIT 50) x),
+       (SELECT json_agg(x) FROM (SELECT ms.id, ms.kind, ms.raised_at, h.name FROM conversations_meldcodesignal ms
+                JOIN conversations_conversation c ON c.id = ms.conversation_id
+                JOIN registry_household h ON h.id = c.household_id
+                WHERE ms.acknowledged_at IS NULL AND EXISTS (SELECT 1 FROM registry_householdresidence r2
+                    JOIN registry_address a2 ON a2.id = r2.address_id JOIN registry_area ar2 ON ar2.id = a2.area_id
+                    WHERE r2.household_id = h.id AND ar2.programme_id = %(programme)s)
+                ORDER BY ms.raised_at LIMIT 50) x)
+"""
+
+# One page (25) of the partner's inbox, with the total: referrals to the user's organisation with an
+# active grant, optionally of one status, priority first and by due date.
+FLOOR_INBOX = """
+WITH r AS MATERIALIZED (
+    SELECT rf.id, rf.person_id, rf.domain_id, rf.assigned_to_id, rf.status, rf.priority, rf.answer_due_on, rf.sent_at
+    FROM referrals_referral rf
+    WHERE rf.organisation_id = %(organisation)s AND rf.status = ANY(%(statuses)s)
+      AND EXISTS (SELECT 1 FROM privacy_accessgrant g WHERE g.reason_type = 'referral' AND g.reason_id = rf.id
+                  AND g.organisation_id = %(organisation)s AND g.revoked_at IS NULL
+                  AND (g.valid_until IS NULL OR g.valid_until > now()))
+)
+SELECT pg.id, pg.status, pg.priority, pg.answer_due_on, pg.sent_at, p.given_names, p.family_name, p.date_of_birth,
+       d.name_nl, u.last_name, (SELECT count(*) FROM r) AS total
+FROM (SELECT * FROM r ORDER BY priority DESC, answer_due_on, sent_at DESC, id DESC LIMIT 25 OFFSET %(offset)s) pg
+JOIN registry_person p ON p.id = pg.person_id
+JOIN conversations_domain d ON d.id = pg.domain_id
+LEFT JOIN accounts_user u ON u.id = pg.assigned_to_id
+ORDER BY pg.priority DESC, pg.answer_due_on, pg.sent_at DESC, pg.id DESC
+"""
+
+# The referral as the partner sees it: what it shares of the person, the current address, the case
+# manager's contact, its events.
+FLOOR_REFERRAL = f"""
+SELECT rf.id, rf.status, rf.question, rf.priority, rf.answer_due_on, rf.sent_at, rf.code, rf.version,
+       p.given_names, p.tussenvoegsel, p.family_name, p.date_of_birth, p.phone, d.name_nl, o.name,
+       cm.first_name, cm.last_name, cm.email, cm.phone,
+       (SELECT json_build_object('street', s.name, 'nr', a.huisnummer, 'postcode', a.postcode, 'place', a.woonplaats)
+          FROM registry_householdmembership m JOIN registry_householdresidence r ON r.household_id = m.household_id
+          JOIN registry_address a ON a.id = r.address_id JOIN registry_street s ON s.id = a.street_id
+         WHERE m.person_id = p.id AND m.end_date IS NULL AND {CURRENT_R} ORDER BY r.start_date DESC LIMIT 1),
+       (SELECT json_agg(json_build_object('from', e.from_status, 'to', e.to_status, 'at', e.at, 'code', e.code)
+               ORDER BY e.at, e.id) FROM referrals_referralevent e WHERE e.referral_id = rf.id)
+FROM referrals_referral rf
+JOIN registry_person p ON p.id = rf.person_id
+JOIN conversations_domain d ON d.id = rf.domain_id
+JOIN accounts_organisation o ON o.id = rf.organisation_id
+JOIN trajectories_trajectory t ON t.id = rf.trajectory_id
+JOIN accounts_user cm ON cm.id = t.case_manager_id
+WHERE rf.id = %(referral)s AND rf.organisation_id = %(organisation)s
+  AND EXISTS (SELECT 1 FROM privacy_accessgrant g WHERE g.reason_type = 'referral' AND g.reason_id = rf.id
+              AND g.organisation_id = %(organisation)s AND g.revoked_at IS NULL)
+"""
+
+
+def _agenda(pool: Pool, i: int, rng: random.Random):
+    """A day (two in three) or a week of the bench fieldworker's agenda, in the coming weeks."""
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    day = today + datetime.timedelta(days=rng.randint(0, 6 * 7))
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    view = "week" if i % 3 == 2 else "day"
+    days = 1
+    if view == "week":
+        day -= datetime.timedelta(days=day.weekday())
+        days = 7
+    base = pool.url("outreach:agenda")
+    if base is None:
+        return None, {}
+    tz = timezone.get_current_timezone()
+    begin = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    params = {"worker": pool.users["fieldworker"], "begin": begin, "end": begin + datetime.timedelta(days=days)}
+    return f"{base}?{urllib.parse.urlencode({'date': day.isoformat(), 'view': view})}", params
+
+
+def _walking_list(pool: Pool, i: int, rng: random.Random):
+    area_id, street_id = rng.choice(pool.streets)
+    path = pool.url("outreach:walking_list", slug=pool.slug, area_id=area_id, street_id=street_id)
+    return path, {"area": area_id, "street": street_id}
+
+
+def _conversation(pool: Pool, i: int, rng: random.Random):
+    if not pool.conversations:
+        return None, {}
+    conversation_id = pool.conversations[i % len(pool.conversations)]
+    return pool.url("conversations:conversation", pk=conversation_id), {"conversation": conversation_id}
+
+
+def _caseload(pool: Pool, i: int, rng: random.Random):
+    return pool.url("trajectories:caseload"), {"user": pool.users["case_manager"]}
+
+
+def _inbox(pool: Pool, i: int, rng: random.Random):
+    """The first page mostly; now and then one status, or a later page."""
+    base = pool.url("referrals:inbox")
+    if base is None:
+        return None, {}
+    status = "" if i % 3 else rng.choice(["sent", "accepted", "in_progress", "completed"])
+    page = 1 if i % 4 else rng.randint(2, 4)
+    query = {k: v for k, v in (("status", status), ("page", page if page > 1 else "")) if v}
+    path = f"{base}?{urllib.parse.urlencode(query)}" if query else base
+    statuses = (
+        [status] if status else ["sent", "accepted", "declined", "in_progress", "completed", "returned", "withdrawn"]
+    )
+    return path, {"organisation": pool.partner_organisation, "statuses": statuses, "offset": (page - 1) * 25}
+
+
+def _referral(pool: Pool, i: int, rng: random.Random):
+    if not pool.referrals:
+        return None, {}
+    referral_id = pool.referrals[i % len(pool.referrals)]
+    return pool.url("referrals:referral", pk=referral_id), {
+        "referral": referral_id,
+        "organisation": pool.partner_organisation,
+    }
+
+
 def build_pages() -> list[Page]:
     return [
         Page("programme", "programme home", 1, "manager", _programme, FLOOR_PROGRAMME),
@@ -434,7 +652,25 @@ def build_pages() -> list[Page]:
         Page("search-postcode", "search: postcode", 1, "fieldworker", _search_postcode, FLOOR_SEARCH_POSTCODE),
         Page("search-street", "search: street + nr", 1, "fieldworker", _search_street, FLOOR_SEARCH_STREET),
         Page("search-name", "search: name", 1, "fieldworker", _search_name, FLOOR_SEARCH_NAME),
+        Page("agenda", "agenda", 2, "fieldworker", _agenda, FLOOR_AGENDA),
+        Page("walking-list", "walking list", 1, "fieldworker", _walking_list, FLOOR_WALKING_LIST),
+        Page("conversation", "conversation", 3, "fieldworker", _conversation, FLOOR_CONVERSATION),
+        Page("caseload", "caseload", 2, "case_manager", _caseload, FLOOR_CASELOAD),
+        Page("inbox", "partner inbox", 2, "partner", _inbox, FLOOR_INBOX),
+        Page("referral", "referral (partner)", 2, "partner", _referral, FLOOR_REFERRAL),
     ]
+
+
+def page_user(programme_slug: str, role: str):
+    """Who opens a role's pages: the bench user of the role, or else (the demo) the role's first user."""
+    from stijging.accounts.models import Membership
+    from stijging.demo.generate import bench_email
+
+    memberships = Membership.objects.filter(programme__slug=programme_slug, role=role).select_related("user")
+    chosen = memberships.filter(user__email=bench_email(role)).first() or memberships.order_by("user_id").first()
+    if chosen is None:
+        raise SystemExit(f"No {role} in programme {programme_slug!r}.")
+    return chosen.user
 
 
 def pick_samples(pages: list[Page], programme_slug: str, count: int, seed: int) -> int:
@@ -477,6 +713,7 @@ def pick_samples(pages: list[Page], programme_slug: str, count: int, seed: int) 
         persons=[persons_by_id[pk] for pk in person_ids],
         addresses=addresses,
     )
+    _pick_care_samples(pool, programme, chosen, count, rng)
     for page in pages:
         page.samples = []
         page_rng = random.Random(f"{seed}:{page.key}")
@@ -486,6 +723,37 @@ def pick_samples(pages: list[Page], programme_slug: str, count: int, seed: int) 
                 break
             page.samples.append(Sample(path, {"programme": programme.pk, **params}))
     return programme.pk
+
+
+def _pick_care_samples(pool: Pool, programme, households: list[int], count: int, rng: random.Random) -> None:
+    """The users who open the outreach, caseload and partner pages; the conversations of the chosen
+    households; random referrals of the partner user's organisation that the partner can open."""
+    from stijging.conversations.models import Conversation
+    from stijging.privacy.models import AccessGrant
+    from stijging.referrals.models import Referral
+
+    for role in ("fieldworker", "case_manager", "partner"):
+        with contextlib.suppress(SystemExit):
+            pool.users[role] = page_user(pool.slug, role).pk
+    pool.conversations = list(
+        Conversation.objects.filter(household_id__in=households).order_by("pk").values_list("pk", flat=True)
+    )
+    if "partner" in pool.users:
+        from stijging.accounts.models import User
+
+        organisation = User.objects.get(pk=pool.users["partner"]).organisation_id
+        if organisation is None:
+            return
+        pool.partner_organisation = organisation
+        granted = AccessGrant.objects.active().filter(reason_type="referral", organisation_id=organisation)
+        referrals = list(
+            Referral.objects.filter(
+                programme=programme, organisation_id=organisation, pk__in=granted.values("reason_id")
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        pool.referrals = rng.sample(referrals, min(len(referrals), count))
 
 
 # --- The workloads ----------------------------------------------------------------------------------
@@ -635,21 +903,14 @@ def run_queries(pages, programme_slug: str, per_page: int) -> dict[str, dict]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from stijging.accounts.models import Membership
-    from stijging.demo.generate import bench_email
-
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     # The server side of MFA costs no query once the session knows (see RequireMFAMiddleware); the demo
     # users have no TOTP, so the in-process client skips it for a like-for-like count at both sizes.
     settings.STIJGING_REQUIRE_MFA = False
     clients: dict[str, Client] = {}
     for role in {page.role for page in pages}:
-        memberships = Membership.objects.filter(programme__slug=programme_slug, role=role).select_related("user")
-        chosen = memberships.filter(user__email=bench_email(role)).first() or memberships.order_by("user_id").first()
-        if chosen is None:
-            raise SystemExit(f"No {role} in programme {programme_slug!r}.")
         client = Client()
-        client.force_login(chosen.user)
+        client.force_login(page_user(programme_slug, role))
         clients[role] = client
     figures = {}
     for page in pages:
@@ -674,6 +935,25 @@ def run_queries(pages, programme_slug: str, per_page: int) -> dict[str, dict]:
                 "n": len(counts),
             }
     return figures
+
+
+def run_tick() -> tuple[float, str]:
+    """`stijging tick` once, as cron runs it (its own process, this environment): the wall time and
+    what each step reports. It changes data: newly overdue referrals are escalated, e-mail queued
+    and sent (to the console unless EMAIL_BACKEND says otherwise), audit events sealed."""
+    import subprocess
+
+    command = Path(sys.executable).with_name("stijging")
+    started = time.perf_counter()
+    done = subprocess.run([str(command), "tick"], capture_output=True, text=True, timeout=600, check=False)  # noqa: S603
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"stijging tick failed: {done.stderr[-2000:]}")
+    from stijging.core.tick import STEPS
+
+    names = {name for name, _step in STEPS}
+    steps = [line for line in done.stdout.splitlines() if line.split(":", 1)[0] in names]
+    return seconds, "; ".join(steps)
 
 
 # --- Reporting ------------------------------------------------------------------------------------
@@ -715,7 +995,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8001", help="the server (loopback only)")
     parser.add_argument("--programme", default="regio", help="slug of the programme whose objects are opened")
-    parser.add_argument("--only", choices=["latency", "capacity", "floor", "queries"], action="append")
+    parser.add_argument("--only", choices=["latency", "capacity", "floor", "queries", "tick"], action="append")
+    parser.add_argument("--tick-runs", type=int, default=2, help="how many times --only tick runs `stijging tick`")
     parser.add_argument("--pages", help="comma-separated page keys to run (default: all); see --list-pages")
     parser.add_argument("--list-pages", action="store_true")
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds per workload")
@@ -734,7 +1015,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not (0 < args.duration <= 600 and 0 <= args.warmup <= 120 and 0 < args.rate <= 500 and 0 < args.clients <= 100):
         raise SystemExit("Out of bounds: duration ≤ 600 s, warm-up ≤ 120 s, rate ≤ 500/s, clients ≤ 100.")
-    workloads = args.only or ["queries", "floor", "latency", "capacity"]
+    workloads = args.only or ["queries", "floor", "latency", "capacity"]  # tick only when asked: it changes data
     target = Target.parse(args.base_url)
 
     import django
@@ -769,18 +1050,27 @@ def main(argv: list[str] | None = None) -> int:
             out(f"| {name} | {count} | {ms(f['sql'])} | {ms(f['total'])} | {f['n']} |")
         out("")
 
-    if not [w for w in workloads if w != "queries"]:
+    if "tick" in workloads:
+        out("## `stijging tick` over the data (one run after another; the first does the day's escalations)\n")
+        out("| run | seconds | steps |")
+        out("|---:|---:|---|")
+        for number in range(1, max(1, min(args.tick_runs, 5)) + 1):
+            seconds, steps = run_tick()
+            out(f"| {number} | {seconds:.1f} | {steps} |")
+        out("")
+
+    if not [w for w in workloads if w not in ("queries", "tick")]:
         return 0
     password = args.password or BENCH_PASSWORD
     sessions = {role: login(target, bench_email(role), password, BENCH_TOTP_SECRET) for role in {p.role for p in pages}}
 
     if "floor" in workloads:
         settle(target)
-        figures = run_floor(target, pages, sessions, programme_id, args.floor_samples)
+        floors = run_floor(target, pages, sessions, programme_id, args.floor_samples)
         out("## Floor: the page against one hand-written SQL query (same objects, one at a time, no other load)\n")
         out("| page | page p50 (ms) | floor p50 (ms) | page ÷ floor | objects |")
         out("|---|---:|---:|---:|---:|")
-        for name, (page_p50, floor_p50, n) in figures.items():
+        for name, (page_p50, floor_p50, n) in floors.items():
             out(f"| {name} | {ms(page_p50)} | {ms(floor_p50)} | {page_p50 / floor_p50:.1f}× | {n} |")
         out("")
 

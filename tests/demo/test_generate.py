@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from stijging.accounts.models import Membership, Role, User
 from stijging.demo.generate import BENCH_TOTP_SECRET, bench_email, generate_region
-from stijging.privacy.models import Consent
+from stijging.privacy.models import Consent, ConsentPurpose
 from stijging.registry.models import (
     Address,
     Area,
@@ -115,7 +115,11 @@ def test_bench_users_see_the_region_through_their_scope(region):
     assert Person.objects.visible_to(fieldworker).count() == region.persons
     coordinator = User.objects.get(email=bench_email("coordinator"))
     assert not Household.objects.visible_to(coordinator).exists()  # no case role: no households
-    assert Membership.objects.filter(programme__slug="regio").count() == len(Role)
+    bench = Membership.objects.filter(programme__slug="regio", user__email__endswith="@bench.stijging.nl")
+    assert bench.filter(user__email__in=[bench_email(role.value) for role in Role]).count() == len(Role)
+    # Besides the bench users: the synthetic colleagues the generated rows point at (4 per partner).
+    others = bench.exclude(user__email__in=[bench_email(role.value) for role in Role])
+    assert set(others.values_list("role", flat=True)) <= {Role.FIELDWORKER, Role.CASE_MANAGER, Role.PARTNER}
 
 
 def test_bench_users_have_the_totp_the_benchmark_computes(region):
@@ -183,3 +187,120 @@ def test_no_address_lies_outside_its_area_programme(region):
     wrong = Address.objects.exclude(area__programme__slug="regio")
     assert not wrong.exists()
     assert not HouseholdResidence.objects.filter(~Q(address__area__programme__slug="regio")).exists()
+
+
+# --- Outreach, conversations, trajectories and referrals ------------------------------------------
+
+
+def _bench(role: str) -> User:
+    return User.objects.get(email=bench_email(role))
+
+
+def test_outreach_statuses_are_derived_by_the_applications_rules(region):
+    from stijging.conversations.models import Conversation
+    from stijging.outreach import status as rules
+    from stijging.outreach.models import Appointment, ContactAttempt, HouseholdOutreach
+
+    facts: dict[int, list] = {}
+    for household_id, date, outcome, pk in ContactAttempt.objects.values_list("household_id", "date", "outcome", "id"):
+        facts.setdefault(household_id, []).append(rules.AttemptFact(date, outcome, pk))
+    planned = set(Appointment.objects.filter(status="planned", kind="visit").values_list("household_id", flat=True))
+    statuses = {row.household_id: row for row in HouseholdOutreach.objects.all()}
+    assert set(statuses) == set(households_of("regio").values_list("pk", flat=True))
+    for household_id, row in statuses.items():
+        attempts = facts.get(household_id, [])
+        assert row.status == rules.derive(attempts, has_planned_appointment=household_id in planned)
+        assert row.attempts == len(attempts)
+        assert row.do_not_contact == (row.status == "objected")
+    reached = {pk for pk, row in statuses.items() if row.status == "reached"}
+    assert reached == set(Conversation.objects.values_list("household_id", flat=True))
+    assert 0.5 <= len(reached) / HOUSEHOLDS <= 0.7
+    assert {row.status for row in statuses.values()} >= {"reached", "refused", "attempted", "appointment"}
+
+
+def test_the_bench_fieldworker_has_appointments_in_the_coming_weeks(region):
+    from stijging.outreach.models import Appointment
+
+    today = timezone.localdate()
+    upcoming = Appointment.objects.filter(worker=_bench("fieldworker"), status="planned", starts_at__date__gte=today)
+    assert upcoming.count() >= 5
+    assert all(a.starts_at.weekday() < 5 for a in upcoming)
+    assert not upcoming.filter(household__outreach__do_not_contact=True).exists()
+
+
+def test_every_member_present_has_an_interview_with_answers_by_the_instrument(region):
+    from stijging.conversations.models import CohesionAnswer, Conversation, DomainAnswer, Interview, Proposal
+
+    for conversation in Conversation.objects.prefetch_related("members_present", "interviews")[:60]:
+        assert {p.pk for p in conversation.members_present.all()} == {
+            i.person_id for i in conversation.interviews.all()
+        }
+        assert conversation.held_on < timezone.localdate()
+    for interview in Interview.objects.select_related("person", "conversation")[:200]:
+        age = interview.person.age_on(interview.conversation.held_on)
+        domains = [a.domain for a in DomainAnswer.objects.filter(interview=interview).select_related("domain")]
+        assert domains and all(d.applies_to(age) for d in domains)
+        assert CohesionAnswer.objects.filter(interview=interview).exists() == (age >= 15)
+        assert (interview.rung is not None or interview.rung_non_answer != "") == (age >= 16)
+    with_question = DomainAnswer.objects.filter(help_question=True)
+    assert with_question.exists()
+    assert Proposal.objects.count() == with_question.count()
+    assert not with_question.filter(proposal__isnull=True).exists()
+
+
+def test_trajectories_for_part_of_the_persons_visited_and_visible_to_the_bench_case_manager(region):
+    from stijging.conversations.models import Interview
+    from stijging.trajectories.models import Trajectory
+
+    programme = Programme.objects.get(slug="regio")
+    ours = Trajectory.objects.filter(programme=programme)
+    visited = Interview.objects.values("person_id").distinct().count()
+    assert 0.25 <= ours.count() / visited <= 0.55
+    case_manager = _bench("case_manager")
+    assert Trajectory.objects.visible_to(case_manager).filter(programme=programme).count() == ours.count()
+    assert ours.filter(case_manager=case_manager).exclude(status="closed").exists()
+    assert set(ours.values_list("status", flat=True)) == {"open", "active", "paused", "closed"}
+    # The events tell the same story as the status.
+    for trajectory in ours.prefetch_related("events")[:100]:
+        assert list(trajectory.events.all())[-1].to_status == trajectory.status
+    assert not Trajectory.objects.visible_to(_bench("partner")).exists()
+
+
+def test_every_referral_rests_on_a_consent_and_has_its_grant_unless_withdrawn(region):
+    from stijging.privacy.models import AccessGrant
+    from stijging.referrals.models import Referral
+
+    referrals = list(Referral.objects.select_related("consent").prefetch_related("events"))
+    assert set(r.status for r in referrals) == {
+        "sent", "accepted", "declined", "in_progress", "completed", "returned", "withdrawn"
+    }  # fmt: skip
+    assert len({r.organisation_id for r in referrals}) == 6
+    grants = {g.reason_id: g for g in AccessGrant.objects.filter(reason_type="referral")}
+    for referral in referrals:
+        consent = referral.consent
+        assert consent is not None
+        assert consent.person_id == referral.person_id
+        assert consent.organisation_id == referral.organisation_id
+        assert consent.purpose == ConsentPurpose.SHARE_WITH_ORGANISATION and consent.withdrawn_on is None
+        assert consent.given_on <= referral.sent_at.date()
+        grant = grants[referral.pk]
+        assert (grant.person_id, grant.organisation_id) == (referral.person_id, referral.organisation_id)
+        assert (grant.revoked_at is not None) == (referral.status == "withdrawn")
+        events = list(referral.events.all())
+        assert events[0].to_status == "sent" and events[-1].to_status == referral.status
+    assert any(r.is_overdue(timezone.localdate()) for r in referrals)
+
+
+def test_the_partner_sees_only_its_own_organisations_referrals(region):
+    from stijging.referrals.models import Referral
+
+    partner = _bench("partner")
+    assert partner.organisation_id is not None
+    inbox = Referral.objects.for_partner(partner)
+    assert inbox.exists()
+    assert set(inbox.values_list("organisation_id", flat=True)) == {partner.organisation_id}
+    assert (
+        inbox.count()
+        == Referral.objects.filter(organisation_id=partner.organisation_id).exclude(status="withdrawn").count()
+    )
+    assert not Person.objects.visible_to(partner).exclude(referrals__organisation_id=partner.organisation_id).exists()

@@ -8,9 +8,10 @@ memberships, some consents, and one user per role (``<role>@bench.stijging.nl``)
 authenticator, so the benchmark can log in through the real login form of a production-configured
 server.
 
-This module is *the* place that knows how to make realistic volume: later parts add their tables
-(conversations, trajectories, referrals, audit events) as one more ``_<family>(ctx, chunk)``
-function called from the per-area loop in `generate_region`.
+This module is *the* place that knows how to make realistic volume: each part adds its tables as one
+more ``_<family>(ctx, chunk)`` function called from the per-area loop in `generate_region` — so far
+the registry, outreach (attempts, appointments, derived status), conversations (interviews, answers,
+proposals) and care (trajectories, measurements, referrals with their consents and grants).
 
 How rows get in, and how ids are chosen
 ---------------------------------------
@@ -329,6 +330,12 @@ class AreaChunk:
     address_ids: list[int] = field(default_factory=list)
     households: list[HouseholdDraft] = field(default_factory=list)
     persons: list[PersonInfo] = field(default_factory=list)
+    # Passed on between the outreach, conversation and care families:
+    visits_planned: list[tuple[HouseholdDraft, datetime.date]] = field(default_factory=list)
+    appointments: list[list] = field(default_factory=list)
+    visits: list = field(default_factory=list)
+    proposals: list[list] = field(default_factory=list)
+    consents: list[tuple] = field(default_factory=list)
 
 
 @dataclass
@@ -344,6 +351,9 @@ class Context:
     postcodes: Iterator[str] = field(init=False)
     streets_by_place: dict[str, StreetState] = field(default_factory=dict)
     complex_counter: int = 100
+    # Set by `generate_region` before the per-area loop (the outreach and care families use them).
+    staff: Staff = field(init=False)
+    instrument: Instrument = field(init=False)
 
     def __post_init__(self) -> None:
         self.postcodes = _postcode_iterator(self.used_postcodes)
@@ -364,6 +374,7 @@ class GenerateResult:
     memberships: int = 0
     consents: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # every table written, by name
 
 
 def _postcode_iterator(used: set[str]) -> Iterator[str]:
@@ -835,6 +846,929 @@ def _consents(ctx: Context, chunk: AreaChunk) -> None:
     )
 
 
+# --- Outreach, conversations, help trajectories and referrals --------------------------------------
+# The programme in progress, as the demo's progress.py and care.py seed it, at volume: contact
+# attempts and appointments for most households, held conversations for ~60% of them with an
+# interview per member present, trajectories for about half of the persons visited (~200,000 at
+# 400,000 households) and ~1.5 referrals per trajectory (~300,000) to every partner in every state.
+
+HELD_SHARE = 0.60
+REFUSED_SHARE = 0.08
+OBJECTED_SHARE = 0.005
+MOVED_SHARE_OUTREACH = 0.015
+ATTEMPTED_SHARE = 0.20  # the rest after these has had only the letter, or nothing yet
+PLANNED_SHARE = 0.22  # of the households not reached yet: an appointment in the coming weeks
+AGENDA_WEEKS = 8
+REVISIT_SHARE = 0.03
+MELDCODE_SHARE = 0.002
+TRAJECTORY_FROM_PROPOSAL = 0.70  # persons with a help question who got a trajectory
+TRAJECTORY_DIRECT = 0.15  # persons visited without a help question, opened directly
+REFERRALS_PER_TRAJECTORY = ([0, 1, 2, 3], [22, 30, 26, 22])  # mean ~1.5
+PARTNER_WEIGHTS = {"ggz": 20, "ggd": 18, "welfare": 26, "police": 8, "municipality": 16, "housing": 12}
+SERVICE_DAYS = {"ggz": 5, "ggd": 3, "welfare": 3, "police": 2, "municipality": 5, "housing": 10}
+PARTNER_USERS_PER_ORGANISATION = 4
+
+HELP_QUESTIONS = {
+    "wonen": "Hulp bij het zoeken naar een passende woning",
+    "leren": "Ondersteuning bij huiswerk en contact met school",
+    "opgroeien": "Opvoedondersteuning voor de ouders",
+    "werken": "Begeleiding naar (vrijwilligers)werk",
+    "integratie": "Taalcursus Nederlands",
+    "veiligheid": "Overlast in de straat bespreken",
+    "opleiding": "Hulp bij het kiezen van een opleiding",
+    "gezondheid": "Contact met de huisarts of het wijkteam",
+    "voorzieningen": "Wegwijs in sport- en buurtvoorzieningen",
+    "financien": "Hulp bij schulden en de administratie",
+}
+ACTIONS = [
+    "Kennismaken en plan bespreken",
+    "Aanmelden bij de schuldhulpverlening",
+    "Samen naar het wijkteam",
+    "Inschrijven bij Woonservice",
+    "Afspraak met de huisarts maken",
+    "Taalcursus zoeken",
+    "Contact met school opnemen",
+]
+# The paths a referral walks after "sent": (status, side, code); side "p" partner, "c" case manager.
+REFERRAL_PATHS = [
+    ([], 14),
+    ([("accepted", "p", "")], 12),
+    ([("declined", "p", "no_capacity")], 5),
+    ([("declined", "p", "client_refused")], 3),
+    ([("accepted", "p", ""), ("in_progress", "p", "")], 22),
+    ([("accepted", "p", ""), ("in_progress", "p", ""), ("completed", "p", "help_given")], 28),
+    ([("accepted", "p", ""), ("in_progress", "p", ""), ("completed", "p", "unable_to_contact")], 3),
+    ([("accepted", "p", ""), ("returned", "p", "unable_to_contact")], 4),
+    ([("accepted", "p", ""), ("in_progress", "p", ""), ("returned", "p", "no_longer_needed")], 2),
+    ([("withdrawn", "c", "no_longer_needed")], 4),
+    ([("accepted", "p", ""), ("withdrawn", "c", "client_refused")], 3),
+]
+
+
+@dataclass
+class Staff:
+    """The programme's users the generated rows point at (synthetic, besides the bench users)."""
+
+    fieldworkers: list[int]  # the bench fieldworker first
+    case_managers: list[int]  # the bench case manager first
+    partners: dict[int, list[int]]  # organisation id -> its partner users (the bench partner first at the GGD)
+    partner_organisations: list[tuple[int, str]]  # (id, kind)
+    service_days: dict[int, int]
+
+
+@dataclass
+class Instrument:
+    version_id: int
+    domains: list[tuple[int, str, int, int | None]]  # id, code, min age, max age
+    statements: list[int]
+    defects: list[int]
+
+
+@dataclass
+class Visit:
+    """A held conversation, for the care families: who was interviewed and what they answered."""
+
+    conversation_id: int
+    household_id: int
+    held_on: datetime.date
+    worker_id: int
+    # person id -> (interview id, age, rung, [(domain id, code, score, answer id, proposal id or None)])
+    interviews: dict[int, tuple[int, int, int | None, list[list]]]
+
+
+def _aware(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=timezone.get_current_timezone())
+
+
+def _weekday(day: datetime.date) -> datetime.date:
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def _age(born: datetime.date, on: datetime.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _instrument() -> Instrument:
+    from stijging.conversations.services import current_instrument
+
+    version = current_instrument()
+    return Instrument(
+        version_id=version.pk,
+        domains=list(version.domains.order_by("order").values_list("pk", "code", "min_age", "max_age")),
+        statements=list(version.cohesion_statements.order_by("order").values_list("pk", flat=True)),
+        defects=list(version.defect_categories.order_by("order").values_list("pk", flat=True)),
+    )
+
+
+def _synthetic_users(prefix: str, count: int, organisation: Organisation, last_name: str) -> list[User]:
+    emails = [f"{prefix}-{n:03d}@{BENCH_EMAIL_DOMAIN}" for n in range(1, count + 1)]
+    existing = {u.email: u for u in User.objects.filter(email__in=emails)}
+    unusable = make_password(None)  # they never log in: the benchmark uses the bench users
+    User.objects.bulk_create(
+        [
+            User(
+                username=email,
+                email=email,
+                password=unusable,
+                first_name="Bench",
+                last_name=f"{last_name} {n}",
+                organisation=organisation,
+            )
+            for n, email in enumerate(emails, start=1)
+            if email not in existing
+        ]
+    )
+    by_email = {u.email: u for u in User.objects.filter(email__in=emails)}
+    return [by_email[email] for email in emails]
+
+
+def _staff(
+    programme: Programme, organisations: dict[str, Organisation], bench: dict[str, User], households: int, areas: int
+) -> Staff:
+    """Fieldworkers (one for about two areas), case managers (one per ~1,000 households, so each
+    carries some 500 trajectories), partner users per organisation, and each partner's service level."""
+    from stijging.referrals.models import ServiceLevel
+
+    municipality = organisations["Gemeente Venlo"]
+    fieldworkers = [bench[Role.FIELDWORKER.value]] + _synthetic_users(
+        "fieldworker", max(0, min(100, areas // 2) - 1), municipality, "Projectmedewerker"
+    )
+    case_managers = [bench[Role.CASE_MANAGER.value]] + _synthetic_users(
+        "casemanager", max(0, min(400, households // 1000) - 1), municipality, "Casemanager"
+    )
+    partners: dict[int, list[int]] = {}
+    partner_organisations = []
+    service_days = {}
+    bench_partner = bench[Role.PARTNER.value]
+    for organisation in sorted(organisations.values(), key=lambda o: o.pk):
+        if organisation.kind not in PARTNER_WEIGHTS:
+            continue
+        users = _synthetic_users(
+            f"partner-{organisation.kind}", PARTNER_USERS_PER_ORGANISATION, organisation, organisation.name[:40]
+        )
+        if bench_partner.organisation_id == organisation.pk:
+            users = [bench_partner, *users[1:]]
+        partners[organisation.pk] = [u.pk for u in users]
+        partner_organisations.append((organisation.pk, organisation.kind))
+        level, _created = ServiceLevel.objects.get_or_create(
+            organisation=organisation, defaults={"priority_working_days": SERVICE_DAYS[organisation.kind]}
+        )
+        service_days[organisation.pk] = level.priority_working_days
+    memberships = [(u.pk, Role.FIELDWORKER) for u in fieldworkers]
+    memberships += [(u.pk, Role.CASE_MANAGER) for u in case_managers]
+    memberships += [(user_id, Role.PARTNER) for ids in partners.values() for user_id in ids]
+    Membership.objects.bulk_create(
+        [Membership(user_id=user_id, programme=programme, role=role.value) for user_id, role in memberships],
+        ignore_conflicts=True,
+    )
+    return Staff(
+        fieldworkers=[u.pk for u in fieldworkers],
+        case_managers=[u.pk for u in case_managers],
+        partners=partners,
+        partner_organisations=partner_organisations,
+        service_days=service_days,
+    )
+
+
+def _score(rng: random.Random) -> int:
+    return rng.choices((1, 2, 3, 4, 5), cum_weights=(4, 14, 40, 78, 100))[0]
+
+
+def _rung(rng: random.Random, age: int) -> tuple[int | None, str]:
+    if age >= 67:
+        return None, "not_applicable"
+    if age <= 22 and rng.random() < 0.6:
+        return None, "not_applicable"  # full-time education
+    if rng.random() < 0.04:
+        return None, "declined"
+    return rng.choices((1, 2, 3, 4, 5, 6), cum_weights=(8, 26, 40, 52, 62, 100))[0], ""
+
+
+def _outreach(ctx: Context, chunk: AreaChunk) -> None:
+    """Contact attempts for ~95% of the households, appointments (done ones behind every held
+    conversation, planned ones in the coming weeks), and the derived status by the application's
+    own rules (`stijging.outreach.status.derive`). Chooses which households held a conversation."""
+    from stijging.outreach import status as status_rules
+    from stijging.outreach.models import ContactAttempt, HouseholdOutreach
+
+    rng = ctx.rng("outreach", chunk.plan.index)
+    staff = ctx.staff
+    worker = staff.fieldworkers[chunk.plan.index % len(staff.fieldworkers)]
+    today = ctx.today
+    start = ctx.programme.start_date
+    span = max((today - start).days - 2, 1)
+    attempts: list[tuple] = []
+    appointments: list[list] = []
+    statuses: list[tuple] = []
+    visits: list[tuple[HouseholdDraft, datetime.date]] = []
+    cuts = [HELD_SHARE]
+    for share in (REFUSED_SHARE, OBJECTED_SHARE, MOVED_SHARE_OUTREACH, ATTEMPTED_SHARE):
+        cuts.append(cuts[-1] + share)
+    for draft in chunk.households:
+        roll = rng.random()
+        facts: list[tuple[datetime.date, str, str, str]] = []  # date, channel, outcome, note
+        planned = False
+        if roll < 0.95:
+            first_try = start + datetime.timedelta(days=rng.randint(0, span))
+            facts.append((first_try, "letter", "not_home", "Introductiebrief bezorgd"))
+        if roll < cuts[0]:
+            held_on = min(first_try + datetime.timedelta(days=rng.randint(5, 30)), today - datetime.timedelta(days=1))
+            if rng.random() < 0.4:
+                facts.append((held_on - datetime.timedelta(days=3), "doorbell", "not_home", ""))
+            facts.append((held_on - datetime.timedelta(days=2), "phone", "appointment", ""))
+            facts.append((held_on, "other", "held", ""))
+            appointments.append(
+                [draft.id, worker, _aware(held_on, rng.choice((10, 11, 14, 15, 19))), 60, "visit", "done", "", None, ""]
+            )
+            visits.append((draft, held_on))
+        elif roll < cuts[1]:
+            facts.append((min(first_try + datetime.timedelta(days=7), today), "doorbell", "refused", "Geen behoefte"))
+        elif roll < cuts[2]:
+            facts.append(
+                (
+                    min(first_try + datetime.timedelta(days=7), today),
+                    "doorbell",
+                    "objected",
+                    "Maakt bezwaar (AVG art. 21)",
+                )
+            )
+        elif roll < cuts[3]:
+            facts.append((min(first_try + datetime.timedelta(days=9), today), "doorbell", "moved", "Verhuisd"))
+        elif roll < cuts[4]:
+            facts.append((min(first_try + datetime.timedelta(days=6), today), "doorbell", "not_home", ""))
+            if rng.random() < PLANNED_SHARE:
+                planned = True
+                day = _weekday(today + datetime.timedelta(days=rng.randint(0, AGENDA_WEEKS * 7)))
+                appointments.append(
+                    [
+                        draft.id,
+                        worker,
+                        _aware(day, rng.choice((9, 10, 11, 13, 14, 15, 16, 19))),
+                        60,
+                        "visit",
+                        "planned",
+                        "",
+                        None,
+                        "",
+                    ]
+                )
+        for day, channel, outcome, note in facts:
+            attempts.append((draft.id, day, channel, outcome, worker, note, ctx.now))
+        status = status_rules.derive(
+            [status_rules.AttemptFact(day, outcome, n) for n, (day, _c, outcome, _note) in enumerate(facts)],
+            has_planned_appointment=planned,
+        )
+        statuses.append(
+            (draft.id, status, len(facts), max((f[0] for f in facts), default=None), status == "objected", ctx.now)
+        )
+    first = ctx.writer.reserve(ContactAttempt, len(attempts))
+    ctx.writer.write(
+        ContactAttempt,
+        ["id", "household_id", "date", "channel", "outcome", "worker_id", "note", "created_at"],
+        ((first + i, *row) for i, row in enumerate(attempts)),
+    )
+    chunk.visits_planned = visits
+    chunk.appointments = appointments  # written with the revisits by `_conversations`
+    ctx.writer.write(
+        HouseholdOutreach,
+        ["household_id", "status", "attempts", "last_attempt_on", "do_not_contact", "updated_at"],
+        statuses,
+    )
+
+
+def _conversations(ctx: Context, chunk: AreaChunk) -> None:
+    """Held conversations with the members present and their interviews: per applicable domain a
+    score or a non-answer and sometimes a help question (a proposal), the rung from 16, the
+    cohesion statements from 15, the housing section, the consent to receive help of those with a
+    help question, a few revisits and meldcode signals."""
+    from stijging.conversations.models import (
+        CohesionAnswer,
+        Conversation,
+        DomainAnswer,
+        HousingAnswer,
+        Interview,
+        MeldcodeSignal,
+        Proposal,
+    )
+    from stijging.outreach.models import Appointment
+
+    rng = ctx.rng("conversations", chunk.plan.index)
+    instrument = ctx.instrument
+    today = ctx.today
+    worker = ctx.staff.fieldworkers[chunk.plan.index % len(ctx.staff.fieldworkers)]
+    members: dict[int, list[PersonInfo]] = {}
+    for person in chunk.persons:
+        if person.current:
+            members.setdefault(person.household_id, []).append(person)
+    planned = chunk.visits_planned
+    first_conversation = ctx.writer.reserve(Conversation, len(planned))
+    conversations: list[tuple] = []
+    present: list[tuple] = []
+    workers: list[tuple] = []
+    interviews: list[tuple] = []
+    housing: list[tuple] = []
+    defects: list[tuple] = []
+    answers: list[list] = []
+    cohesion: list[tuple] = []
+    consents: list[tuple] = []
+    signals: list[tuple] = []
+    signal_persons: list[int] = []
+    appointments = chunk.appointments
+    visits: list[Visit] = []
+    interview_count = sum(len(members.get(d.id, [])) for d, _h in planned)
+    first_interview = ctx.writer.reserve(Interview, interview_count)
+    interview_id = first_interview
+    for n, (draft, held_on) in enumerate(planned):
+        conversation_id = first_conversation + n
+        at = _aware(held_on, 11)
+        conversations.append((conversation_id, draft.id, held_on, instrument.version_id, True, worker, at, 1))
+        workers.append((conversation_id, worker))
+        visit = Visit(conversation_id, draft.id, held_on, worker, {})
+        for person in members.get(draft.id, []):
+            present.append((conversation_id, person.id))
+            age = _age(person.date_of_birth, held_on)
+            rung, rung_non_answer = _rung(rng, age) if age >= 16 else (None, "")
+            answered_by = "self" if age >= 16 else rng.choice(("child", "parent", "both"))
+            interviews.append(
+                (interview_id, conversation_id, person.id, answered_by, rung, rung_non_answer, "", at, 1, 1, 1)
+            )
+            scored = []
+            for domain_id, code, min_age, max_age in instrument.domains:
+                if age < min_age or (max_age is not None and age > max_age):
+                    continue
+                if rng.random() < 0.08:
+                    non_answer = "declined" if rng.random() < 0.33 else "not_discussed"
+                    answers.append([interview_id, domain_id, None, non_answer, "", False, ""])
+                    continue
+                score = _score(rng)
+                question = (score <= 2 and rng.random() < 0.45) or (score == 3 and rng.random() < 0.03)
+                text = HELP_QUESTIONS.get(code, "Hulpvraag") if question else ""
+                answers.append([interview_id, domain_id, score, "", "", question, text])
+                scored.append([domain_id, code, score, len(answers) - 1, question])
+            if age >= 15:
+                for statement_id in instrument.statements:
+                    if rng.random() < 0.05:
+                        cohesion.append((interview_id, statement_id, None, "declined"))
+                    else:
+                        value = rng.choices((1, 2, 3, 4, 5), cum_weights=(8, 25, 55, 87, 100))[0]
+                        cohesion.append((interview_id, statement_id, value, ""))
+            visit.interviews[person.id] = (interview_id, age, rung, scored)
+            interview_id += 1
+        housing.append(
+            (
+                conversation_id,
+                rng.choices((1, 2, 3, 4, 5), cum_weights=(5, 17, 47, 85, 100))[0],
+                "",
+                rng.choices(("stay", "move", "undecided"), cum_weights=(70, 88, 100))[0],
+                "",
+                rng.choices(("fits", "too_small", "too_big"), cum_weights=(78, 92, 100))[0],
+                rng.choices(("yes", "adaptable", "no"), cum_weights=(30, 70, 100))[0],
+                rng.choices((1, 2, 3, 4, 5), cum_weights=(4, 14, 44, 84, 100))[0],
+                "",
+                1,
+            )
+        )
+        if rng.random() < REVISIT_SHARE:
+            day = _weekday(today + datetime.timedelta(days=rng.randint(1, AGENDA_WEEKS * 7)))
+            appointments.append(
+                [
+                    draft.id,
+                    worker,
+                    _aware(day, rng.choice((10, 14)), 30),
+                    60,
+                    "revisit",
+                    "planned",
+                    "Terugkomen op de hulpvraag",
+                    conversation_id,
+                    "",
+                ]
+            )
+        if rng.random() < MELDCODE_SHARE and visit.interviews:
+            acknowledged = rng.random() < 0.8
+            case_manager = ctx.staff.case_managers[rng.randrange(len(ctx.staff.case_managers))]
+            signals.append(
+                (
+                    conversation_id,
+                    rng.choice(("domestic_violence", "child_abuse")),
+                    worker,
+                    at,
+                    case_manager if acknowledged else None,
+                    at + datetime.timedelta(hours=3) if acknowledged else None,
+                )
+            )
+            signal_persons.append(next(iter(visit.interviews)))
+        visits.append(visit)
+    writer = ctx.writer
+    writer.write(
+        Conversation,
+        [
+            "id",
+            "household_id",
+            "held_on",
+            "instrument_version_id",
+            "informed",
+            "created_by_id",
+            "created_at",
+            "version",
+        ],
+        conversations,
+    )
+    through: type[models.Model]
+    for through, columns, rows in (
+        (Conversation.workers.through, ["id", "conversation_id", "user_id"], workers),
+        (Conversation.members_present.through, ["id", "conversation_id", "person_id"], present),
+    ):
+        first = writer.reserve(through, len(rows))
+        writer.write(through, columns, ((first + i, *row) for i, row in enumerate(rows)))
+    writer.write(
+        Interview,
+        [
+            "id",
+            "conversation_id",
+            "person_id",
+            "answered_by",
+            "rung",
+            "rung_non_answer",
+            "note",
+            "started_at",
+            "domains_version",
+            "ladder_version",
+            "cohesion_version",
+        ],
+        interviews,
+    )
+    first_answer = writer.reserve(DomainAnswer, len(answers))
+    writer.write(
+        DomainAnswer,
+        ["id", "interview_id", "domain_id", "score", "non_answer", "note", "help_question", "help_question_text"],
+        ((first_answer + i, *row) for i, row in enumerate(answers)),
+    )
+    first = writer.reserve(CohesionAnswer, len(cohesion))
+    writer.write(
+        CohesionAnswer,
+        ["id", "interview_id", "statement_id", "value", "non_answer"],
+        ((first + i, *row) for i, row in enumerate(cohesion)),
+    )
+    first_housing = writer.reserve(HousingAnswer, len(housing))
+    writer.write(
+        HousingAnswer,
+        [
+            "id",
+            "conversation_id",
+            "satisfaction",
+            "defects_note",
+            "move_wish",
+            "move_reason",
+            "fits_household",
+            "fits_ageing",
+            "neighbour_relations",
+            "neighbour_note",
+            "version",
+        ],
+        ((first_housing + i, *row) for i, row in enumerate(housing)),
+    )
+    for i in range(len(housing)):
+        if instrument.defects and rng.random() < 0.35:
+            for defect in rng.sample(instrument.defects, rng.randint(1, min(3, len(instrument.defects)))):
+                defects.append((first_housing + i, defect))
+    through = HousingAnswer.defects.through
+    first = writer.reserve(through, len(defects))
+    writer.write(
+        through, ["id", "housinganswer_id", "defectcategory_id"], ((first + i, *row) for i, row in enumerate(defects))
+    )
+    # Proposals (ids now, so trajectories can point at them), and the consent to receive help.
+    with_question = [
+        (visit, person_id, item)
+        for visit in visits
+        for person_id, (_iid, _age, _rung, scored) in visit.interviews.items()
+        for item in scored
+        if item[4]
+    ]
+    first_proposal = writer.reserve(Proposal, len(with_question))
+    consent_persons: dict[int, tuple[datetime.date, int]] = {}
+    for n, (visit, person_id, item) in enumerate(with_question):
+        item[3] = first_answer + item[3]  # the answer's id
+        item[4] = first_proposal + n  # the proposal's id
+        consent_persons.setdefault(person_id, (visit.held_on, visit.interviews[person_id][1]))
+    # Proposal status is settled by `_care` (taken up / declined / open); written there.
+    chunk.proposals = [
+        [
+            first_proposal + n,
+            item[3],
+            person_id,
+            item[0],
+            HELP_QUESTIONS.get(item[1], "Hulpvraag"),
+            visit.worker_id,
+            _aware(visit.held_on, 12),
+            "open",
+        ]
+        for n, (visit, person_id, item) in enumerate(with_question)
+    ]
+    for person_id, (held_on, age) in consent_persons.items():
+        minor = age < 16
+        consents.append(
+            (
+                person_id,
+                ConsentPurpose.RECEIVE_HELP.value,
+                None,
+                (ConsentGivenBy.PARENT if minor else ConsentGivenBy.PERSON).value,
+                "ouder" if minor else "",
+                held_on,
+                None,
+            )
+        )
+    chunk.consents.extend(consents)
+    first = writer.reserve(Appointment, len(appointments))
+    writer.write(
+        Appointment,
+        [
+            "id",
+            "household_id",
+            "worker_id",
+            "starts_at",
+            "duration_minutes",
+            "kind",
+            "status",
+            "reason",
+            "source_conversation_id",
+            "note",
+            "created_at",
+            "version",
+        ],
+        ((first + i, *row, ctx.now, 1) for i, row in enumerate(appointments)),
+    )
+    first_signal = writer.reserve(MeldcodeSignal, len(signals))
+    writer.write(
+        MeldcodeSignal,
+        ["id", "conversation_id", "kind", "raised_by_id", "raised_at", "acknowledged_by_id", "acknowledged_at"],
+        ((first_signal + i, *row) for i, row in enumerate(signals)),
+    )
+    through = MeldcodeSignal.persons.through
+    first = writer.reserve(through, len(signal_persons))
+    writer.write(
+        through,
+        ["id", "meldcodesignal_id", "person_id"],
+        ((first + i, first_signal + i, person_id) for i, person_id in enumerate(signal_persons)),
+    )
+    chunk.visits = visits
+
+
+def _care(ctx: Context, chunk: AreaChunk) -> None:
+    """Trajectories for about half of the persons visited (most from a proposal, some opened
+    directly on their lowest domain), with events, goals, actions and follow-up measurements;
+    referrals to every partner in every state with their events, the consent they rest on and the
+    AccessGrant that opens the person to the partner (revoked when withdrawn). Overdue priority
+    referrals have been escalated already, except those that fell due yesterday: `stijging tick`
+    finds those."""
+    from stijging.conversations.models import Proposal
+    from stijging.privacy.models import AccessGrant
+    from stijging.referrals.models import Referral, ReferralEvent
+    from stijging.referrals.workingdays import add_working_days
+    from stijging.trajectories.models import (
+        Action,
+        Goal,
+        Measurement,
+        MeasurementScore,
+        Trajectory,
+        TrajectoryEvent,
+    )
+
+    rng = ctx.rng("care", chunk.plan.index)
+    staff = ctx.staff
+    today = ctx.today
+    now = ctx.now
+    programme_id = ctx.programme.pk
+    proposal_by_answer = {row[1]: row for row in chunk.proposals}
+    # Who gets a trajectory: (visit, person id, (domain id, code, score, answer id, proposal id) or None)
+    chosen = []
+    for visit in chunk.visits:
+        for person_id, (_iid, _age, _rung, scored) in visit.interviews.items():
+            questions = [item for item in scored if item[4]]
+            if questions:
+                if rng.random() < TRAJECTORY_FROM_PROPOSAL:
+                    chosen.append((visit, person_id, questions[0], True))
+                elif rng.random() < 0.25:
+                    proposal_by_answer[questions[0][3]][7] = "declined"
+            elif scored and rng.random() < TRAJECTORY_DIRECT:
+                low = min(scored, key=lambda item: item[2])
+                chosen.append((visit, person_id, low, False))
+    first_trajectory = ctx.writer.reserve(Trajectory, len(chosen))
+    trajectories: list[tuple] = []
+    events: list[tuple] = []
+    goals: list[tuple] = []
+    actions: list[tuple] = []
+    referrals: list[list] = []
+    referral_events: list[tuple] = []
+    grants: list[tuple] = []
+    consents: dict[tuple[int, int], int] = {}  # (person, organisation) -> index in chunk.consents
+    measurement_rows = []
+    organisations = staff.partner_organisations
+    organisation_weights = [PARTNER_WEIGHTS[kind] for _id, kind in organisations]
+    paths = [p for p, _w in REFERRAL_PATHS]
+    path_weights = [w for _p, w in REFERRAL_PATHS]
+    due_cache: dict[tuple[datetime.date, int], datetime.date] = {}
+    yesterday = today - datetime.timedelta(days=1)
+    for n, (visit, person_id, item, from_proposal) in enumerate(chosen):
+        trajectory_id = first_trajectory + n
+        domain_id, _code, score, answer_id, proposal_id = item
+        if from_proposal:
+            proposal_by_answer[answer_id][7] = "taken_up"
+        case_manager = staff.case_managers[rng.randrange(len(staff.case_managers))]
+        opened_on = min(visit.held_on + datetime.timedelta(days=rng.randint(3, 20)), today)
+        opened_at = _aware(opened_on, 9)
+        age_days = (today - opened_on).days
+        roll = rng.random()
+        if age_days > 60 and roll < 0.30:
+            status = "closed"
+        elif roll < 0.36:
+            status = "paused"
+        elif roll < 0.48 or age_days < 7:
+            status = "open"
+        else:
+            status = "active"
+        interval = rng.choice((60, 90, 90, 120))
+        events.append((trajectory_id, "", "open", opened_at, case_manager, ""))
+        active_on = min(opened_on + datetime.timedelta(days=rng.randint(1, 7)), today)
+        if status != "open":
+            events.append((trajectory_id, "open", "active", _aware(active_on, 10), case_manager, ""))
+        outcome, closed_at = "", None
+        if status == "paused":
+            events.append(
+                (
+                    trajectory_id,
+                    "active",
+                    "paused",
+                    _aware(min(active_on + datetime.timedelta(days=20), today), 10),
+                    case_manager,
+                    "",
+                )
+            )
+        if status == "closed":
+            outcome = rng.choices(
+                ("goal_reached", "partly_reached", "not_reached", "moved_away", "refused", "other"),
+                cum_weights=(40, 65, 80, 87, 95, 100),
+            )[0]
+            closed_on = min(active_on + datetime.timedelta(days=rng.randint(30, 200)), today)
+            closed_at = _aware(closed_on, 15)
+            events.append((trajectory_id, "active", "closed", closed_at, case_manager, outcome))
+        # Last activity: mostly recent; some open trajectories have gone quiet (the caseload shows them).
+        quiet = rng.random() < 0.12
+        last_activity = closed_at or _aware(
+            max(opened_on, today - datetime.timedelta(days=rng.randint(43, 120) if quiet else rng.randint(0, 40))), 16
+        )
+        goals.append(
+            (
+                trajectory_id,
+                domain_id,
+                HELP_QUESTIONS.get(item[1], "Zelfstandiger worden")[:200],
+                min(5, (score or 2) + 2),
+                opened_at,
+            )
+        )
+        for a in range(rng.choice((1, 1, 2, 3))):
+            due = opened_on + datetime.timedelta(days=rng.randint(7, 120))
+            done = status == "closed" or (due < today and rng.random() < 0.7)
+            actions.append(
+                (
+                    trajectory_id,
+                    ACTIONS[(n + a) % len(ACTIONS)],
+                    case_manager,
+                    due,
+                    "done" if done else "open",
+                    _aware(min(due, today), 14) if done else None,
+                    opened_at,
+                    1,
+                )
+            )
+        # A follow-up measurement when one has fallen due: rises, equals and declines.
+        next_measurement = opened_on + datetime.timedelta(days=interval)
+        baseline_rung = visit.interviews[person_id][2]
+        if next_measurement <= today and rng.random() < 0.75:
+            measured_on = next_measurement + datetime.timedelta(days=rng.randint(0, 20))
+            if measured_on <= today:
+                step = rng.choices((1, 0, -1), cum_weights=(45, 85, 100))[0]
+                rung = max(1, min(6, baseline_rung + step)) if baseline_rung else None
+                new_score = max(1, min(5, (score or 2) + rng.choices((1, 0, -1), cum_weights=(60, 90, 100))[0]))
+                measurement_rows.append(
+                    (person_id, measured_on, case_manager, rung, "" if rung else "not_applicable", domain_id, new_score)
+                )
+                next_measurement = measured_on + datetime.timedelta(days=interval)
+        trajectories.append(
+            (
+                trajectory_id,
+                person_id,
+                programme_id,
+                case_manager,
+                status,
+                outcome,
+                "",
+                interval,
+                None if status == "closed" else next_measurement,
+                last_activity,
+                proposal_by_answer[answer_id][0] if from_proposal else None,
+                case_manager,
+                opened_at,
+                closed_at,
+                1,
+            )
+        )
+        # Referrals: to partners, each resting on the person's consent for that organisation.
+        count = rng.choices(*REFERRALS_PER_TRAJECTORY)[0]
+        for _r in range(count):
+            organisation_id, _kind = rng.choices(organisations, weights=organisation_weights)[0]
+            key = (person_id, organisation_id)
+            if key not in consents:
+                minor = visit.interviews[person_id][1] < 16
+                consents[key] = len(chunk.consents)
+                chunk.consents.append(
+                    (
+                        person_id,
+                        ConsentPurpose.SHARE_WITH_ORGANISATION.value,
+                        organisation_id,
+                        (ConsentGivenBy.PARENT if minor else ConsentGivenBy.PERSON).value,
+                        "ouder" if minor else "",
+                        opened_on,
+                        None,
+                    )
+                )
+            sent_on = opened_on + datetime.timedelta(days=rng.randint(0, max(0, min(age_days, 150))))
+            sent_on = _weekday(sent_on) if _weekday(sent_on) <= today else sent_on
+            priority = rng.random() < 0.6
+            age = (today - sent_on).days
+            path = [] if age < 2 else rng.choices(paths, weights=path_weights)[0]
+            if age < 8 and len(path) > 1:
+                path = path[:1]
+            due_on = None
+            if priority:
+                days = staff.service_days[organisation_id]
+                due_on = due_cache.get((sent_on, days))
+                if due_on is None:
+                    due_on = due_cache[(sent_on, days)] = add_working_days(sent_on, days)
+            referral_index = len(referrals)
+            sent_at = min(_aware(sent_on, 9, 30), now)
+            status_now, code, answered_at, closed, assigned = "sent", "", None, None, None
+            partner = staff.partners[organisation_id]
+            step_day = sent_on
+            referral_events.append((referral_index, "", "sent", sent_at, case_manager, ""))
+            for to_status, side, step_code in path:
+                step_day = min(step_day + datetime.timedelta(days=rng.randint(1, 6)), today)
+                at = min(_aware(step_day, 11), now)
+                actor = partner[rng.randrange(len(partner))] if side == "p" else case_manager
+                referral_events.append((referral_index, status_now, to_status, at, actor, step_code))
+                status_now = to_status
+                if step_code:
+                    code = step_code
+                if to_status in ("accepted", "declined") and answered_at is None:
+                    answered_at = at
+                if to_status in ("declined", "completed", "returned", "withdrawn"):
+                    closed = at
+                if to_status == "accepted" and rng.random() < 0.6:
+                    assigned = partner[rng.randrange(len(partner))]
+            escalated = None
+            if due_on is not None and status_now == "sent" and due_on < today:
+                escalated = None if due_on == yesterday else _aware(due_on + datetime.timedelta(days=1), 7)
+            elif due_on is not None and answered_at is not None and answered_at.date() > due_on:
+                escalated = _aware(due_on + datetime.timedelta(days=1), 7)
+            referrals.append(
+                [
+                    trajectory_id,
+                    person_id,
+                    programme_id,
+                    organisation_id,
+                    domain_id,
+                    HELP_QUESTIONS.get(item[1], "Graag contact opnemen"),
+                    priority,
+                    consents[key],
+                    None,
+                    status_now,
+                    code,
+                    "",
+                    case_manager,
+                    sent_at,
+                    due_on,
+                    answered_at,
+                    closed,
+                    escalated,
+                    assigned,
+                    len(path) + 1,
+                ]
+            )
+            grants.append((person_id, organisation_id, sent_at, closed if status_now == "withdrawn" else None))
+    writer = ctx.writer
+    # The consents of this area (to receive help, and to share with each partner) first: referrals point at them.
+    first_consent = writer.reserve(Consent, len(chunk.consents))
+    writer.write(
+        Consent,
+        CONSENT_COLUMNS,
+        (
+            (first_consent + i, person_id, purpose, org, given_by, parent, given_on, "", None, now, withdrawn, None, "")
+            for i, (person_id, purpose, org, given_by, parent, given_on, withdrawn) in enumerate(chunk.consents)
+        ),
+    )
+    writer.write(
+        Proposal,
+        ["id", "answer_id", "person_id", "domain_id", "question", "proposed_by_id", "created_at", "status"],
+        chunk.proposals,
+    )
+    writer.write(
+        Trajectory,
+        [
+            "id",
+            "person_id",
+            "programme_id",
+            "case_manager_id",
+            "status",
+            "outcome",
+            "outcome_text",
+            "follow_up_interval_days",
+            "next_measurement_on",
+            "last_activity_at",
+            "source_proposal_id",
+            "opened_by_id",
+            "opened_at",
+            "closed_at",
+            "version",
+        ],
+        trajectories,
+    )
+    for model, columns, rows in (
+        (TrajectoryEvent, ["trajectory_id", "from_status", "to_status", "at", "by_id", "outcome"], events),
+        (Goal, ["trajectory_id", "domain_id", "target", "target_score", "created_at"], goals),
+        (
+            Action,
+            ["trajectory_id", "description", "owner_id", "due_date", "status", "done_at", "created_at", "version"],
+            actions,
+        ),
+    ):
+        first = writer.reserve(model, len(rows))
+        writer.write(model, ["id", *columns], ((first + i, *row) for i, row in enumerate(rows)))
+    first_measurement = writer.reserve(Measurement, len(measurement_rows))
+    writer.write(
+        Measurement,
+        ["id", "person_id", "programme_id", "measured_on", "by_id", "rung", "rung_non_answer", "created_at"],
+        (
+            (first_measurement + i, person_id, programme_id, measured_on, by, rung, non_answer, now)
+            for i, (person_id, measured_on, by, rung, non_answer, _d, _s) in enumerate(measurement_rows)
+        ),
+    )
+    first = writer.reserve(MeasurementScore, len(measurement_rows))
+    writer.write(
+        MeasurementScore,
+        ["id", "measurement_id", "domain_id", "score", "non_answer"],
+        ((first + i, first_measurement + i, row[5], row[6], "") for i, row in enumerate(measurement_rows)),
+    )
+    first_referral = writer.reserve(Referral, len(referrals))
+    for row in referrals:
+        row[7] = first_consent + row[7]
+    writer.write(
+        Referral,
+        [
+            "id",
+            "trajectory_id",
+            "person_id",
+            "programme_id",
+            "organisation_id",
+            "domain_id",
+            "question",
+            "priority",
+            "consent_id",
+            "legal_ground_id",
+            "status",
+            "code",
+            "code_text",
+            "sent_by_id",
+            "sent_at",
+            "answer_due_on",
+            "answered_at",
+            "closed_at",
+            "escalated_at",
+            "assigned_to_id",
+            "version",
+        ],
+        ((first_referral + i, *row) for i, row in enumerate(referrals)),
+    )
+    first = writer.reserve(ReferralEvent, len(referral_events))
+    writer.write(
+        ReferralEvent,
+        ["id", "referral_id", "from_status", "to_status", "at", "by_id", "code", "code_text"],
+        (
+            (first + i, first_referral + index, frm, to, at, by, code, "")
+            for i, (index, frm, to, at, by, code) in enumerate(referral_events)
+        ),
+    )
+    first = writer.reserve(AccessGrant, len(grants))
+    writer.write(
+        AccessGrant,
+        ["id", "person_id", "organisation_id", "reason_type", "reason_id", "granted_at", "valid_until", "revoked_at"],
+        (
+            (first + i, person_id, organisation_id, "referral", first_referral + i, granted, None, revoked)
+            for i, (person_id, organisation_id, granted, revoked) in enumerate(grants)
+        ),
+    )
+
+
 # The table families generated per area, parents first. A later part adds its own, e.g.
 # `AREA_FAMILIES.append(("conversations", _conversations))`, reading what it needs from the chunk.
 AREA_FAMILIES: list[tuple[str, Callable[[Context, AreaChunk], None]]] = [
@@ -842,6 +1776,9 @@ AREA_FAMILIES: list[tuple[str, Callable[[Context, AreaChunk], None]]] = [
     ("households, residences", _households_and_residences),
     ("persons, memberships", _persons_and_memberships),
     ("consents", _consents),
+    ("outreach", _outreach),
+    ("conversations", _conversations),
+    ("trajectories, referrals", _care),
 ]
 
 
@@ -871,7 +1808,7 @@ def generate_region(
         started = time.perf_counter()
         programme = _programme(slug=programme_slug, name=programme_name, today=today)
         organisations = _organisations()
-        _bench_users(programme, organisations)
+        bench = _bench_users(programme, organisations)
         ctx = Context(
             seed=seed,
             today=today,
@@ -885,6 +1822,8 @@ def generate_region(
         for place, name in Street.objects.using(using).values_list("woonplaats", "name"):
             ctx.used_street_names.setdefault(place, set()).add(name)
         plans = _plan_areas(ctx.rng("plan"), households)
+        ctx.staff = _staff(programme, organisations, bench, households, len(plans))
+        ctx.instrument = _instrument()
         area_ids = _areas(ctx, plans)
         timed("programme, users, areas", started)
         for number, (plan, area_id) in enumerate(zip(plans, area_ids, strict=True), start=1):
@@ -919,4 +1858,5 @@ def generate_region(
         memberships=rows.get(HouseholdMembership._meta.db_table, 0),
         consents=rows.get(Consent._meta.db_table, 0),
         seconds=timings,
+        rows=dict(rows),
     )

@@ -44,6 +44,9 @@ class Command(BaseCommand):
                 f"in {result.seconds['total']:.1f} s."
             )
         )
+        self.stdout.write("Rows per table:")
+        for table, count in sorted(result.rows.items()):
+            self.stdout.write(f"  {table:<42} {count:>12,}")
         for name, seconds in result.seconds.items():
             if name != "total":
                 self.stdout.write(f"  {name:<26} {seconds:7.1f} s")
