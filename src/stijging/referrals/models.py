@@ -118,6 +118,11 @@ class Referral(models.Model):
             models.Index(
                 fields=["answer_due_on"], name="referral_priority_open_idx", condition=Q(status="sent", priority=True)
             ),
+            # The partner's inbox, in its own order: measured 114 ms → 4 ms for an organisation with
+            # 52,000 referrals (benchmarks/, 400,000 households).
+            models.Index(
+                fields=["organisation", "-priority", "answer_due_on", "-sent_at", "-id"], name="referral_inbox_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
