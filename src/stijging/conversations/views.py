@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from stijging.concurrency import ConflictError, keep_input_after_conflict
+from stijging.forms import add_service_errors as _add_errors
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction, ConsentPurpose
@@ -69,14 +70,6 @@ CONFLICT_MESSAGE = gettext_lazy(
     "Someone else saved this part after you opened it. Your answers are still in the fields below; "
     "what is stored now is shown beside them. Check both and save again."
 )
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _section_login_required(view):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from stijging.forms import add_service_errors as _add_errors
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction
@@ -31,14 +32,6 @@ from .states import ReferralStatus, Side
 CONFLICT_MESSAGE = gettext_lazy(
     "Someone else changed this referral after you opened it. Nothing was saved; check the page and try again."
 )
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _audit_view(request, referral: Referral, purpose: str = "referral") -> None:

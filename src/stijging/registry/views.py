@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stijging.concurrency import keep_input_after_conflict
+from stijging.forms import add_service_errors as _add_errors
 from stijging.privacy import audit
 from stijging.privacy import services as privacy_services
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
@@ -36,14 +37,6 @@ CONFLICT_MESSAGE = gettext_lazy(
     "Someone else saved this record after you opened it. Your input is kept below; the current "
     "values are shown beside it. Check both and save again."
 )
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # --- Programme, area, street ---------------------------------------------------------------------

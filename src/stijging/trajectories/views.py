@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from stijging.accounts.models import User
 from stijging.conversations.models import Proposal
+from stijging.forms import add_service_errors as _add_errors
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction
@@ -33,14 +34,6 @@ from .models import DEFAULT_FOLLOW_UP_DAYS, Action, ActionStatus, Trajectory
 CONFLICT_MESSAGE = gettext_lazy(
     "Someone else changed this trajectory after you opened it. Nothing was saved; check the page and try again."
 )
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _trajectory_or_404(request, pk: int, *, page: bool = False) -> Trajectory:
