@@ -68,6 +68,17 @@ def _claim_key(*, key: str, conversation: Conversation, section: str, acting_use
         raise AlreadySaved from None
 
 
+def _audit_section(acting_user, interview: Interview, section: str) -> None:
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=interview,
+        person_ids=[interview.person_id],
+        purpose="conversation",
+        detail={"section": section},
+    )
+
+
 def _bump(model, pk: int, field: str, version: int) -> None:
     if not model.objects.filter(pk=pk, **{field: version}).update(**{field: version + 1}):
         raise ConflictError
@@ -240,14 +251,7 @@ def interview_save_domains(
                 setattr(answer, name, value)
         _sync_proposal(answer, interview=interview, acting_user=acting_user)
     interview.refresh_from_db()
-    audit.record(
-        actor=acting_user,
-        action=AuditAction.UPDATE,
-        obj=interview,
-        person_ids=[interview.person_id],
-        purpose="conversation",
-        detail={"section": "domains"},
-    )
+    _audit_section(acting_user, interview, "domains")
     return interview
 
 
@@ -299,14 +303,7 @@ def interview_save_ladder(
         answered_by=answered_by, rung=rung, rung_non_answer=rung_non_answer if rung is None else "", note=note
     )
     interview.refresh_from_db()
-    audit.record(
-        actor=acting_user,
-        action=AuditAction.UPDATE,
-        obj=interview,
-        person_ids=[interview.person_id],
-        purpose="conversation",
-        detail={"section": "ladder"},
-    )
+    _audit_section(acting_user, interview, "ladder")
     return interview
 
 
@@ -334,14 +331,7 @@ def interview_save_cohesion(
             defaults={"value": value, "non_answer": "" if value is not None else non_answer},
         )
     interview.refresh_from_db()
-    audit.record(
-        actor=acting_user,
-        action=AuditAction.UPDATE,
-        obj=interview,
-        person_ids=[interview.person_id],
-        purpose="conversation",
-        detail={"section": "cohesion"},
-    )
+    _audit_section(acting_user, interview, "cohesion")
     return interview
 
 
