@@ -271,3 +271,20 @@ def test_the_programme_home_runs_a_constant_number_of_queries(world, fieldworker
     assert small <= AUTH + 10
     add_households(world.own, 15)
     assert queries(fieldworker, url) == small
+
+
+def test_the_coordinator_sees_the_area_counts_with_small_cells_suppressed(world, login):
+    add_households(world.own, 6)  # 7 households on the street, none approached yet
+    coordinator = login(world.user("coordinator"))
+    response = coordinator.get(reverse("outreach:area", args=[world.own.programme.slug, world.own.area.pk]))
+    assert response.status_code == 200
+    (row,) = response.context["streets"]
+    assert row.households == 7  # 5 or more: shown
+    assert row.empty_addresses is None  # 1: suppressed
+    assert row.by_status[OutreachStatus.NOT_APPROACHED] == 7
+    assert row.by_status[OutreachStatus.REFUSED] is None  # 0: suppressed as well
+    assert "&lt; 5" in response.content.decode()
+    # The project worker, who may see the persons anyway, gets the exact numbers.
+    worker = login(world.user("fieldworker"))
+    (row,) = worker.get(reverse("outreach:area", args=[world.own.programme.slug, world.own.area.pk])).context["streets"]
+    assert row.empty_addresses == 8 - 7 and row.by_status.get(OutreachStatus.REFUSED, 0) == 0

@@ -16,14 +16,14 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from stijging.conversations.models import Conversation, Domain, DomainAnswer, Interview, RungNonAnswer
+
+# SPEC §4 "Small numbers": one rule for every screen, on the privacy floor (re-exported here).
+from stijging.privacy.disclosure import SUPPRESSION_THRESHOLD, suppressed  # noqa: F401
 from stijging.referrals.models import Referral
 from stijging.referrals.states import ReferralStatus
 from stijging.referrals.workingdays import working_days_between
 from stijging.registry.models import Address, Household, HouseholdResidence, Person, Programme
 from stijging.trajectories.models import Measurement, MeasurementScore, Trajectory
-
-# SPEC §4 "Small numbers": a cell under this is suppressed for roles without access to persons.
-SUPPRESSION_THRESHOLD = 5
 
 
 @dataclass(frozen=True)
@@ -135,14 +135,6 @@ def visits(programme: Programme, period: Period) -> Visits:
         persons_with_help_question=with_question,
         help_question_share=rate(with_question, visited),
     )
-
-
-def suppressed(value: int | None, *, sees_persons: bool) -> int | None:
-    """None (shown as "< 5") for a cell under the threshold — zero included, since "nobody here" is a
-    disclosure too — shown to a role without access to persons."""
-    if value is None or sees_persons:
-        return value
-    return None if value < SUPPRESSION_THRESHOLD else value
 
 
 # --- Trajectory uptake ----------------------------------------------------------------------------

@@ -55,9 +55,10 @@ def street_in_area(*, area: Area, street_id: int) -> Street | None:
 class StreetRow:
     street: Street
     addresses: int = 0
-    households: int = 0
-    empty_addresses: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
+    # None where a small cell is suppressed for a role without access to persons (SPEC §4).
+    households: int | None = 0
+    empty_addresses: int | None = 0
+    by_status: dict[str, int | None] = field(default_factory=dict)
 
 
 def streets_of_area(area: Area, on: datetime.date | None = None) -> tuple[list[StreetRow], Counter]:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from stijging.concurrency import ConflictError, keep_input_after_conflict
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
+from stijging.privacy.disclosure import suppressed
 from stijging.privacy.models import AuditAction
 from stijging.registry import access as registry_access
 from stijging.registry.models import Address, Household
@@ -24,6 +25,18 @@ from stijging.registry.models import Address, Household
 from . import access, selectors, services
 from .forms import AddressNoteForm, AgendaForm, AppointmentForm, AppointmentStatusForm, AttemptForm
 from .models import Appointment, AppointmentKind, OutreachStatus
+
+
+def disclosure_safe(row: selectors.StreetRow) -> selectors.StreetRow:
+    return selectors.StreetRow(
+        street=row.street,
+        addresses=row.addresses,
+        households=suppressed(row.households, sees_persons=False),
+        empty_addresses=suppressed(row.empty_addresses, sees_persons=False),
+        by_status={
+            status: suppressed(row.by_status.get(status, 0), sees_persons=False) for status in OutreachStatus.values
+        },
+    )
 
 
 def _area_or_404(request, slug, area_id, allowed):
@@ -43,11 +56,18 @@ def _street_or_404(request, area, street_id):
 @login_required
 def area_streets(request, slug: str, area_id: int):
     area = _area_or_404(request, slug, area_id, access.may_list_streets)
-    rows, totals = selectors.streets_of_area(area)
+    rows, counted = selectors.streets_of_area(area)
+    sees_persons = access.may_work(request.user, area.programme_id)
+    totals: dict[str, int | None] = dict(counted)
+    if not sees_persons:
+        # The coordinator and the administrator see counts only: small cells suppressed (SPEC §4).
+        rows = [disclosure_safe(row) for row in rows]
+        totals = {status: suppressed(counted.get(status, 0), sees_persons=False) for status in OutreachStatus.values}
     context = {
         "programme": area.programme,
         "area": area,
         "streets": rows,
+        "sees_persons": sees_persons,
         "totals": [(status, label, totals.get(status, 0)) for status, label in OutreachStatus.choices],
         "statuses": OutreachStatus.choices,
         "may_import": registry_access.may_import_addresses(request.user, area.programme_id),
