@@ -23,6 +23,7 @@ from stijging.referrals.models import Referral
 from stijging.referrals.states import ReferralStatus
 from stijging.referrals.workingdays import working_days_between
 from stijging.registry.models import Address, Household, HouseholdResidence, Person, Programme
+from stijging.registry.selectors import current_on
 from stijging.trajectories.models import Measurement, MeasurementScore, Trajectory
 
 
@@ -49,10 +50,8 @@ def _lives_in_programme_on(programme: Programme, on: datetime.date) -> Q:
     return Q(
         Exists(
             HouseholdResidence.objects.filter(
-                household=OuterRef("pk"),
-                address__area__programme=programme,
-                start_date__lte=on,
-            ).filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
+                current_on(on), household=OuterRef("pk"), address__area__programme=programme
+            )
         )
     )
 
@@ -83,11 +82,7 @@ def participation(programme: Programme, period: Period) -> Participation:
     counts = in_scope.aggregate(n=Count("pk"), reached=Count("pk", filter=Q(Exists(held))))
     on = period.end
     addresses = Address.objects.filter(area__programme=programme, retired_on__isnull=True)
-    occupied = Exists(
-        HouseholdResidence.objects.filter(address=OuterRef("pk"), start_date__lte=on).filter(
-            Q(end_date__isnull=True) | Q(end_date__gt=on)
-        )
-    )
+    occupied = Exists(HouseholdResidence.objects.filter(current_on(on), address=OuterRef("pk")))
     address_counts = addresses.aggregate(n=Count("pk"), empty=Count("pk", filter=~Q(occupied)))
     return Participation(
         in_scope=counts["n"],

@@ -7,7 +7,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from stijging.registry.models import (
@@ -19,16 +19,9 @@ from stijging.registry.models import (
     Programme,
     Street,
 )
-from stijging.registry.selectors import address_counts_by
+from stijging.registry.selectors import address_counts_by, current_on
 
 from .models import OPEN_STATUSES, Appointment, AppointmentStatus, ContactAttempt, HouseholdOutreach, OutreachStatus
-
-
-def _current(prefix: str = "", on: datetime.date | None = None) -> Q:
-    on = on or timezone.localdate()
-    return Q(**{f"{prefix}start_date__lte": on}) & (
-        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gt": on})
-    )
 
 
 def status_of(household: Household) -> str:
@@ -67,7 +60,7 @@ def streets_of_area(area: Area, on: datetime.date | None = None) -> tuple[list[S
     on = on or timezone.localdate()
     per_street = address_counts_by(Address.objects.filter(area=area), "street_id", on)
     statuses = (
-        HouseholdResidence.objects.filter(_current(on=on), address__area=area, address__retired_on__isnull=True)
+        HouseholdResidence.objects.filter(current_on(on), address__area=area, address__retired_on__isnull=True)
         .values("address__street_id", "household__outreach__status")
         .annotate(n=Count("household_id", distinct=True))
         .order_by()
@@ -91,10 +84,10 @@ def addresses_of_street(user, *, area: Area, street: Street, on: datetime.date |
     their members and their outreach status."""
     on = on or timezone.localdate()
     members = (
-        HouseholdMembership.objects.filter(_current(on=on)).select_related("person").order_by("person__date_of_birth")
+        HouseholdMembership.objects.filter(current_on(on)).select_related("person").order_by("person__date_of_birth")
     )
     residences = (
-        HouseholdResidence.objects.filter(_current(on=on))
+        HouseholdResidence.objects.filter(current_on(on))
         .filter(household__in=Household.objects.visible_to(user))
         .select_related("household__outreach")
         .prefetch_related(Prefetch("household__memberships", queryset=members, to_attr="current_members"))
@@ -132,7 +125,7 @@ def walking_list(user, *, area: Area, street: Street) -> tuple[list[WalkingStop]
 def household_outreach(user, pk: int) -> Household:
     """A household with everything the outreach page shows: its status, attempts, appointments and
     current address with the workers' note."""
-    residences = HouseholdResidence.objects.filter(_current()).select_related(
+    residences = HouseholdResidence.objects.filter(current_on()).select_related(
         "address__street", "address__area__programme", "address__worker_note"
     )
     return (
@@ -146,7 +139,7 @@ def household_outreach(user, pk: int) -> Household:
             Prefetch("appointments", queryset=Appointment.objects.select_related("worker").order_by("-starts_at")),
             Prefetch(
                 "memberships",
-                queryset=HouseholdMembership.objects.filter(_current()).select_related("person"),
+                queryset=HouseholdMembership.objects.filter(current_on()).select_related("person"),
                 to_attr="current_members",
             ),
         )
@@ -159,7 +152,9 @@ def agenda(user, *, worker, start: datetime.date, days: int) -> list[Appointment
     tz = timezone.get_current_timezone()
     begin = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
     end = begin + datetime.timedelta(days=days)
-    residences = HouseholdResidence.objects.filter(_current()).select_related("address__street", "address__worker_note")
+    residences = HouseholdResidence.objects.filter(current_on()).select_related(
+        "address__street", "address__worker_note"
+    )
     return list(
         Appointment.objects.filter(
             worker=worker, starts_at__gte=begin, starts_at__lt=end, household__in=Household.objects.visible_to(user)

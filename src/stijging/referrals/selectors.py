@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from stijging.accounts.models import Organisation, Role, User
 from stijging.privacy.models import Consent, ConsentPurpose, LegalGround
 from stijging.registry.models import Address, HouseholdResidence, Person
+from stijging.registry.selectors import current_on
 
 from .models import Referral, ReferralEvent
 from .states import OPEN_STATUSES, ReferralStatus
@@ -49,9 +50,8 @@ def current_address(person_id: int, on: datetime.date | None = None) -> Address 
         HouseholdResidence.objects.filter(
             household__memberships__person_id=person_id,
             household__memberships__end_date__isnull=True,
-            start_date__lte=on,
         )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
+        .filter(current_on(on))
         .select_related("address__street")
         .order_by("-start_date")
         .first()

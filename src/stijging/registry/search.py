@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from .access import PERSON_ROLES, programme_ids_for
 from .models import Address, Household, HouseholdMembership, HouseholdResidence, Person
+from .selectors import current_on
 from .validators import normalise_postcode
 
 PAGE_SIZE = 25
@@ -86,17 +86,12 @@ def name_terms(query: str) -> tuple[list[str], list[str]]:
     return core, initials
 
 
-def _current(prefix: str = "") -> Q:
-    today = timezone.localdate()
-    return Q(**{f"{prefix}start_date__lte": today}) & (
-        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gt": today})
-    )
-
-
 def _addresses_with_households(user, addresses: QuerySet[Address]) -> list[Address]:
-    members = HouseholdMembership.objects.filter(_current()).select_related("person").order_by("person__date_of_birth")
+    members = (
+        HouseholdMembership.objects.filter(current_on()).select_related("person").order_by("person__date_of_birth")
+    )
     residences = (
-        HouseholdResidence.objects.filter(_current())
+        HouseholdResidence.objects.filter(current_on())
         .filter(household__in=Household.objects.visible_to(user))
         .select_related("household")
         .prefetch_related(Prefetch("household__memberships", queryset=members, to_attr="current_members"))
@@ -121,7 +116,7 @@ def _persons_by_name(user, query: str) -> QuerySet[Person]:
     exact = in_scope
     for word in core:
         exact = exact.filter(Q(family_name__icontains=word) | Q(given_names__icontains=word))
-    current_members = HouseholdMembership.objects.filter(_current()).select_related("household")
+    current_members = HouseholdMembership.objects.filter(current_on()).select_related("household")
     prefetch = Prefetch("household_memberships", queryset=current_members, to_attr="current_memberships")
     fuzzy_words = [word for word in core if len(word) >= 3]
     if connection.vendor != "postgresql" or not fuzzy_words or exact.exists():

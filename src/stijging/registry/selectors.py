@@ -35,18 +35,23 @@ class AreaCounts(Counts):
     area: Area
 
 
-def _lives_there_on(on: datetime.date) -> Q:
-    return Q(start_date__lte=on) & (Q(end_date__isnull=True) | Q(end_date__gt=on))
+def current_on(on: datetime.date | None = None, prefix: str = "") -> Q:
+    """The one definition of "current on a date" for the registry's dated periods (residences and
+    household memberships): started on or before the date, not yet ended on it. `prefix` reaches a
+    period through a relation, e.g. "residences__"."""
+    on = on or timezone.localdate()
+    return Q(**{f"{prefix}start_date__lte": on}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gt": on})
+    )
 
 
 def address_counts_by(addresses: QuerySet[Address], key: str, on: datetime.date) -> dict[int, tuple[int, int, int]]:
     """One grouped query: per `key` (area_id or street_id) the addresses, the occupied ones and the
     households living there on `on`."""
-    occupied = Exists(HouseholdResidence.objects.filter(_lives_there_on(on), address=OuterRef("pk")))
+    occupied = Exists(HouseholdResidence.objects.filter(current_on(on), address=OuterRef("pk")))
     households = Count(
         "residences__household",
-        filter=Q(residences__start_date__lte=on)
-        & (Q(residences__end_date__isnull=True) | Q(residences__end_date__gt=on)),
+        filter=current_on(on, "residences__"),
         distinct=True,
     )
     rows = (
