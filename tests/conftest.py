@@ -42,7 +42,7 @@ def _test_settings(settings, tmp_path):
 
 
 def ensure_reference_data() -> None:
-    """Put back what the data migrations seed (legal grounds, instrument v1) after a transactional
+    """Put back what the data migrations seed (legal grounds, instrument v1, kinds of activity) after a transactional
     test flushed the database. We do not use serialized_rollback: a flush followed by Django's
     content-type re-creation makes its restore collide on django_content_type."""
     import importlib
@@ -58,6 +58,10 @@ def ensure_reference_data() -> None:
         )
     if not InstrumentVersion.objects.filter(number=1).exists():
         importlib.import_module("stijging.conversations.migrations.0002_instrument_v1").forwards(apps, None)
+    from stijging.cohesion.models import ActivityKind
+
+    if not ActivityKind.objects.exists():
+        importlib.import_module("stijging.cohesion.migrations.0002_activity_kinds").forwards(apps, None)
 
 
 @pytest.fixture(autouse=True)

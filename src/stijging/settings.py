@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "stijging.accounts",
     "stijging.registry",
     "stijging.outreach",
+    "stijging.cohesion",
     "stijging.conversations",
     "stijging.trajectories",
     "stijging.referrals",
