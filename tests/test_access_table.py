@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from stijging import access_table
 from stijging.privacy.models import AuditAction, AuditEvent, LegalGround
 
+from .cohesion.factories import activity_of, participant_of, wave_of
 from .conversations.factories import conversation_of
 from .referrals.factories import referral_of
 from .trajectories.factories import proposal_of, trajectory_of
@@ -89,6 +90,12 @@ def _kwargs(kind: str, site, world, arg_names: list[str]) -> dict:
         return {"pk": referral_of(site, world).pk}
     if kind == "referredperson":
         return {"pk": referral_of(site, world).person_id}
+    if kind == "activity":
+        return {"pk": activity_of(site, world).pk}
+    if kind == "participant":
+        return {"pk": participant_of(site, world).pk}
+    if kind == "wave":
+        return {"pk": wave_of(site, world).pk}
     if kind == "any":
         return {arg: DUMMY_VALUES.get(arg, str(world.own.programme.pk)) for arg in arg_names}
     return {}
@@ -127,6 +134,9 @@ def _targets(row, world, arg_names):
         "action",
         "referral",
         "referredperson",
+        "activity",
+        "participant",
+        "wave",
     }:
         return [
             ("own", _kwargs(row.object, world.own, world, arg_names)),

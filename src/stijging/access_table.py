@@ -9,7 +9,8 @@ Columns
             legalground, conversation, interview (a section of one), proposal, trajectory, action
             (of a trajectory), referral, referredperson (a person as a partner sees them, through
             a referral to their organisation: own = the own site's adult, referred to the partner's
-            organisation; foreign = the foreign site's adult, referred to another partner), any
+            organisation; foreign = the foreign site's adult, referred to another partner),
+            activity, participant, wave (of the neighbourhood track), any
             (dummy arguments for third-party URLs) or - (no object)
   anon      login = sent to the login page; yes = public
   none      a logged-in user without any programme membership
@@ -37,6 +38,22 @@ set_language                        -            yes    yes  yes    yes    yes  
 account_*                           any          yes    yes  yes    yes    yes    yes    yes    yes    yes    no
 mfa_*                               any          login  yes  yes    yes    yes    yes    yes    yes    yes    no
 monitoring:programme                programme    login  -    own    own    own    own    own    own    own    no
+monitoring:cohesion                 programme    login  -    -      -      -      own    own    -      -      no
+monitoring:turnover                 programme    login  -    -      -      -      own    own    -      -      no
+monitoring:housing                  programme    login  -    -      -      -      -      own    -      -      no
+monitoring:housing_xlsx             programme    login  -    -      -      -      -      own    -      -      export
+cohesion:activities                 programme    login  -    -      -      -      own    -      -      -      no
+cohesion:activity_create            programme    login  -    -      -      -      own    -      -      -      no
+cohesion:series_create              programme    login  -    -      -      -      own    -      -      -      no
+cohesion:participants               programme    login  -    -      -      -      own    -      -      -      list
+cohesion:participant_create         programme    login  -    -      -      -      own    -      -      -      no
+cohesion:waves                      programme    login  -    -      -      -      own    -      -      -      no
+cohesion:activity                   activity     login  -    -      -      -      own    -      -      -      view
+cohesion:attendance                 activity     login  -    -      -      -      own    -      -      -      no
+cohesion:participant                participant  login  -    -      -      -      own    -      -      -      view
+cohesion:hours_add                  participant  login  -    -      -      -      own    -      -      -      no
+cohesion:participant_link           participant  login  -    -      -      -      own    -      -      -      view
+cohesion:wave                       wave         login  -    -      -      -      own    -      -      -      no
 registry:area_import                area         login  -    -      -      -      -      -      own    -      no
 registry:search                     -            login  -    yes    yes    -      -      -      -      -      search
 registry:household_create           address      login  -    own    own    -      -      -      -      -      no

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("stijging.trajectories.urls")),
     path("", include("stijging.referrals.urls")),
     path("", include("stijging.outreach.urls")),
+    path("", include("stijging.cohesion.urls")),
     path("", include("stijging.monitoring.urls")),
 ]

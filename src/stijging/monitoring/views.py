@@ -1,19 +1,26 @@
 """The programme home: its figures against its targets (SPEC §4, from kpis.py), for every member of
-the programme. Roles without access to persons see small cells suppressed."""
+the programme; and the neighbourhood's aggregates — cohesion per street, turnover, housing signals.
+Roles without access to persons see small cells suppressed."""
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy as pgettext
 
 from stijging.accounts.models import CASE_ROLES
+from stijging.cohesion import selectors as cohesion_selectors
+from stijging.privacy import audit
 from stijging.privacy.access import deny_not_found, login_required
+from stijging.privacy.models import AuditAction
 from stijging.registry import access as registry_access
 from stijging.registry import selectors as registry_selectors
 from stijging.registry.models import Programme
 
-from . import kpis
+from . import access as neighbourhood_access
+from . import exports, kpis, reports
 
 
 @login_required
@@ -110,5 +117,123 @@ def programme_home(request, slug: str):
         "sees_persons": sees_persons,
         "may_list_streets": registry_access.may_list_streets(request.user, programme.pk),
         "may_work": programme.pk in registry_access.programme_ids_for(request.user, CASE_ROLES),
+        "coordinates": neighbourhood_access.coordinates(request.user, programme.pk),
+        "may_see_neighbourhood": neighbourhood_access.may_see_neighbourhood(request.user, programme.pk),
+        "may_see_housing": neighbourhood_access.may_see_housing(request.user, programme.pk),
     }
     return render(request, "monitoring/programme_home.html", context)
+
+
+# --- The neighbourhood: cohesion per street, turnover, housing signals (aggregates only) ----------
+
+
+def _aggregate_programme_or_404(request, slug: str, allowed) -> Programme:
+    programme = Programme.objects.filter(slug=slug).first()
+    if programme is None or not allowed(request.user, programme.pk):
+        raise deny_not_found(request, "registry.programme", slug)
+    return programme
+
+
+def _chosen_area(request, programme: Programme):
+    """The area asked for, among those large enough to be offered (SPEC §4); else the first."""
+    areas = reports.offered_areas(programme, timezone.localdate())
+    wanted = request.GET.get("area", "")
+    chosen = next((a for a in areas if str(a.pk) == wanted), areas[0] if areas else None)
+    return areas, chosen
+
+
+def _neighbourhood_context(request, programme: Programme, here: str) -> dict:
+    return {
+        "programme": programme,
+        "here": here,
+        "coordinates": neighbourhood_access.coordinates(request.user, programme.pk),
+        "may_see_housing": neighbourhood_access.may_see_housing(request.user, programme.pk),
+    }
+
+
+@login_required
+def cohesion(request, slug: str):
+    programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_neighbourhood)
+    areas, area = _chosen_area(request, programme)
+    waves = cohesion_selectors.waves_in_order(programme)
+    table = None
+    if area is not None and waves:
+        streets = dict(registry_selectors.streets_in_area(area).values_list("pk", "name"))
+        table = kpis.cohesion_index(waves, area_id=area.pk, streets=streets)
+    context = _neighbourhood_context(request, programme, "index") | {"areas": areas, "area": area, "table": table}
+    return render(request, "monitoring/cohesion.html", context)
+
+
+TURNOVER_YEARS = 5
+
+
+@login_required
+def turnover(request, slug: str):
+    programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_neighbourhood)
+    areas, area = _chosen_area(request, programme)
+    this_year = timezone.localdate().year
+    years = list(range(this_year - TURNOVER_YEARS + 1, this_year + 1))
+    table = figures = None
+    if area is not None:
+        streets = dict(registry_selectors.streets_in_area(area).values_list("pk", "name"))
+        figures = kpis.turnover(area.pk, years)
+        table = reports.turnover_table(figures, streets, area)
+    rates = []
+    if figures is not None:
+        for year in years:
+            households = kpis.suppressed(figures.households_on_1_january[year], sees_persons=False)
+            moved_in = kpis.suppressed(figures.area[year].moved_in, sees_persons=False)
+            moved_out = kpis.suppressed(figures.area[year].moved_out, sees_persons=False)
+            # The rate only where the counts it is made of are shown (5 or more).
+            share = kpis.rate(moved_out, households) if moved_out is not None and households is not None else None
+            rates.append((year, households, moved_in, moved_out, share))
+    context = _neighbourhood_context(request, programme, "turnover") | {
+        "areas": areas,
+        "area": area,
+        "table": table,
+        "rates": rates,
+    }
+    return render(request, "monitoring/turnover.html", context)
+
+
+@login_required
+def housing(request, slug: str):
+    programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_housing)
+    areas, area = _chosen_area(request, programme)
+    period = kpis.programme_period(programme)
+    tables, means = [], []
+    if area is not None:
+        signals = kpis.housing_signals(programme, period, area_id=area.pk)
+        tables = reports.housing_tables(signals, area)
+        means = reports.satisfaction_means(signals, area)
+    context = _neighbourhood_context(request, programme, "housing") | {
+        "areas": areas,
+        "area": area,
+        "period": period,
+        "tables": tables,
+        "means": means,
+    }
+    return render(request, "monitoring/housing.html", context)
+
+
+@login_required
+def housing_xlsx(request, slug: str):
+    programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_housing)
+    period = kpis.programme_period(programme)
+    areas = reports.offered_areas(programme, timezone.localdate())
+    signals = kpis.housing_signals(programme, period)
+    content = exports.housing_workbook(
+        programme,
+        period,
+        [(area, reports.housing_tables(signals, area), reports.satisfaction_means(signals, area)) for area in areas],
+    )
+    audit.record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        obj=programme,
+        purpose="monitoring",
+        detail={"housing_signals": "xlsx", "areas": len(areas)},
+    )
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="woonsignalen-{programme.slug}-{period.end}.xlsx"'
+    return response

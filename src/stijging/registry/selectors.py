@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from stijging.privacy.models import Consent
 
-from .models import Address, Area, Household, HouseholdMembership, HouseholdResidence, Person, Programme
+from .models import Address, Area, Household, HouseholdMembership, HouseholdResidence, Person, Programme, Street
 
 
 def programmes_for(user) -> QuerySet[Programme]:
@@ -155,3 +155,39 @@ def address_for(user, pk: int) -> Address:
     return Address.objects.select_related("street", "area__programme").get(
         pk=pk, area__programme_id__in=programme_ids_for(user, PERSON_ROLES)
     )
+
+
+def resident_born_on(
+    *,
+    programme: Programme,
+    postcode: str,
+    huisnummer: int,
+    huisletter: str = "",
+    toevoeging: str = "",
+    date_of_birth: datetime.date,
+    on: datetime.date | None = None,
+) -> Person | None:
+    """The one person born on that day who is a member, on `on`, of a household living then at this
+    address of the programme — or None when there is none or more than one. For linking a record
+    the person agreed to link (a volunteer's), by what the person tells, without a search that would
+    show anyone else."""
+    on = on or timezone.localdate()
+    matches = list(
+        Person.objects.filter(
+            current_on(on, "household_memberships__"),
+            current_on(on, "household_memberships__household__residences__"),
+            date_of_birth=date_of_birth,
+            anonymised_at__isnull=True,
+            household_memberships__household__residences__address__area__programme=programme,
+            household_memberships__household__residences__address__postcode=postcode,
+            household_memberships__household__residences__address__huisnummer=huisnummer,
+            household_memberships__household__residences__address__huisletter__iexact=huisletter,
+            household_memberships__household__residences__address__huisnummertoevoeging__iexact=toevoeging,
+        ).distinct()[:2]
+    )
+    return matches[0] if len(matches) == 1 else None
+
+
+def streets_in_area(area: Area) -> QuerySet[Street]:
+    """The streets with an address in the area (a long road may run through several areas)."""
+    return Street.objects.filter(addresses__area=area).distinct().order_by("name", "pk")

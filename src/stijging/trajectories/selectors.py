@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from stijging.accounts.models import Role, User
+from stijging.cohesion.selectors import Volunteering, volunteering_of
 from stijging.conversations.models import (
     Conversation,
     Domain,
@@ -367,3 +368,31 @@ def timeline_of(user, person: Person) -> list[TimelineEntry]:
     for source in panels.timeline:
         entries.extend(source(user, person))
     return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+# --- Volunteering: a hint for the ladder ----------------------------------------------------------
+
+UNPAID_WORK_RUNG = 4
+
+
+def volunteering_hint(trajectory: Trajectory, today: datetime.date | None = None) -> Volunteering | None:
+    """Regular volunteering (from the neighbourhood track, only where the person agreed to link their
+    volunteer record) of a person whose last known rung is below 4 (onbetaald werk): a hint for the
+    case manager, never a change of the rung — that takes a follow-up measurement."""
+    volunteering = volunteering_of([trajectory.person_id], today).get(trajectory.person_id)
+    if volunteering is None or not volunteering.regular:
+        return None
+    rung = (
+        Measurement.objects.filter(person_id=trajectory.person_id, rung__isnull=False)
+        .order_by("-measured_on", "-pk")
+        .values_list("rung", flat=True)
+        .first()
+    )
+    if rung is None:
+        rung = (
+            Interview.objects.filter(person_id=trajectory.person_id, rung__isnull=False)
+            .order_by("-conversation__held_on", "-pk")
+            .values_list("rung", flat=True)
+            .first()
+        )
+    return None if rung is not None and rung >= UNPAID_WORK_RUNG else volunteering

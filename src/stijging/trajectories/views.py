@@ -138,6 +138,7 @@ def _page_context(request, trajectory: Trajectory, **forms) -> dict:
         "panels": panels.trajectory_panels(request.user, trajectory),
         "today": timezone.localdate(),
         "action_statuses": ActionStatus.choices,
+        "volunteering": selectors.volunteering_hint(trajectory) if manages else None,
     }
     if manages and not trajectory.is_closed:
         context.update(

@@ -1,0 +1,452 @@
+"""The neighbourhood coordinator's screens: activities (single and series), participants and
+volunteers with their hours, and the waves of the cohesion survey with the answers given at the door.
+The coordinator sees no case data; the street index and turnover are in monitoring."""
+
+from __future__ import annotations
+
+import datetime
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from stijging.concurrency import ConflictError, keep_input_after_conflict
+from stijging.forms import add_service_errors
+from stijging.privacy import audit
+from stijging.privacy.access import deny_not_found, login_required
+from stijging.privacy.models import AuditAction
+from stijging.registry.models import Programme
+
+from . import selectors, services
+from .forms import (
+    ActivityForm,
+    AttendanceForm,
+    DoorResponseForm,
+    HoursForm,
+    LinkForm,
+    ParticipantForm,
+    SeriesForm,
+    WaveForm,
+)
+from .models import Activity, Participant, Wave
+
+CONFLICT = _("Someone else changed this after you opened it. Your input is kept below; compare and save again.")
+
+
+def _programme_or_404(request, slug: str) -> Programme:
+    programme = selectors.coordinated_programme(request.user, slug)
+    if programme is None:
+        raise deny_not_found(request, "registry.programme", slug)
+    return programme
+
+
+def _activity_or_404(request, pk: int) -> Activity:
+    activity = selectors.activity_for(request.user, pk)
+    if activity is None:
+        raise deny_not_found(request, "cohesion.activity", pk)
+    return activity
+
+
+def _participant_or_404(request, pk: int) -> Participant:
+    participant = selectors.participant_for(request.user, pk)
+    if participant is None:
+        raise deny_not_found(request, "cohesion.participant", pk)
+    return participant
+
+
+def _wave_or_404(request, pk: int) -> Wave:
+    wave = selectors.wave_for(request.user, pk)
+    if wave is None:
+        raise deny_not_found(request, "cohesion.wave", pk)
+    return wave
+
+
+def _year(request) -> int:
+    value = request.GET.get("year", "")
+    today = timezone.localdate()
+    return int(value) if value.isdigit() and 2000 <= int(value) <= today.year + 1 else today.year
+
+
+# --- Activities -----------------------------------------------------------------------------------
+
+
+@login_required
+def activities(request, slug: str):
+    programme = _programme_or_404(request, slug)
+    year = _year(request)
+    kinds = list(selectors.kinds())
+    kind_code = request.GET.get("kind", "")
+    kind = next((k for k in kinds if k.code == kind_code), None)
+    page = Paginator(selectors.activities_of(programme, year=year, kind=kind), 50).get_page(request.GET.get("page"))
+    context = {
+        "programme": programme,
+        "year": year,
+        "years": list(range(timezone.localdate().year + 1, programme.start_date.year - 1, -1)),
+        "kinds": kinds,
+        "kind": kind,
+        "page": page,
+        "totals": selectors.activity_totals(programme, year),
+        "page_query": urlencode({"year": year, "kind": kind.code if kind else ""}),
+    }
+    return render(request, "cohesion/activities.html", context)
+
+
+def _activity_form_kwargs(programme: Programme) -> dict:
+    return {"kinds": selectors.kinds(), "streets": selectors.streets_of_programme(programme)}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_create(request, slug: str):
+    programme = _programme_or_404(request, slug)
+    form = ActivityForm(
+        request.POST or None, initial={"date": timezone.localdate()}, **_activity_form_kwargs(programme)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            activity = services.activity_record(acting_user=request.user, programme=programme, **data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The activity was recorded."))
+            return redirect("cohesion:activity", pk=activity.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cohesion/activity_form.html", {"programme": programme, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_create(request, slug: str):
+    programme = _programme_or_404(request, slug)
+    today = timezone.localdate()
+    form = SeriesForm(
+        request.POST or None,
+        initial={"first_date": today, "last_date": today + datetime.timedelta(weeks=12)},
+        **_activity_form_kwargs(programme),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            series = services.series_create(acting_user=request.user, programme=programme, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The series was recorded: %(n)s dates.") % {"n": series.activities.count()},
+            )
+            return redirect("cohesion:activities", slug=programme.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cohesion/series_form.html", {"programme": programme, "form": form}, status=status)
+
+
+def _activity_page(request, activity: Activity, *, form=None, attendance_form=None, status=200):
+    programme = activity.programme
+    participants = list(activity.participants.all())
+    context = {
+        "programme": programme,
+        "activity": activity,
+        "participants": participants,
+        "form": form
+        or ActivityForm(
+            initial={
+                "kind": activity.kind_id,
+                "title": activity.title,
+                "date": activity.date,
+                "streets": [s.pk for s in activity.streets.all()],
+                "organiser": activity.organiser,
+                "participant_count": activity.participant_count,
+                "note": activity.note,
+                "version": activity.version,
+            },
+            **_activity_form_kwargs(programme),
+        ),
+        "attendance_form": attendance_form
+        or AttendanceForm(participants=Participant.objects.filter(programme=programme).exclude(activities=activity)),
+    }
+    # Participants by name are personal data: reading them is logged.
+    audit.record(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        obj=activity,
+        purpose=services.PURPOSE,
+        person_ids=[p.person_id for p in participants if p.person_id],
+        detail={"participants": [p.pk for p in participants]},
+    )
+    return render(request, "cohesion/activity.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity(request, pk: int):
+    activity = _activity_or_404(request, pk)
+    if request.method == "GET":
+        return _activity_page(request, activity)
+    form = ActivityForm(request.POST, **_activity_form_kwargs(activity.programme))
+    if form.is_valid():
+        try:
+            services.activity_update(acting_user=request.user, activity=activity, **form.cleaned_data)
+        except ConflictError:
+            keep_input_after_conflict(form, Activity.objects.get(pk=activity.pk).version, CONFLICT)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The activity was saved."))
+            return redirect("cohesion:activity", pk=activity.pk)
+    return _activity_page(request, _activity_or_404(request, pk), form=form, status=400)
+
+
+@login_required
+@require_POST
+def attendance(request, pk: int):
+    activity = _activity_or_404(request, pk)
+    participants = Participant.objects.filter(programme=activity.programme)
+    form = AttendanceForm(request.POST, participants=participants)
+    if form.is_valid():
+        participant = form.cleaned_data["participant"]
+        if request.POST.get("remove"):
+            services.attendance_remove(acting_user=request.user, activity=activity, participant=participant)
+            messages.success(request, _("%(name)s was taken off the list.") % {"name": participant.name})
+        else:
+            try:
+                services.attendance_add(acting_user=request.user, activity=activity, participant=participant)
+            except ValidationError as error:
+                add_service_errors(form, error)
+                return _activity_page(request, activity, attendance_form=form, status=400)
+            messages.success(request, _("%(name)s took part.") % {"name": participant.name})
+        return redirect("cohesion:activity", pk=activity.pk)
+    return _activity_page(request, activity, attendance_form=form, status=400)
+
+
+# --- Participants and volunteers ------------------------------------------------------------------
+
+
+@login_required
+def participants(request, slug: str):
+    programme = _programme_or_404(request, slug)
+    query = request.GET.get("q", "").strip()[:100]
+    volunteers_only = request.GET.get("volunteers") == "1"
+    page = Paginator(selectors.participants_of(programme, query=query, volunteers_only=volunteers_only), 50).get_page(
+        request.GET.get("page")
+    )
+    audit.record(
+        actor=request.user,
+        action=AuditAction.LIST,
+        object_type="cohesion.participant",
+        purpose=services.PURPOSE,
+        person_ids=[p.person_id for p in page if p.person_id],
+        detail={"participants": [p.pk for p in page], "q": query},
+    )
+    context = {
+        "programme": programme,
+        "page": page,
+        "query": query,
+        "volunteers_only": volunteers_only,
+        "page_query": urlencode({"q": query, "volunteers": "1" if volunteers_only else ""}),
+    }
+    return render(request, "cohesion/participants.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participant_create(request, slug: str):
+    programme = _programme_or_404(request, slug)
+    form = ParticipantForm(
+        request.POST or None,
+        initial={"consent_given_on": timezone.localdate()},
+        streets=selectors.streets_of_programme(programme),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            participant = services.participant_register(acting_user=request.user, programme=programme, **data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s was registered.") % {"name": participant.name})
+            return redirect("cohesion:participant", pk=participant.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cohesion/participant_form.html", {"programme": programme, "form": form}, status=status)
+
+
+def _participant_page(request, participant: Participant, *, form=None, hours_form=None, status=200):
+    programme = participant.programme
+    today = timezone.localdate()
+    volunteering = (
+        selectors.volunteering_of([participant.person_id], today).get(participant.person_id)
+        if participant.person_id
+        else None
+    )
+    context = {
+        "programme": programme,
+        "participant": participant,
+        "activities": list(participant.activities.all()),
+        "hours": list(participant.hours.all()),
+        "volunteering": volunteering,
+        "form": form
+        or ParticipantForm(
+            initial={
+                "name": participant.name,
+                "phone": participant.phone,
+                "email": participant.email,
+                "street": participant.street_id,
+                "is_child": participant.is_child,
+                "consent_given_on": participant.consent_given_on,
+                "consent_given_by": participant.consent_given_by,
+                "parent_name": participant.parent_name,
+                "volunteer": participant.volunteer,
+                "note": participant.note,
+                "version": participant.version,
+            },
+            streets=selectors.streets_of_programme(programme),
+        ),
+        "hours_form": hours_form
+        or HoursForm(initial={"date": today}, activities=selectors.recent_activities(programme, today)),
+    }
+    audit.record(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        obj=participant,
+        purpose=services.PURPOSE,
+        person_ids=[participant.person_id] if participant.person_id else [],
+    )
+    return render(request, "cohesion/participant.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participant(request, pk: int):
+    participant = _participant_or_404(request, pk)
+    if request.method == "GET":
+        return _participant_page(request, participant)
+    form = ParticipantForm(request.POST, streets=selectors.streets_of_programme(participant.programme))
+    if form.is_valid():
+        try:
+            services.participant_update(acting_user=request.user, participant=participant, **form.cleaned_data)
+        except ConflictError:
+            keep_input_after_conflict(form, Participant.objects.get(pk=participant.pk).version, CONFLICT)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The details were saved."))
+            return redirect("cohesion:participant", pk=participant.pk)
+    return _participant_page(request, _participant_or_404(request, pk), form=form, status=400)
+
+
+@login_required
+@require_POST
+def hours_add(request, pk: int):
+    participant = _participant_or_404(request, pk)
+    form = HoursForm(request.POST, activities=selectors.recent_activities(participant.programme))
+    if form.is_valid():
+        try:
+            services.hours_record(acting_user=request.user, participant=participant, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The hours were recorded."))
+            return redirect("cohesion:participant", pk=participant.pk)
+    return _participant_page(request, participant, hours_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participant_link(request, pk: int):
+    participant = _participant_or_404(request, pk)
+    if request.method == "POST" and request.POST.get("unlink"):
+        services.participant_unlink(acting_user=request.user, participant=participant)
+        messages.success(request, _("The link with the registry was removed."))
+        return redirect("cohesion:participant", pk=participant.pk)
+    form = LinkForm(request.POST or None, initial={"link_consent_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_link(acting_user=request.user, participant=participant, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The record is linked to the resident."))
+            return redirect("cohesion:participant", pk=participant.pk)
+    audit.record(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        obj=participant,
+        purpose=services.PURPOSE,
+        person_ids=[participant.person_id] if participant.person_id else [],
+    )
+    status = 400 if request.method == "POST" else 200
+    context = {"programme": participant.programme, "participant": participant, "form": form}
+    return render(request, "cohesion/participant_link.html", context, status=status)
+
+
+# --- Waves of the cohesion survey -----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def waves(request, slug: str):
+    programme = _programme_or_404(request, slug)
+    form = WaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            wave = services.wave_create(acting_user=request.user, programme=programme, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The wave was added."))
+            return redirect("cohesion:wave", pk=wave.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"programme": programme, "waves": list(selectors.waves_of(programme)), "form": form}
+    return render(request, "cohesion/waves.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wave(request, pk: int):
+    wave = _wave_or_404(request, pk)
+    programme = wave.programme
+    statements = services.door_statements()
+    today = timezone.localdate()
+    form_kwargs = {
+        "areas": selectors.areas_of_programme(programme),
+        "streets": selectors.streets_of_programme(programme),
+        "statements": statements,
+    }
+    form = DoorResponseForm(
+        request.POST or None,
+        initial={"answered_on": min(max(today, wave.starts_on), wave.ends_on), "area": request.GET.get("area")},
+        **form_kwargs,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.wave_response_record(
+                acting_user=request.user,
+                wave=wave,
+                area=form.cleaned_data["area"],
+                street=form.cleaned_data["street"],
+                answered_on=form.cleaned_data["answered_on"],
+                answers=form.answers(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The answers were recorded. Next respondent:"))
+            # The next respondent is usually in the same street: keep area and street.
+            return redirect(
+                f"{request.path}?area={form.cleaned_data['area'].pk}&street={form.cleaned_data['street'].pk}"
+            )
+    elif request.method == "GET" and request.GET.get("street", "").isdigit():
+        form.initial["street"] = int(request.GET["street"])
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "programme": programme,
+        "wave": wave,
+        "form": form,
+        "per_street": selectors.door_responses_per_street(wave),
+        "open": wave.starts_on <= today,
+    }
+    return render(request, "cohesion/wave.html", context, status=status)

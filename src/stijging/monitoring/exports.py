@@ -1,0 +1,76 @@
+"""XLSX exports of aggregates. They hold exactly what the screens show to a role without access to
+persons: the same tables from reports.py, suppressed cells as "< 5", and never a name or address."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from io import BytesIO
+
+from django.utils.translation import gettext as _
+
+from stijging.registry.models import Area, Programme
+
+from . import kpis
+from .reports import Table
+
+SUPPRESSED = "< 5"
+
+
+def _value(count: int | None):
+    return SUPPRESSED if count is None else count
+
+
+def _share(share: Decimal | None):
+    return "" if share is None else float(share) / 100
+
+
+def housing_workbook(
+    programme: Programme,
+    period: kpis.Period,
+    areas: Sequence[tuple[Area, list[Table], list[tuple[str, Decimal | None]]]],
+) -> bytes:
+    from openpyxl import Workbook  # imported here: only the export pays for it
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    about = workbook.active
+    about.title = _("About")
+    for line in (
+        [_("Housing signals"), programme.name],
+        [_("Period"), f"{period.start.isoformat()} – {period.end.isoformat()}"],
+        [_("Source"), _("The housing section of each household's latest living-room conversation in the period.")],
+        [_("Small numbers"), _("Counts under 5 are shown as “< 5”; a total that would reveal them is hidden.")],
+        [_("Shares"), _("Of the households that answered the housing section in that row.")],
+    ):
+        about.append(line)
+    about["A1"].font = Font(bold=True)
+    for area, tables, means in areas:
+        sheet = workbook.create_sheet(title=area.name[:31])
+        sheet.append([area.name])
+        sheet["A1"].font = Font(bold=True)
+        sheet.append([])
+        sheet.append([_("Mean satisfaction (1–5)")])
+        for label, mean in means:
+            sheet.append([label, SUPPRESSED if mean is None else float(mean)])
+        for table in tables:
+            sheet.append([])
+            sheet.append([table.caption])
+            sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+            header = [_("Complex")]
+            for index, column in enumerate(table.columns):
+                header.append(column)
+                if index:
+                    header.append(_("share"))
+            sheet.append(header)
+            for row in table.rows:
+                values: list = [row.label]
+                for index, cell in enumerate(row.cells):
+                    values.append(_value(cell.count))
+                    if index:
+                        values.append(_share(cell.share))
+                sheet.append(values)
+        sheet.column_dimensions["A"].width = 40
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
