@@ -66,7 +66,7 @@ def housing_workbook(
             for row in table.rows:
                 values: list = [row.label]
                 for index, cell in enumerate(row.cells):
-                    values.append(_value(cell.count))
+                    values.append("" if cell.blank else _value(cell.count))
                     if index:
                         values.append(_share(cell.share))
                 sheet.append(values)

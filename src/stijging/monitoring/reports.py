@@ -50,6 +50,7 @@ def offered_areas(programme: Programme, on: datetime.date) -> list[Area]:
 class Cell:
     count: int | None  # None: suppressed
     share: Decimal | None = None  # of the row's households, where both are shown
+    blank: bool = False  # nothing to show: the "other" line of a column in which nothing was suppressed
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,14 @@ class TableRow:
 
 @dataclass(frozen=True)
 class Table:
+    key: str  # names the table on the page (element ids)
     caption: str
     columns: tuple[str, ...]
     rows: tuple[TableRow, ...]
 
 
 def suppressed_table(
+    key: str,
     caption: str,
     columns: Sequence[tuple[str, str]],
     rows: Sequence[tuple[str, dict[str, int]]],
@@ -105,9 +108,11 @@ def suppressed_table(
                 label=_("Other (each fewer than 5)"),
                 cells=tuple(
                     Cell(
-                        suppressed_columns[k].rest if suppressed_columns[k].has_rest else 0,
+                        suppressed_columns[k].rest,
                         share(suppressed_columns[k].rest, rest_of) if k != base else None,
                     )
+                    if suppressed_columns[k].has_rest
+                    else Cell(None, blank=True)
                     for k in keys
                 ),
                 kind="rest",
@@ -124,7 +129,7 @@ def suppressed_table(
             kind="total",
         )
     )
-    return Table(caption=caption, columns=tuple(label for _k, label in columns), rows=tuple(out))
+    return Table(key=key, caption=caption, columns=tuple(label for _k, label in columns), rows=tuple(out))
 
 
 # --- Housing signals ------------------------------------------------------------------------------
@@ -175,6 +180,7 @@ def housing_tables(signals: kpis.HousingSignals, area: Area) -> list[Table]:
     ]
     return [
         suppressed_table(
+            "satisfaction",
             _("Satisfaction with the home and the wish to move, per complex"),
             satisfaction_columns,
             rows([k for k, _l in satisfaction_columns]),
@@ -182,6 +188,7 @@ def housing_tables(signals: kpis.HousingSignals, area: Area) -> list[Table]:
             base="households",
         ),
         suppressed_table(
+            "fit",
             _("Homes that no longer fit, per complex"),
             fit_columns,
             rows([k for k, _l in fit_columns]),
@@ -189,6 +196,7 @@ def housing_tables(signals: kpis.HousingSignals, area: Area) -> list[Table]:
             base="households",
         ),
         suppressed_table(
+            "defects",
             _("Defects reported, per complex (households)"),
             [("households", _("Households that answered")), *[(code, seen[code]) for code in defect_codes]],
             defect_rows,
@@ -234,5 +242,5 @@ def turnover_table(turnover: kpis.Turnover, streets: dict[int, str], area: Area)
     # The total line adds up the streets, so a move between two streets of the area is in it twice;
     # the area's own moves across its boundary are in the table of rates above it.
     return suppressed_table(
-        _("Households moved in and out, per street and year"), columns, rows, _("All streets together")
+        "turnover", _("Households moved in and out, per street and year"), columns, rows, _("All streets together")
     )
