@@ -563,7 +563,8 @@ def cohesion_index(
     means), per wave, with SPEC §4's small-number rule applied for roles without access to persons:
     a street with fewer than 5 respondents in a wave is suppressed; the suppressed streets of a wave
     together form an "other streets" line, shown when they reach 5 respondents together; when they
-    do not, the area's figure for that wave is hidden too (it would give them away)."""
+    do not, the area's figure for that wave is hidden too (it would give them away). The line is
+    left out when it would show nothing in any wave."""
     per_wave: list[dict[int, list[Fraction]]] = []
     totals: list[list[Fraction]] = []
     for wave in waves:
@@ -607,7 +608,9 @@ def cohesion_index(
                 street_id=street_id, street=streets.get(street_id, "?"), cells=tuple(cells_by_street[street_id])
             )
         )
-    if any_rest:
+    # The "other streets" line only where it shows something: a rest under 5 in every wave would
+    # only repeat the suppressed cells above it.
+    if any_rest and any(cell is not None and cell.respondents for cell in rest_cells):
         rows.append(StreetIndexRow(street_id=None, street="", cells=tuple(rest_cells)))
     return CohesionTable(waves=tuple(waves), rows=tuple(rows), total=tuple(total_cells))
 

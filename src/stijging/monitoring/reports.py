@@ -101,7 +101,8 @@ def suppressed_table(
                 ),
             )
         )
-    if any(column.has_rest for column in suppressed_columns.values()):
+    # The "other" line only where it shows a sum: rests under 5 everywhere would only repeat "< 5".
+    if any(column.rest is not None for column in suppressed_columns.values()):
         rest_of = suppressed_columns[base].rest if base else None
         out.append(
             TableRow(
