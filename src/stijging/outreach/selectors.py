@@ -100,6 +100,86 @@ def addresses_of_street(user, *, area: Area, street: Street, on: datetime.date |
     )
 
 
+@dataclass(frozen=True)
+class StreetHousehold:
+    pk: int
+    name: str
+    members: tuple[int, ...]  # person ids of the current members
+    status: str
+
+
+@dataclass(frozen=True)
+class StreetAddress:
+    pk: int
+    house_number: str
+    postcode: str
+    retired: bool
+    interpreter_language: str | None  # None: no interpreter needed
+    safety_note: bool
+    households: tuple[StreetHousehold, ...]
+
+
+def _house_number(huisnummer: int, huisletter: str, toevoeging: str) -> str:
+    return f"{huisnummer}{huisletter}" + (f"-{toevoeging}" if toevoeging else "")
+
+
+def street_page(user, *, area: Area, street: Street, on: datetime.date | None = None) -> list[StreetAddress]:
+    """The street page's rows in three flat queries (addresses with the workers' note; the current
+    visible households with their status; their current members), as plain rows: the busiest page of
+    the fieldworkers, so no model instances and no prefetch machinery for what is only shown."""
+    on = on or timezone.localdate()
+    addresses = list(
+        Address.objects.filter(area=area, street=street)
+        .order_by("huisnummer", "huisletter", "huisnummertoevoeging")
+        .values_list(
+            "pk",
+            "huisnummer",
+            "huisletter",
+            "huisnummertoevoeging",
+            "postcode",
+            "retired_on",
+            "worker_note__interpreter_needed",
+            "worker_note__interpreter_language",
+            "worker_note__safety_note",
+        )
+    )
+    residences = list(
+        HouseholdResidence.objects.filter(current_on(on), address__area=area, address__street=street)
+        .filter(household__in=Household.objects.visible_to(user))
+        .order_by("address_id", "start_date", "household_id")
+        .values_list("address_id", "household_id", "household__name", "household__outreach__status")
+    )
+    members: dict[int, list[int]] = {}
+    for household_id, person_id in (
+        HouseholdMembership.objects.filter(current_on(on), household_id__in=[r[1] for r in residences])
+        .order_by("household_id", "person__date_of_birth")
+        .values_list("household_id", "person_id")
+    ):
+        members.setdefault(household_id, []).append(person_id)
+    per_address: dict[int, list[StreetHousehold]] = {}
+    for address_id, household_id, name, status in residences:
+        per_address.setdefault(address_id, []).append(
+            StreetHousehold(
+                pk=household_id,
+                name=name,
+                members=tuple(members.get(household_id, ())),
+                status=status or OutreachStatus.NOT_APPROACHED,
+            )
+        )
+    return [
+        StreetAddress(
+            pk=pk,
+            house_number=_house_number(number, letter, addition),
+            postcode=f"{postcode[:4]} {postcode[4:]}",
+            retired=retired_on is not None,
+            interpreter_language=(language or "") if interpreter else None,
+            safety_note=bool(safety),
+            households=tuple(per_address.get(pk, ())),
+        )
+        for pk, number, letter, addition, postcode, retired_on, interpreter, language, safety in addresses
+    ]
+
+
 @dataclass
 class WalkingStop:
     address: Address

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -80,15 +81,13 @@ def area_streets(request, slug: str, area_id: int):
 def street_addresses(request, slug: str, area_id: int, street_id: int):
     area = _area_or_404(request, slug, area_id, access.may_work)
     street = _street_or_404(request, area, street_id)
-    addresses = selectors.addresses_of_street(request.user, area=area, street=street)
+    addresses = selectors.street_page(request.user, area=area, street=street)
     counts: dict[str, int] = {}
     person_ids: list[int] = []
     for address in addresses:
-        for residence in address.current_residences:  # type: ignore[attr-defined]
-            status = selectors.status_of(residence.household)
-            residence.household.status = status
-            counts[status] = counts.get(status, 0) + 1
-            person_ids.extend(m.person_id for m in residence.household.current_members)
+        for household in address.households:
+            counts[household.status] = counts.get(household.status, 0) + 1
+            person_ids.extend(household.members)
     audit.record(
         actor=request.user,
         action=AuditAction.LIST,
@@ -97,12 +96,18 @@ def street_addresses(request, slug: str, area_id: int, street_id: int):
         purpose="outreach",
         detail={"area_id": area.pk},
     )
+    labels = dict(OutreachStatus.choices)
     context = {
         "programme": area.programme,
         "area": area,
         "street": street,
         "addresses": addresses,
+        "labels": labels,
         "counts": [(status, label, counts.get(status, 0)) for status, label in OutreachStatus.choices],
+        # The three links of every row, reversed once: a street has dozens of rows.
+        "household_url": reverse("registry:household", args=[0]).replace("/0/", "/{}/"),
+        "outreach_url": reverse("outreach:household", args=[0]).replace("/0/", "/{}/"),
+        "register_url": reverse("registry:household_create", args=[0]).replace("/0/", "/{}/"),
     }
     return render(request, "outreach/street_addresses.html", context)
 
