@@ -369,6 +369,72 @@ ORDER BY similarity DESC, family_name, given_names, id
 """
 
 
+# The cohesion index of one area per wave and street (monitoring:cohesion): per respondent the sum of
+# the answers with the reverse-coded statement flipped and their number (≥ 4), the person's latest
+# interview in the wave only, plus the door responses; then the mean per street and wave.
+COHESION_RESPONDENT = "sum(CASE WHEN st.reverse_coded THEN 6 - {v}.value ELSE {v}.value END)"
+FLOOR_STREET_INDEX = f"""
+WITH w AS (SELECT id, starts_on, ends_on FROM cohesion_wave WHERE programme_id = %(programme)s),
+conv AS (
+  SELECT w.id AS wave, a.street_id, i.id AS respondent, {COHESION_RESPONDENT.format(v="ca")} AS total, count(*) AS n
+  FROM w
+  JOIN conversations_conversation c ON c.held_on BETWEEN w.starts_on AND w.ends_on
+  JOIN registry_householdresidence r ON r.household_id = c.household_id
+       AND r.start_date <= c.held_on AND (r.end_date IS NULL OR r.end_date > c.held_on)
+  JOIN registry_address a ON a.id = r.address_id AND a.area_id = %(area)s
+  JOIN conversations_interview i ON i.conversation_id = c.id
+  JOIN registry_person p ON p.id = i.person_id AND p.date_of_birth <= c.held_on - interval '15 years'
+  JOIN conversations_cohesionanswer ca ON ca.interview_id = i.id AND ca.value IS NOT NULL
+  JOIN conversations_cohesionstatement st ON st.id = ca.statement_id
+  WHERE NOT EXISTS (SELECT 1 FROM conversations_interview i2
+      JOIN conversations_conversation c2 ON c2.id = i2.conversation_id
+      WHERE i2.person_id = i.person_id AND c2.held_on BETWEEN w.starts_on AND w.ends_on
+        AND (c2.held_on > c.held_on OR (c2.held_on = c.held_on AND i2.id > i.id))
+        AND EXISTS (SELECT 1 FROM conversations_cohesionanswer ca2 WHERE ca2.interview_id = i2.id))
+  GROUP BY w.id, a.street_id, i.id HAVING count(*) >= 4
+), door AS (
+  SELECT wr.wave_id AS wave, wr.street_id, wr.id AS respondent, {COHESION_RESPONDENT.format(v="wa")} AS total,
+         count(*) AS n
+  FROM w JOIN cohesion_waveresponse wr ON wr.wave_id = w.id AND wr.area_id = %(area)s
+  JOIN cohesion_waveanswer wa ON wa.response_id = wr.id AND wa.value IS NOT NULL
+  JOIN conversations_cohesionstatement st ON st.id = wa.statement_id
+  GROUP BY wr.wave_id, wr.street_id, wr.id HAVING count(*) >= 4
+)
+SELECT x.wave, s.name, count(*), round(avg((x.total::numeric / x.n - 1) * 2.5), 1)
+FROM (SELECT * FROM conv UNION ALL SELECT * FROM door) x JOIN registry_street s ON s.id = x.street_id
+GROUP BY x.wave, s.id, s.name ORDER BY s.name, x.wave
+"""
+
+# The housing signals of one area per complex (monitoring:housing): each household's latest housing
+# section in the programme's period, at the address of that day, counted per complex.
+FLOOR_HOUSING = """
+WITH latest AS (
+  SELECT h.id, h.satisfaction, h.move_wish, h.fits_household, h.fits_ageing, a.complex_number
+  FROM conversations_housinganswer h
+  JOIN conversations_conversation c ON c.id = h.conversation_id
+  JOIN registry_programme pr ON pr.id = %(programme)s
+  JOIN registry_householdresidence r ON r.household_id = c.household_id
+       AND r.start_date <= c.held_on AND (r.end_date IS NULL OR r.end_date > c.held_on)
+  JOIN registry_address a ON a.id = r.address_id AND a.area_id = %(area)s
+  WHERE c.held_on >= pr.start_date AND c.held_on <= CURRENT_DATE
+    AND NOT EXISTS (SELECT 1 FROM conversations_housinganswer h2
+        JOIN conversations_conversation c2 ON c2.id = h2.conversation_id
+        WHERE c2.household_id = c.household_id AND c2.held_on >= pr.start_date AND c2.held_on <= CURRENT_DATE
+          AND (c2.held_on > c.held_on OR (c2.held_on = c.held_on AND c2.id > c.id)))
+)
+SELECT l.complex_number, count(*), avg(l.satisfaction), count(*) FILTER (WHERE l.satisfaction >= 4),
+       count(*) FILTER (WHERE l.satisfaction <= 2), count(*) FILTER (WHERE l.move_wish = 'stay'),
+       count(*) FILTER (WHERE l.move_wish = 'move'), count(*) FILTER (WHERE l.move_wish = 'undecided'),
+       count(*) FILTER (WHERE l.fits_household = 'too_small'), count(*) FILTER (WHERE l.fits_household = 'too_big'),
+       count(*) FILTER (WHERE l.fits_ageing = 'no'),
+       (SELECT json_object_agg(code, n) FROM (SELECT d.code, count(*) AS n
+          FROM conversations_housinganswer_defects hd JOIN conversations_defectcategory d ON d.id = hd.defectcategory_id
+          JOIN latest l2 ON l2.id = hd.housinganswer_id WHERE l2.complex_number = l.complex_number
+          GROUP BY d.code) per_code)
+FROM latest l GROUP BY l.complex_number ORDER BY l.complex_number
+"""
+
+
 def _typo(word: str, rng: random.Random) -> str:
     """Swap two letters inside the word ("Vries" -> "Vreis")."""
     if len(word) < 5:
@@ -643,6 +709,22 @@ def _referral(pool: Pool, i: int, rng: random.Random):
     }
 
 
+def _areas(pool: Pool) -> list[int]:
+    return sorted({area_id for area_id, _street in pool.streets})
+
+
+def _street_index(pool: Pool, i: int, rng: random.Random):
+    area_id = rng.choice(_areas(pool))
+    base = pool.url("monitoring:cohesion", slug=pool.slug)
+    return (f"{base}?area={area_id}" if base else None), {"area": area_id}
+
+
+def _housing(pool: Pool, i: int, rng: random.Random):
+    area_id = rng.choice(_areas(pool))
+    base = pool.url("monitoring:housing", slug=pool.slug)
+    return (f"{base}?area={area_id}" if base else None), {"area": area_id}
+
+
 def build_pages() -> list[Page]:
     return [
         Page("programme", "programme home", 1, "manager", _programme, FLOOR_PROGRAMME),
@@ -658,6 +740,8 @@ def build_pages() -> list[Page]:
         Page("caseload", "caseload", 2, "case_manager", _caseload, FLOOR_CASELOAD),
         Page("inbox", "partner inbox", 2, "partner", _inbox, FLOOR_INBOX),
         Page("referral", "referral (partner)", 2, "partner", _referral, FLOOR_REFERRAL),
+        Page("street-index", "cohesion per street", 1, "coordinator", _street_index, FLOOR_STREET_INDEX),
+        Page("housing", "housing signals", 1, "manager", _housing, FLOOR_HOUSING),
     ]
 
 

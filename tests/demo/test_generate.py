@@ -304,3 +304,105 @@ def test_the_partner_sees_only_its_own_organisations_referrals(region):
         == Referral.objects.filter(organisation_id=partner.organisation_id).exclude(status="withdrawn").count()
     )
     assert not Person.objects.visible_to(partner).exclude(referrals__organisation_id=partner.organisation_id).exists()
+
+
+# --- The neighbourhood track: activities, participants and volunteers, waves --------------------
+
+
+def test_a_weekly_childrens_series_per_area_and_single_activities_across_its_streets(region):
+    from stijging.cohesion.models import Activity, ActivitySeries
+
+    today = timezone.localdate()
+    programme = Programme.objects.get(slug="regio")
+    series = list(ActivitySeries.objects.filter(programme=programme))
+    assert len(series) == Area.objects.filter(programme=programme).count()
+    for one in series:
+        assert one.kind.code == "children_cleaning_group" and one.every_weeks == 1
+        dates = list(one.activities.order_by("date").values_list("date", flat=True))
+        assert dates[0] == one.first_date and dates[-1] == one.last_date <= today
+        assert len(dates) >= 50 and (today - one.first_date).days <= 365
+        assert all((b - a).days == 7 for a, b in zip(dates, dates[1:], strict=False))
+        streets = {frozenset(a.streets.values_list("pk", flat=True)) for a in one.activities.all()}
+        assert len(streets) == 1
+        assert Address.objects.filter(street__in=next(iter(streets)), area__programme=programme).exists()
+    singles = Activity.objects.filter(programme=programme, series__isnull=True)
+    assert singles.count() >= 8
+    assert len(set(singles.values_list("kind__code", flat=True))) >= 4
+    assert not singles.filter(date__gt=today).exists()
+    for activity in Activity.objects.filter(programme=programme).annotate(named=Count("participants")):
+        assert activity.participant_count >= activity.named
+    assert Activity.participants.through.objects.count() >= 100
+
+
+def test_participants_for_about_one_percent_of_the_persons_some_linked_and_regular(region):
+    import datetime
+
+    from stijging.cohesion.models import Participant, VolunteerHours
+    from stijging.trajectories.models import Trajectory
+    from stijging.trajectories.selectors import volunteering_hint
+
+    today = timezone.localdate()
+    participants = Participant.objects.filter(programme__slug="regio")
+    assert 0.005 <= participants.count() / region.persons <= 0.02
+    for participant in participants.order_by("?")[:20]:
+        participant.full_clean()
+    children = participants.filter(is_child=True)
+    assert children.exists() and not children.exclude(consent_given_by="parent").exists()
+    assert not children.filter(parent_name="").exists()
+    volunteers = participants.filter(volunteer=True)
+    assert volunteers.exists()
+    assert not volunteers.annotate(n=Count("hours")).filter(n=0).exists()
+    assert not VolunteerHours.objects.filter(Q(participant__volunteer=False) | Q(date__gt=today)).exists()
+    linked = participants.filter(person__isnull=False).select_related("person")
+    assert linked.count() >= 2 and not linked.filter(link_consent_on__isnull=True).exists()
+    regular = hinted = 0
+    for participant in linked:
+        person = participant.person
+        assert person is not None and participant.name == person.full_name
+        trajectories = Trajectory.objects.filter(person=person, status__in=["open", "active"])
+        assert trajectories.exists()
+        windows = [
+            participant.hours.filter(
+                date__gt=today - datetime.timedelta(days=30 * (k + 1)),
+                date__lte=today - datetime.timedelta(days=30 * k),
+            ).exists()
+            for k in range(3)
+        ]
+        if all(windows):
+            regular += 1
+            hinted += any(volunteering_hint(t, today) for t in trajectories)
+    assert regular >= 1 and hinted >= 1  # their case manager sees the volunteering hint
+
+
+def test_two_waves_and_door_responses_of_about_a_tenth_of_the_adults(region):
+    from stijging.cohesion.models import Wave, WaveAnswer, WaveResponse
+    from stijging.conversations.models import Conversation
+    from stijging.conversations.services import current_instrument
+
+    today = timezone.localdate()
+    one, two = Wave.objects.filter(programme__slug="regio").order_by("starts_on")
+    assert one.ends_on < two.starts_on and two.ends_on < today
+    assert (today - two.starts_on).days <= 61
+    # Every conversation is held in one of the two waves: the baseline or, in the last two months, the second.
+    held = Conversation.objects.values_list("held_on", flat=True)
+    assert held and all(one.starts_on <= day <= two.ends_on for day in held)
+    assert any(day <= one.ends_on for day in held)
+    responses = WaveResponse.objects.filter(wave=two)
+    assert not WaveResponse.objects.filter(wave=one).exists()
+    adults = sum(
+        1
+        for born in Person.objects.filter(household_memberships__end_date__isnull=True).values_list(
+            "date_of_birth", flat=True
+        )
+        if (today.year - born.year - ((today.month, today.day) < (born.month, born.day))) >= 18
+    )
+    assert 0.08 <= responses.count() / adults <= 0.12
+    assert not responses.filter(Q(answered_on__lt=two.starts_on) | Q(answered_on__gt=two.ends_on)).exists()
+    assert set(responses.values_list("instrument_version", flat=True)) == {current_instrument().number}
+    # A respondent's street lies in the response's area.
+    for response in responses.order_by("?")[:30]:
+        assert Address.objects.filter(street_id=response.street_id, area_id=response.area_id).exists()
+    per_response = WaveAnswer.objects.filter(response__wave=two).values("response").annotate(n=Count("id"))
+    assert {row["n"] for row in per_response} == {6} and len(per_response) == responses.count()
+    assert WaveAnswer.objects.filter(non_answer="declined").exists()
+    assert WaveAnswer.objects.filter(value__isnull=False).count() > 0.85 * 6 * responses.count()

@@ -248,4 +248,8 @@ def seed_demo(*, seed: int = 2009, households: int = 350) -> SeedResult:
     from .care import seed_care
 
     seed_care(programme, rng=rng)
+    from .neighbourhood import seed_neighbourhood
+
+    # Its own generator: the activities and waves do not shift when the help data change.
+    seed_neighbourhood(programme, rng=random.Random(f"{seed}:neighbourhood"))
     return SeedResult(households=len(occupied), persons=person_count, addresses=len(addresses))
