@@ -39,6 +39,9 @@ def _test_settings(settings, tmp_path):
     settings.STIJGING_REQUIRE_MFA = False
     settings.STIJGING_AUDIT_ANCHOR_FILE = tmp_path / "audit-anchor.log"
     settings.LANGUAGE_CODE = "en"
+    # Every test sees the figures of the data it made; the cache is the test's own.
+    settings.STIJGING_FIGURES_MAX_AGE = 0
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 def ensure_reference_data() -> None:

@@ -148,6 +148,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.append("django.contrib.postgres")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One cache shared by the server's workers and `stijging tick`: files under the var directory.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("STIJGING_CACHE_DIR", str(VAR_DIR / "cache")),
+    }
+}
+# How long the programme home's figures are kept (seconds); `stijging tick` renews them (0: never kept).
+STIJGING_FIGURES_MAX_AGE = env_int("STIJGING_FIGURES_MAX_AGE", 600)
+
 # --- Accounts -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from stijging.accounts import notifications
+from stijging.monitoring import figures
 from stijging.privacy import audit
 from stijging.referrals import periodic as referral_periodic
 from stijging.trajectories import periodic as trajectory_periodic
@@ -22,6 +23,7 @@ STEPS: list[tuple[str, Callable[[], object]]] = [
     ("referrals_escalate_overdue", referral_periodic.escalate_overdue),
     ("trajectories_reminders", trajectory_periodic.send_reminders),
     ("send_email", notifications.send_pending),
+    ("monitoring_figures", figures.refresh_all),
     ("audit_seal", audit.seal),
 ]
 

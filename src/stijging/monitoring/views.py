@@ -21,6 +21,7 @@ from stijging.registry.models import Programme
 
 from . import access as neighbourhood_access
 from . import exports, kpis, reports
+from .figures import programme_figures
 
 
 @login_required
@@ -29,12 +30,9 @@ def programme_home(request, slug: str):
     if programme is None or not registry_access.may_open_programme(request.user, programme.pk):
         raise deny_not_found(request, "registry.programme", slug)
     sees_persons = programme.pk in registry_access.programme_ids_for(request.user, CASE_ROLES)
-    period = kpis.programme_period(programme)
-    participation = kpis.participation(programme, period)
-    visits = kpis.visits(programme, period)
-    uptake = kpis.trajectory_uptake(programme, period)
-    rise = kpis.social_rise(programme, period)
-    handling = kpis.priority_handling(programme, period)
+    figures = programme_figures(programme)
+    period, participation, visits = figures.period, figures.participation, figures.visits
+    uptake, rise, handling = figures.uptake, figures.rise, figures.handling
 
     def cell(value):
         return kpis.suppressed(value, sees_persons=sees_persons)
@@ -45,7 +43,7 @@ def programme_home(request, slug: str):
             return None
         return kpis.rate(numerator, denominator)
 
-    summary = registry_selectors.programme_summary(programme)
+    summary = figures.summary
     area_rows = [
         {"area": r.area, "addresses": r.addresses, "households": cell(r.households), "empty": cell(r.empty_addresses)}
         for r in summary["areas"]
@@ -97,6 +95,7 @@ def programme_home(request, slug: str):
     context = {
         "programme": programme,
         "period": period,
+        "computed_at": figures.computed_at,
         "participation": participation,
         "reached": reached,
         "in_scope": cell(participation.in_scope),

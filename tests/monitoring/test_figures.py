@@ -1,0 +1,69 @@
+"""The programme home's figures are kept for a while (a region's take seconds to compute) and
+renewed by `stijging tick`; with a max age of 0 every visit computes them."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from stijging.core import tick
+from stijging.monitoring import figures
+
+from ..registry.factories import HouseholdFactory, ResidenceFactory
+
+
+@pytest.fixture
+def kept(settings):
+    settings.STIJGING_FIGURES_MAX_AGE = 600
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _in_scope(client, programme) -> int:
+    response = client.get(reverse("monitoring:programme", args=[programme.slug]))
+    assert response.status_code == 200
+    return response.context["participation"].in_scope
+
+
+def test_without_a_max_age_every_visit_computes_the_figures(world, login):
+    client = login(world.user("fieldworker"))
+    before = _in_scope(client, world.own.programme)
+    ResidenceFactory(
+        household=HouseholdFactory(), address=world.own.empty_address, start_date=datetime.date(2020, 1, 1)
+    )
+    assert _in_scope(client, world.own.programme) == before + 1
+
+
+def test_kept_figures_are_shown_with_the_time_they_were_computed_until_the_tick_renews_them(
+    world, login, kept, django_assert_max_num_queries
+):
+    client = login(world.user("fieldworker"))
+    programme = world.own.programme
+    before = _in_scope(client, programme)
+    ResidenceFactory(
+        household=HouseholdFactory(), address=world.own.empty_address, start_date=datetime.date(2020, 1, 1)
+    )
+    # Kept: the page does not compute them again (session, user, memberships, programme, access
+    # checks and the kept figures from the cache — no figure queries).
+    with django_assert_max_num_queries(8):
+        assert _in_scope(client, programme) == before
+    body = client.get(reverse("monitoring:programme", args=[programme.slug])).content.decode()
+    assert "Computed at" in body
+    # Young figures are left alone by the tick (it computes only the other programme's, kept nowhere
+    # yet); older than half the max age they are renewed.
+    kept_figures = figures.programme_figures(programme)
+    assert figures.refresh_all() == 1
+    assert figures.refresh_all() == 0
+    assert figures.programme_figures(programme).computed_at == kept_figures.computed_at
+    old = figures.ProgrammeFigures(
+        **{**kept_figures.__dict__, "computed_at": timezone.now() - datetime.timedelta(seconds=400)}
+    )
+    cache.set(figures._key(programme, kept_figures.period), old, 600)
+    results = tick.run()
+    assert results["monitoring_figures"] >= 1
+    assert _in_scope(client, programme) == before + 1
