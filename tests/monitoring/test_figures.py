@@ -67,3 +67,45 @@ def test_kept_figures_are_shown_with_the_time_they_were_computed_until_the_tick_
     results = tick.run()
     assert results["monitoring_figures"] >= 1
     assert _in_scope(client, programme) == before + 1
+
+
+def test_an_areas_cohesion_index_is_kept_and_renewed_by_the_tick(world, login, kept):
+    from stijging.cohesion import services as cohesion_services
+
+    from ..cohesion.factories import wave_of
+    from .test_neighbourhood_views import _neighbourhood
+
+    programme = world.own.programme
+    programme.start_date = datetime.date(2026, 1, 1)
+    programme.save()
+    _neighbourhood(world)  # 20+ households: the area is offered
+    wave = wave_of(world.own)
+    coordinator = world.user("coordinator")
+
+    def respond():
+        cohesion_services.wave_response_record(
+            acting_user=coordinator,
+            wave=wave,
+            area=world.own.area,
+            street=world.own.street,
+            answered_on=datetime.date(2026, 10, 5),
+            answers={s.pk: 3 for s in cohesion_services.door_statements()},
+        )
+
+    for _ in range(5):
+        respond()
+    client = login(coordinator)
+    url = reverse("monitoring:cohesion", args=[programme.slug])
+
+    def respondents() -> int:
+        table = client.get(url).context["table"]
+        return next(row for row in table.rows if row.street_id == world.own.street.pk).cells[0].respondents
+
+    assert respondents() == 5
+    respond()
+    assert respondents() == 5  # kept
+    key = figures._cohesion_key(world.own.area, [wave])
+    table, _computed = cache.get(key)
+    cache.set(key, (table, timezone.now() - datetime.timedelta(seconds=400)), 600)
+    assert figures.refresh_all() >= 1
+    assert respondents() == 6

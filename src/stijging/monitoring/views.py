@@ -21,6 +21,7 @@ from stijging.registry.models import Programme
 
 from . import access as neighbourhood_access
 from . import exports, kpis, reports
+from . import figures as kept_figures
 from .figures import programme_figures
 
 
@@ -155,27 +156,28 @@ def cohesion(request, slug: str):
     programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_neighbourhood)
     areas, area = _chosen_area(request, programme)
     waves = cohesion_selectors.waves_in_order(programme)
-    table = None
+    table = computed_at = None
     if area is not None and waves:
         streets = dict(registry_selectors.streets_in_area(area).values_list("pk", "name"))
-        table = kpis.cohesion_index(waves, area_id=area.pk, streets=streets)
-    context = _neighbourhood_context(request, programme, "index") | {"areas": areas, "area": area, "table": table}
+        table, computed_at = kept_figures.cohesion_index(area, waves, streets)
+    context = _neighbourhood_context(request, programme, "index") | {
+        "areas": areas,
+        "area": area,
+        "table": table,
+        "computed_at": computed_at,
+    }
     return render(request, "monitoring/cohesion.html", context)
-
-
-TURNOVER_YEARS = 5
 
 
 @login_required
 def turnover(request, slug: str):
     programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_neighbourhood)
     areas, area = _chosen_area(request, programme)
-    this_year = timezone.localdate().year
-    years = list(range(this_year - TURNOVER_YEARS + 1, this_year + 1))
-    table = figures = None
+    years = kept_figures.turnover_years()
+    table = figures = computed_at = None
     if area is not None:
         streets = dict(registry_selectors.streets_in_area(area).values_list("pk", "name"))
-        figures = kpis.turnover(area.pk, years)
+        figures, computed_at = kept_figures.turnover(area, years)
         table = reports.turnover_table(figures, streets, area)
     rates = []
     if figures is not None:
@@ -191,6 +193,7 @@ def turnover(request, slug: str):
         "area": area,
         "table": table,
         "rates": rates,
+        "computed_at": computed_at,
     }
     return render(request, "monitoring/turnover.html", context)
 
@@ -200,9 +203,9 @@ def housing(request, slug: str):
     programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_housing)
     areas, area = _chosen_area(request, programme)
     period = kpis.programme_period(programme)
-    tables, means = [], []
+    tables, means, computed_at = [], [], None
     if area is not None:
-        signals = kpis.housing_signals(programme, period, area_id=area.pk)
+        signals, computed_at = kept_figures.housing_signals(programme, area, period)
         tables = reports.housing_tables(signals, area)
         means = reports.satisfaction_means(signals, area)
     context = _neighbourhood_context(request, programme, "housing") | {
@@ -211,6 +214,7 @@ def housing(request, slug: str):
         "period": period,
         "tables": tables,
         "means": means,
+        "computed_at": computed_at,
     }
     return render(request, "monitoring/housing.html", context)
 
