@@ -153,6 +153,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": env_str("STIJGING_CACHE_DIR", str(VAR_DIR / "cache")),
+        # Three sets of figures per area of a region (~130 areas) and the programme's: never culled.
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
     }
 }
 # How long the programme home's figures are kept (seconds); `stijging tick` renews them (0: never kept).
