@@ -138,16 +138,28 @@ def _persons_by_name(user, query: str) -> QuerySet[Person]:
 
 
 class CappedPaginator(Paginator):
-    """Counts at most CAP results: a region-wide name search need not count every Jansen."""
+    """Counts at most CAP results: a region-wide name search need not count every Jansen. The count
+    fetches the first CAP + 1 ids in the result's order; a page within them is then fetched by its
+    ids, so the (trigram) match is run once a search, not twice."""
 
     CAP = 1000
 
     @property
     def count(self) -> int:  # type: ignore[override]
-        if not hasattr(self, "_capped_count"):
+        if not hasattr(self, "_capped_ids"):
             rows = self.object_list.values_list("pk", flat=True)  # type: ignore[attr-defined]  # a QuerySet here
-            self._capped_count = len(rows[: self.CAP + 1])
-        return self._capped_count
+            self._capped_ids = list(rows[: self.CAP + 1])
+        return len(self._capped_ids)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top > self.CAP:
+            return super().page(number)
+        ids = self._capped_ids[bottom:top]
+        found = {obj.pk: obj for obj in self.object_list.filter(pk__in=ids)}  # type: ignore[attr-defined]
+        return Page([found[pk] for pk in ids if pk in found], number, self)
 
     @property
     def more_than_cap(self) -> bool:
