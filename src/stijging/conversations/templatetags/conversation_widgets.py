@@ -49,5 +49,7 @@ def choices(options, modifier: str = "") -> SafeString:
         for radio in options
     )
     return format_html(
-        '<div class="choices{}">\n  {}</div>', f" choices--{modifier}" if modifier else "", mark_safe(items)  # noqa: S308
+        '<div class="choices{}">\n  {}</div>',
+        f" choices--{modifier}" if modifier else "",
+        mark_safe(items),  # noqa: S308
     )
