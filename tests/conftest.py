@@ -41,7 +41,10 @@ def _test_settings(settings, tmp_path):
     settings.LANGUAGE_CODE = "en"
     # Every test sees the figures of the data it made; the cache is the test's own.
     settings.STIJGING_FIGURES_MAX_AGE = 0
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A location of its own: a local-memory cache's contents outlive the test under the same name.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
+    }
 
 
 def ensure_reference_data() -> None:

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stijging.concurrency import ConflictError, keep_input_after_conflict
@@ -35,7 +36,10 @@ from .forms import (
 )
 from .models import Activity, Participant, Wave
 
-CONFLICT = _("Someone else changed this after you opened it. Your input is kept below; compare and save again.")
+# Lazy: a module constant is made once, at import, in whatever language is active then.
+CONFLICT = gettext_lazy(
+    "Someone else changed this after you opened it. Your input is kept below; compare and save again."
+)
 
 
 def _programme_or_404(request, slug: str) -> Programme:
