@@ -258,11 +258,9 @@ def _check_street(programme: Programme, street: Street | None) -> None:
         _streets_of_programme(programme, [street])
 
 
-@transaction.atomic
-def participant_register(
-    *,
-    acting_user,
+def _participant_fields(
     programme: Programme,
+    *,
     name: str,
     consent_given_on: datetime.date,
     consent_given_by: str,
@@ -273,62 +271,42 @@ def participant_register(
     parent_name: str = "",
     volunteer: bool = False,
     note: str = "",
-) -> Participant:
+) -> dict:
+    """The checked and cleaned fields of a participant record, for a new one and an update alike."""
     _check_consent(
         is_child=is_child, consent_given_by=consent_given_by, parent_name=parent_name, consent_given_on=consent_given_on
     )
     _check_street(programme, street)
+    return {
+        "name": name.strip(),
+        "phone": phone.strip(),
+        "email": email.strip(),
+        "street": street,
+        "is_child": is_child,
+        "consent_given_on": consent_given_on,
+        "consent_given_by": consent_given_by,
+        "parent_name": parent_name.strip() if consent_given_by == ConsentBy.PARENT else "",
+        "volunteer": volunteer,
+        "note": note,
+    }
+
+
+@transaction.atomic
+def participant_register(*, acting_user, programme: Programme, **fields) -> Participant:
+    """A new participant record; `fields` as _participant_fields takes them."""
     participant = Participant.objects.create(
-        programme=programme,
-        name=name.strip(),
-        phone=phone.strip(),
-        email=email.strip(),
-        street=street,
-        is_child=is_child,
-        consent_given_on=consent_given_on,
-        consent_given_by=consent_given_by,
-        parent_name=parent_name.strip() if consent_given_by == ConsentBy.PARENT else "",
-        volunteer=volunteer,
-        note=note,
-        created_by=acting_user,
+        programme=programme, created_by=acting_user, **_participant_fields(programme, **fields)
     )
     audit.record(actor=acting_user, action=AuditAction.CREATE, obj=participant, purpose=PURPOSE)
     return participant
 
 
 @transaction.atomic
-def participant_update(
-    *,
-    acting_user,
-    participant: Participant,
-    version: int | None,
-    name: str,
-    consent_given_on: datetime.date,
-    consent_given_by: str,
-    phone: str = "",
-    email: str = "",
-    street: Street | None = None,
-    is_child: bool = False,
-    parent_name: str = "",
-    volunteer: bool = False,
-    note: str = "",
-) -> Participant:
-    _check_consent(
-        is_child=is_child, consent_given_by=consent_given_by, parent_name=parent_name, consent_given_on=consent_given_on
-    )
-    _check_street(participant.programme, street)
+def participant_update(*, acting_user, participant: Participant, version: int | None, **fields) -> Participant:
+    """Save a participant record opened at `version`; a stale save is refused (ConflictError)."""
+    values = _participant_fields(participant.programme, **fields)
     if version is None or not Participant.objects.filter(pk=participant.pk, version=version).update(
-        name=name.strip(),
-        phone=phone.strip(),
-        email=email.strip(),
-        street=street,
-        is_child=is_child,
-        consent_given_on=consent_given_on,
-        consent_given_by=consent_given_by,
-        parent_name=parent_name.strip() if consent_given_by == ConsentBy.PARENT else "",
-        volunteer=volunteer,
-        note=note,
-        version=version + 1,
+        **values, version=version + 1
     ):
         raise ConflictError
     participant.refresh_from_db()

@@ -70,6 +70,21 @@ def _wave_or_404(request, pk: int) -> Wave:
     return wave
 
 
+def _saved(request, form, save, current_version, message) -> bool:
+    """Run an edit's save: on a conflict keep the input beside the version now stored, on a refusal
+    show the service's messages on the form; say so and answer True when it was saved."""
+    try:
+        save()
+    except ConflictError:
+        keep_input_after_conflict(form, current_version(), CONFLICT)
+        return False
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return False
+    messages.success(request, message)
+    return True
+
+
 def _year(request) -> int:
     value = request.GET.get("year", "")
     today = timezone.localdate()
@@ -192,16 +207,14 @@ def activity(request, pk: int):
     if request.method == "GET":
         return _activity_page(request, activity)
     form = ActivityForm(request.POST, **_activity_form_kwargs(activity.programme))
-    if form.is_valid():
-        try:
-            services.activity_update(acting_user=request.user, activity=activity, **form.cleaned_data)
-        except ConflictError:
-            keep_input_after_conflict(form, Activity.objects.get(pk=activity.pk).version, CONFLICT)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The activity was saved."))
-            return redirect("cohesion:activity", pk=activity.pk)
+    if form.is_valid() and _saved(
+        request,
+        form,
+        lambda: services.activity_update(acting_user=request.user, activity=activity, **form.cleaned_data),
+        lambda: Activity.objects.get(pk=activity.pk).version,
+        _("The activity was saved."),
+    ):
+        return redirect("cohesion:activity", pk=activity.pk)
     return _activity_page(request, _activity_or_404(request, pk), form=form, status=400)
 
 
@@ -329,16 +342,14 @@ def participant(request, pk: int):
     if request.method == "GET":
         return _participant_page(request, participant)
     form = ParticipantForm(request.POST, streets=selectors.streets_of_programme(participant.programme))
-    if form.is_valid():
-        try:
-            services.participant_update(acting_user=request.user, participant=participant, **form.cleaned_data)
-        except ConflictError:
-            keep_input_after_conflict(form, Participant.objects.get(pk=participant.pk).version, CONFLICT)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The details were saved."))
-            return redirect("cohesion:participant", pk=participant.pk)
+    if form.is_valid() and _saved(
+        request,
+        form,
+        lambda: services.participant_update(acting_user=request.user, participant=participant, **form.cleaned_data),
+        lambda: Participant.objects.get(pk=participant.pk).version,
+        _("The details were saved."),
+    ):
+        return redirect("cohesion:participant", pk=participant.pk)
     return _participant_page(request, _participant_or_404(request, pk), form=form, status=400)
 
 
