@@ -354,27 +354,19 @@ def participant_link(
         )
     if Participant.objects.filter(programme=participant.programme, person=person).exclude(pk=participant.pk).exists():
         raise ValidationError(_("Another participant record is already linked to this resident."))
-    Participant.objects.filter(pk=participant.pk).update(
-        person=person, link_consent_on=link_consent_on, version=participant.version + 1
-    )
-    participant.refresh_from_db()
-    audit.record(
-        actor=acting_user,
-        action=AuditAction.UPDATE,
-        obj=participant,
-        purpose=PURPOSE,
-        person_ids=[person.pk],
-        detail={"linked_to_person": True},
-    )
-    return participant
+    return _set_link(acting_user, participant, person, link_consent_on, {"linked_to_person": True})
 
 
 @transaction.atomic
 def participant_unlink(*, acting_user, participant: Participant) -> Participant:
     """The person withdrew their agreement to the link: it ends at once."""
-    person_id = participant.person_id
+    return _set_link(acting_user, participant, None, None, {"link_withdrawn": True})
+
+
+def _set_link(acting_user, participant: Participant, person, consent_on, detail: dict) -> Participant:
+    concerned = person.pk if person is not None else participant.person_id
     Participant.objects.filter(pk=participant.pk).update(
-        person=None, link_consent_on=None, version=participant.version + 1
+        person=person, link_consent_on=consent_on, version=participant.version + 1
     )
     participant.refresh_from_db()
     audit.record(
@@ -382,8 +374,8 @@ def participant_unlink(*, acting_user, participant: Participant) -> Participant:
         action=AuditAction.UPDATE,
         obj=participant,
         purpose=PURPOSE,
-        person_ids=[person_id] if person_id else [],
-        detail={"link_withdrawn": True},
+        person_ids=[concerned] if concerned else [],
+        detail=detail,
     )
     return participant
 
