@@ -27,7 +27,11 @@ class StreetsField(forms.ModelMultipleChoiceField):
 
 
 class _ActivityFields(forms.Form):
-    kind: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Kind"), queryset=None)  # type: ignore[arg-type]  # set in __init__
+    kind: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Kind"),
+        queryset=None,  # type: ignore[arg-type]  # set in __init__
+        empty_label=_("— choose a kind —"),
+    )
     title = forms.CharField(
         label=_("Title"), max_length=200, required=False, help_text=_("Left empty, the kind is the title.")
     )
@@ -67,7 +71,12 @@ class ParticipantForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
-    street: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Street"), queryset=None, required=False)  # type: ignore[arg-type]  # set in __init__
+    street: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Street"),
+        queryset=None,  # type: ignore[arg-type]  # set in __init__
+        required=False,
+        empty_label=_("— none —"),
+    )
     is_child = forms.BooleanField(label=_("Under 16"), required=False)
     consent_given_on = forms.DateField(
         label=_("Consent given on"),
@@ -129,7 +138,11 @@ class HoursForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    participant: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Participant"), queryset=None)  # type: ignore[arg-type]  # set in __init__
+    participant: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Participant"),
+        queryset=None,  # type: ignore[arg-type]  # set in __init__
+        empty_label=_("— choose a participant —"),
+    )
 
     def __init__(self, *args, participants=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,8 +169,16 @@ AGREEMENT = [
 class DoorResponseForm(forms.Form):
     """One anonymous respondent of 15 or older at the door; one field per statement."""
 
-    area: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Area"), queryset=None)  # type: ignore[arg-type]  # set in __init__
-    street: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Street"), queryset=None)  # type: ignore[arg-type]  # set in __init__
+    area: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Area"),
+        queryset=None,  # type: ignore[arg-type]  # set in __init__
+        empty_label=_("— choose an area —"),
+    )
+    street: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Street"),
+        queryset=None,  # type: ignore[arg-type]  # set in __init__
+        empty_label=_("— choose a street —"),
+    )
     answered_on = forms.DateField(label=_("Date"), widget=DateInput())
     aged_15_or_older = forms.BooleanField(
         label=_("The respondent is 15 or older"), help_text=_("Only residents of 15 and older answer.")
