@@ -123,6 +123,13 @@ class Referral(models.Model):
             models.Index(
                 fields=["organisation", "-priority", "answer_due_on", "-sent_at", "-id"], name="referral_inbox_idx"
             ),
+            # The inbox filtered by one status, in the same order: without it a rare status (or one whose
+            # grants are all revoked, e.g. withdrawn) walked the whole organisation's inbox index,
+            # measured 954 ms → 9 ms for "withdrawn" at 52,000 referrals (benchmarks/, 400,000 households).
+            models.Index(
+                fields=["organisation", "status", "-priority", "answer_due_on", "-sent_at", "-id"],
+                name="referral_inbox_status_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 
 from stijging.trajectories.panels import Panel
@@ -10,9 +11,14 @@ from . import access, selectors
 
 
 def caseload_panel(user) -> Panel:
-    today = timezone.localdate()
-    rows = [(r, r.is_overdue(today)) for r in selectors.waiting_on_partner(user)]
-    return Panel("referrals/_caseload_panel.html", {"rows": rows})
+    return Panel(
+        "referrals/_caseload_panel.html",
+        {
+            "rows": selectors.waiting_on_partner(user),
+            # The row link reversed once and filled in per row (the `fill` filter).
+            "referral_url": reverse("referrals:referral", args=[0]).replace("/0/", "/{}/"),
+        },
+    )
 
 
 def trajectory_panel(user, trajectory) -> Panel:

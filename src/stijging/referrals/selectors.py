@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import NamedTuple
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -11,6 +12,7 @@ from stijging.accounts.models import Organisation, Role, User
 from stijging.privacy.models import Consent, ConsentPurpose, LegalGround
 from stijging.registry.models import Address, HouseholdResidence, Person
 from stijging.registry.selectors import current_on
+from stijging.trajectories.selectors import person_name
 
 from .models import Referral, ReferralEvent
 from .states import OPEN_STATUSES, ReferralStatus
@@ -84,14 +86,48 @@ def referrals_of_person_for_partner(user, person: Person) -> list[Referral]:
     return list(Referral.objects.for_partner(user).filter(person=person).select_related("domain"))
 
 
-def waiting_on_partner(user) -> list[Referral]:
+class WaitingReferral(NamedTuple):
+    """A row of "referrals waiting on a partner": only the shown columns (no model instances)."""
+
+    pk: int
+    person_name: str
+    organisation_name: str
+    status: str
+    status_label: str
+    overdue: bool
+
+
+def waiting_on_partner(user, today: datetime.date | None = None) -> list[WaitingReferral]:
     """The case manager's referrals that wait on a partner (sent, accepted, in progress)."""
-    return list(
+    today = today or timezone.localdate()
+    labels = {str(value): str(label) for value, label in ReferralStatus.choices}
+    rows = (
         Referral.objects.visible_to(user)
         .filter(trajectory__case_manager=user, status__in=OPEN_STATUSES)
-        .select_related("person", "organisation")
-        .order_by("-priority", "answer_due_on", "sent_at")[:LIST_LIMIT]
+        .order_by("-priority", "answer_due_on", "sent_at")
+        .values_list(
+            "pk",
+            "person__given_names",
+            "person__tussenvoegsel",
+            "person__family_name",
+            "organisation__name",
+            "status",
+            "priority",
+            "answer_due_on",
+        )[:LIST_LIMIT]
     )
+    return [
+        WaitingReferral(
+            pk,
+            person_name(given, tussen, family),
+            organisation,
+            status,
+            labels.get(status, status),
+            # Referral.is_overdue, on the columns
+            bool(priority and status == ReferralStatus.SENT and due and today > due),
+        )
+        for pk, given, tussen, family, organisation, status, priority, due in rows
+    ]
 
 
 def referrals_of_trajectory(user, trajectory) -> list[Referral]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -345,7 +346,7 @@ def caseload(request):
     if not access.has_caseload(request.user):
         raise deny_forbidden(request, "view:caseload")
     load = selectors.caseload_of(request.user)
-    person_ids = {t.person_id for t in load.trajectories} | {a.trajectory.person_id for a in load.overdue_actions}
+    person_ids = {t.person_id for t in load.trajectories} | {a.person_id for a in load.overdue_actions}
     audit.record(
         actor=request.user,
         action=AuditAction.LIST,
@@ -356,8 +357,21 @@ def caseload(request):
     return render(
         request,
         "trajectories/caseload.html",
-        {"load": load, "panels": panels.caseload_panels(request.user), "today": timezone.localdate()},
+        {
+            "load": load,
+            "panels": panels.caseload_panels(request.user),
+            "today": timezone.localdate(),
+            # Row links reversed once per page and filled in per row (the `fill` filter).
+            "trajectory_url": _url_pattern("trajectories:trajectory"),
+            "measurement_url": _url_pattern("trajectories:measurement"),
+            "conversation_url": _url_pattern("conversations:conversation"),
+        },
     )
+
+
+def _url_pattern(name: str) -> str:
+    """A row link reversed once ("/trajectories/{}/"), for `{{ pattern|fill:pk }}` in a loop."""
+    return reverse(name, args=[0]).replace("/0/", "/{}/")
 
 
 @login_required
