@@ -154,7 +154,7 @@ def test_an_empty_search_page_shows_the_form_and_audits_nothing(world, client):
 
 
 def test_a_very_common_name_is_counted_up_to_the_cap_only(world, monkeypatch):
-    from stijging.registry.search import CappedPaginator
+    from stijging.pagination import CappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "CAP", 3)
     household = HouseholdFactory(name="Jansen")

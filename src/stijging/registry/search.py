@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
+
+from stijging.pagination import CappedPaginator
 
 from .access import PERSON_ROLES, programme_ids_for
 from .models import Address, Household, HouseholdMembership, HouseholdResidence, Person
@@ -135,35 +137,6 @@ def _persons_by_name(user, query: str) -> QuerySet[Person]:
         .order_by("-similarity", "family_name", "given_names", "pk")
         .prefetch_related(prefetch)
     )
-
-
-class CappedPaginator(Paginator):
-    """Counts at most CAP results: a region-wide name search need not count every Jansen. The count
-    fetches the first CAP + 1 ids in the result's order; a page within them is then fetched by its
-    ids, so the (trigram) match is run once a search, not twice."""
-
-    CAP = 1000
-
-    @property
-    def count(self) -> int:  # type: ignore[override]
-        if not hasattr(self, "_capped_ids"):
-            rows = self.object_list.values_list("pk", flat=True)  # type: ignore[attr-defined]  # a QuerySet here
-            self._capped_ids = list(rows[: self.CAP + 1])
-        return len(self._capped_ids)
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top > self.CAP:
-            return super().page(number)
-        ids = self._capped_ids[bottom:top]
-        found = {obj.pk: obj for obj in self.object_list.filter(pk__in=ids)}  # type: ignore[attr-defined]
-        return Page([found[pk] for pk in ids if pk in found], number, self)
-
-    @property
-    def more_than_cap(self) -> bool:
-        return self.count > self.CAP
 
 
 def search(user, query: str, page_number: str | int | None = 1) -> SearchResult:
