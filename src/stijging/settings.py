@@ -158,7 +158,7 @@ CACHES = {
     }
 }
 # How long the programme home's figures are kept (seconds); `stijging tick` renews them (0: never kept).
-STIJGING_FIGURES_MAX_AGE = env_int("STIJGING_FIGURES_MAX_AGE", 600)
+STIJGING_FIGURES_MAX_AGE = env_int("STIJGING_FIGURES_MAX_AGE", 1800)
 
 # --- Accounts -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

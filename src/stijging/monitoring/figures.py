@@ -122,15 +122,16 @@ def housing_signals(
     return _kept(key, lambda: kpis.housing_signals(programme, period, area_id=area.pk), refresh=refresh)
 
 
-REFRESH_BUDGET_SECONDS = 20
+REFRESH_BUDGET_SECONDS = 10
 
 
 def refresh_all(budget_seconds: float = REFRESH_BUDGET_SECONDS) -> int:
     """The tick's step: recompute what is older than half the max age — every programme's home
     figures and, per area offered as a filter, its cohesion index, turnover and housing signals — so
-    that a visitor finds them kept. At a region's size that is some 400 sets and 45 s, so one run
-    stops after its budget and the next minute's run goes on: everything is renewed long before it
-    expires. Returns the number of sets recomputed."""
+    that a visitor finds them kept. At a region's size that is some 400 sets and about a minute of
+    the database's time, so one run stops after its budget (short, because it competes with the
+    pages for the same cores) and the next minute's run goes on: everything is renewed long before
+    it expires. Returns the number of sets recomputed."""
     from stijging.cohesion.selectors import waves_in_order
     from stijging.registry.selectors import streets_in_area
 
