@@ -93,7 +93,7 @@ def test_the_participant_page_is_audited_with_the_linked_person(world, coordinat
     # The coordinator sees that the record is linked, never the resident's registry data.
     body = response.content.decode()
     assert "yes, agreed on 1-3-2026" in body
-    assert world.own.adult.given_names not in body and "1985" not in body
+    assert world.own.adult.full_name not in body and "1985" not in body
 
 
 def test_the_activity_page_lists_participants_by_name_and_logs_the_reading(
