@@ -31,32 +31,39 @@ def housing_workbook(
     areas: Sequence[tuple[Area, list[Table], list[tuple[str, Decimal | None]]]],
 ) -> bytes:
     from openpyxl import Workbook  # imported here: only the export pays for it
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    workbook = Workbook()
-    about = workbook.active
-    about.title = _("About")
+    # Write-only: a region's export holds some 130 areas with their complexes (tens of thousands of
+    # rows), which a regular workbook keeps and formats cell by cell in memory.
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def heading(sheet, text: str) -> list:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        return [cell]
+
+    about = workbook.create_sheet(title=_("About"))
+    about.append(heading(about, _("Housing signals")) + [programme.name])
     for line in (
-        [_("Housing signals"), programme.name],
         [_("Period"), f"{period.start.isoformat()} – {period.end.isoformat()}"],
         [_("Source"), _("The housing section of each household's latest living-room conversation in the period.")],
         [_("Small numbers"), _("Counts under 5 are shown as “< 5”; a total that would reveal them is hidden.")],
         [_("Shares"), _("Of the households that answered the housing section in that row.")],
     ):
         about.append(line)
-    about["A1"].font = Font(bold=True)
     for area, tables, means in areas:
         sheet = workbook.create_sheet(title=area.name[:31])
-        sheet.append([area.name])
-        sheet["A1"].font = Font(bold=True)
+        sheet.column_dimensions["A"].width = 40
+        sheet.append(heading(sheet, area.name))
         sheet.append([])
         sheet.append([_("Mean satisfaction (1–5)")])
         for label, mean in means:
             sheet.append([label, SUPPRESSED if mean is None else float(mean)])
         for table in tables:
             sheet.append([])
-            sheet.append([table.caption])
-            sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+            sheet.append(heading(sheet, table.caption))
             header = [_("Complex")]
             for index, column in enumerate(table.columns):
                 header.append(column)
@@ -70,7 +77,6 @@ def housing_workbook(
                     if index:
                         values.append(_share(cell.share))
                 sheet.append(values)
-        sheet.column_dimensions["A"].width = 40
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -140,7 +140,17 @@ def _complex_label(number: str) -> str:
     return number or _("Not a housing-association home")
 
 
-def housing_tables(signals: kpis.HousingSignals, area: Area) -> list[Table]:
+def defect_categories() -> list[DefectCategory]:
+    """The published defect categories, newest version first (one query; an export of every area
+    reads them once)."""
+    return list(
+        DefectCategory.objects.filter(version__published_at__isnull=False).order_by("-version__number", "order")
+    )
+
+
+def housing_tables(
+    signals: kpis.HousingSignals, area: Area, categories: list[DefectCategory] | None = None
+) -> list[Table]:
     """Three tables for one area, one row per housing-association complex (and the other homes),
     the area as the total: satisfaction and the wish to move; the fit of the home; defects."""
     complexes = sorted(
@@ -167,9 +177,7 @@ def housing_tables(signals: kpis.HousingSignals, area: Area) -> list[Table]:
         ("under_occupied", _("Too big (under-occupied)")),
         ("not_fit_for_ageing", _("Not fit for ageing")),
     ]
-    categories = list(
-        DefectCategory.objects.filter(version__published_at__isnull=False).order_by("-version__number", "order")
-    )
+    categories = defect_categories() if categories is None else categories
     seen: dict[str, str] = {}
     for category in categories:  # the newest version's name per code
         seen.setdefault(category.code, category.name)

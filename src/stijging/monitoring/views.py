@@ -224,12 +224,15 @@ def housing_xlsx(request, slug: str):
     programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_housing)
     period = kpis.programme_period(programme)
     areas = reports.offered_areas(programme, timezone.localdate())
-    signals = kpis.housing_signals(programme, period)
-    content = exports.housing_workbook(
-        programme,
-        period,
-        [(area, reports.housing_tables(signals, area), reports.satisfaction_means(signals, area)) for area in areas],
-    )
+    categories = reports.defect_categories()
+    sheets = []
+    for area in areas:
+        # Per area, as the screen shows it: the kept figures where the tick keeps them.
+        signals, _computed_at = kept_figures.housing_signals(programme, area, period)
+        sheets.append(
+            (area, reports.housing_tables(signals, area, categories), reports.satisfaction_means(signals, area))
+        )
+    content = exports.housing_workbook(programme, period, sheets)
     audit.record(
         actor=request.user,
         action=AuditAction.EXPORT,
