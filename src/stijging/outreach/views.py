@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stijging.concurrency import ConflictError, keep_input_after_conflict
+from stijging.links import row_link
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.disclosure import suppressed
@@ -105,9 +105,9 @@ def street_addresses(request, slug: str, area_id: int, street_id: int):
         "labels": labels,
         "counts": [(status, label, counts.get(status, 0)) for status, label in OutreachStatus.choices],
         # The three links of every row, reversed once: a street has dozens of rows.
-        "household_url": reverse("registry:household", args=[0]).replace("/0/", "/{}/"),
-        "outreach_url": reverse("outreach:household", args=[0]).replace("/0/", "/{}/"),
-        "register_url": reverse("registry:household_create", args=[0]).replace("/0/", "/{}/"),
+        "household_url": row_link("registry:household"),
+        "outreach_url": row_link("outreach:household"),
+        "register_url": row_link("registry:household_create"),
     }
     return render(request, "outreach/street_addresses.html", context)
 

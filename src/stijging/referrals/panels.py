@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils import timezone
 
+from stijging.links import row_link
 from stijging.trajectories.panels import Panel
 
 from . import access, selectors
@@ -16,7 +16,7 @@ def caseload_panel(user) -> Panel:
         {
             "rows": selectors.waiting_on_partner(user),
             # The row link reversed once and filled in per row (the `fill` filter).
-            "referral_url": reverse("referrals:referral", args=[0]).replace("/0/", "/{}/"),
+            "referral_url": row_link("referrals:referral"),
         },
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from stijging.accounts.models import User
 from stijging.conversations.models import Proposal
 from stijging.forms import add_service_errors as _add_errors
+from stijging.links import row_link
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction
@@ -362,16 +362,11 @@ def caseload(request):
             "panels": panels.caseload_panels(request.user),
             "today": timezone.localdate(),
             # Row links reversed once per page and filled in per row (the `fill` filter).
-            "trajectory_url": _url_pattern("trajectories:trajectory"),
-            "measurement_url": _url_pattern("trajectories:measurement"),
-            "conversation_url": _url_pattern("conversations:conversation"),
+            "trajectory_url": row_link("trajectories:trajectory"),
+            "measurement_url": row_link("trajectories:measurement"),
+            "conversation_url": row_link("conversations:conversation"),
         },
     )
-
-
-def _url_pattern(name: str) -> str:
-    """A row link reversed once ("/trajectories/{}/"), for `{{ pattern|fill:pk }}` in a loop."""
-    return reverse(name, args=[0]).replace("/0/", "/{}/")
 
 
 @login_required

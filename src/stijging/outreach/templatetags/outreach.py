@@ -11,12 +11,5 @@ def get_count(counts: dict, key: str):
 
 
 @register.filter
-def fill(url_pattern: str, pk) -> str:
-    """A link reversed once per page ("/households/{}/") filled in per row: cheaper than {% url %}
-    in a loop of dozens of rows."""
-    return url_pattern.format(int(pk))
-
-
-@register.filter
 def item(mapping: dict, key):
     return mapping.get(key, "")
