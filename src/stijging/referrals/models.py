@@ -144,9 +144,13 @@ class Referral(models.Model):
         return f"referral {self.pk}"
 
     def is_overdue(self, today) -> bool:
-        return bool(
-            self.priority and self.status == ReferralStatus.SENT and self.answer_due_on and today > self.answer_due_on
-        )
+        return is_overdue(self.priority, self.status, self.answer_due_on, today)
+
+
+def is_overdue(priority: bool, status: str, answer_due_on, today) -> bool:
+    """A priority referral still waiting for its answer after the service level's due date; also
+    for rows read with values_list."""
+    return bool(priority and status == ReferralStatus.SENT and answer_due_on and today > answer_due_on)
 
 
 class ReferralEvent(models.Model):

@@ -10,11 +10,10 @@ from django.utils import timezone
 
 from stijging.accounts.models import Organisation, Role, User
 from stijging.privacy.models import Consent, ConsentPurpose, LegalGround
-from stijging.registry.models import Address, HouseholdResidence, Person
+from stijging.registry.models import Address, HouseholdResidence, Person, full_name_of
 from stijging.registry.selectors import current_on
-from stijging.trajectories.selectors import person_name
 
-from .models import Referral, ReferralEvent
+from .models import Referral, ReferralEvent, is_overdue
 from .states import OPEN_STATUSES, ReferralStatus
 
 LIST_LIMIT = 50
@@ -119,12 +118,11 @@ def waiting_on_partner(user, today: datetime.date | None = None) -> list[Waiting
     return [
         WaitingReferral(
             pk,
-            person_name(given, tussen, family),
+            full_name_of(given, tussen, family),
             organisation,
             status,
             labels.get(status, status),
-            # Referral.is_overdue, on the columns
-            bool(priority and status == ReferralStatus.SENT and due and today > due),
+            is_overdue(priority, status, due, today),
         )
         for pk, given, tussen, family, organisation, status, priority, due in rows
     ]

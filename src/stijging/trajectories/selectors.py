@@ -21,7 +21,7 @@ from stijging.conversations.models import (
     Proposal,
     ProposalStatus,
 )
-from stijging.registry.models import HouseholdResidence, Person
+from stijging.registry.models import HouseholdResidence, Person, full_name_of
 
 from .models import INACTIVITY_DAYS, Action, ActionStatus, JournalNote, Measurement, Trajectory, TrajectoryEvent
 from .states import TrajectoryStatus
@@ -196,11 +196,6 @@ class Caseload:
     meldcode_signals: list[CaseloadSignal]
 
 
-def person_name(given_names: str, tussenvoegsel: str, family_name: str) -> str:
-    """Person.full_name from its three columns (for rows read with values_list)."""
-    return " ".join(part for part in (given_names, tussenvoegsel, family_name) if part)
-
-
 def _labels(model, field: str) -> dict[str, str]:
     """A choice field's labels, translated once per call (not get_FOO_display per row)."""
     return {str(value): str(label) for value, label in model._meta.get_field(field).flatchoices}
@@ -221,7 +216,7 @@ _TRAJECTORY_COLUMNS = (
 def _trajectory_rows(queryset: QuerySet[Trajectory], labels: dict[str, str]) -> list[CaseloadTrajectory]:
     return [
         CaseloadTrajectory(
-            pk, person_id, person_name(given, tussen, family), status, labels.get(status, status), at, due
+            pk, person_id, full_name_of(given, tussen, family), status, labels.get(status, status), at, due
         )
         for pk, person_id, given, tussen, family, status, at, due in queryset.values_list(*_TRAJECTORY_COLUMNS)
     ]
@@ -241,7 +236,7 @@ def caseload_of(user, today: datetime.date | None = None) -> Caseload:
             pk,
             trajectory_id,
             person_id,
-            person_name(given, tussen, family),
+            full_name_of(given, tussen, family),
             description,
             due_date,
             f"{first_name or ''} {last_name or ''}".strip() or (email or ""),
