@@ -154,9 +154,9 @@ def test_an_empty_search_page_shows_the_form_and_audits_nothing(world, client):
 
 
 def test_a_very_common_name_is_counted_up_to_the_cap_only(world, monkeypatch):
-    from stijging.pagination import CappedPaginator
+    from stijging.registry import search as search_module
 
-    monkeypatch.setattr(CappedPaginator, "CAP", 3)
+    monkeypatch.setattr(search_module, "NAME_CAP", 3)
     household = HouseholdFactory(name="Jansen")
     ResidenceFactory(household=household, address=world.own.empty_address)
     for n in range(5):
@@ -164,3 +164,38 @@ def test_a_very_common_name_is_counted_up_to_the_cap_only(world, monkeypatch):
     result = search(world.user("fieldworker"), "jansen")
     assert result.persons.paginator.more_than_cap
     assert len(result.persons) == 4  # the page shows what the capped count allows
+
+
+def test_names_come_in_name_order_with_the_other_programmes_matches_left_out(world):
+    """The matches are ranked before the visibility check (search._first_visible_ids): the order and
+    the filter must survive it."""
+    own = HouseholdFactory(name="Smits")
+    ResidenceFactory(household=own, address=world.own.empty_address)
+    foreign = HouseholdFactory(name="Smits")
+    ResidenceFactory(household=foreign, address=world.foreign.empty_address)
+    for given in ["Zoë", "Anna", "Maud"]:
+        MemberFactory(household=own, person=PersonFactory(given_names=given, family_name="Smits"))
+        MemberFactory(household=foreign, person=PersonFactory(given_names=f"{given}x", family_name="Smits"))
+    MemberFactory(household=own, person=PersonFactory(given_names="Bert", family_name="Smitsen"))
+    assert names(search(world.user("fieldworker"), "smits")) == [
+        "Anna Smits",
+        "Maud Smits",
+        "Zoë Smits",
+        "Bert Smitsen",
+    ]
+
+
+def test_a_name_with_more_matches_than_are_ranked_still_finds_the_visible_ones(world, monkeypatch):
+    """More name matches in the database than the ranking takes (CANDIDATE_CAP), the first of them in
+    another programme: the search falls back to the plain query and still finds ours."""
+    from stijging.registry import search as search_module
+
+    monkeypatch.setattr(search_module, "CANDIDATE_CAP", 2)
+    foreign = HouseholdFactory(name="Aarts")
+    ResidenceFactory(household=foreign, address=world.foreign.empty_address)
+    for given in ["Aad", "Bas", "Cor"]:
+        MemberFactory(household=foreign, person=PersonFactory(given_names=given, family_name="Aarts"))
+    own = HouseholdFactory(name="Aarts")
+    ResidenceFactory(household=own, address=world.own.empty_address)
+    MemberFactory(household=own, person=PersonFactory(given_names="Wim", family_name="Aarts"))
+    assert names(search(world.user("fieldworker"), "aarts")) == ["Wim Aarts"]

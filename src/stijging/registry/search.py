@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from stijging.pagination import CappedPaginator
 
@@ -23,6 +25,9 @@ from .selectors import current_on
 from .validators import normalise_postcode
 
 PAGE_SIZE = 25
+# Persons counted and paged through by a name search (ten pages): past it, the page asks to narrow the
+# search. Each counted person costs a visibility check, so the cap is the search's cost at a region's scale.
+NAME_CAP = 250
 TUSSENVOEGSELS = frozenset(
     [
         "van",
@@ -105,38 +110,95 @@ def _addresses_with_households(user, addresses: QuerySet[Address]) -> list[Addre
     )
 
 
-def _persons_by_name(user, query: str) -> QuerySet[Person]:
-    """Every typed word must match the given names or family name as a substring. Only when nothing
-    matches (a typo) does PostgreSQL's trigram similarity widen the family-name match — at a region's
-    scale the similarity operator alone matches tens of thousands of names."""
-    core, initials = name_terms(query)
-    if not core and not initials:
-        return Person.objects.none()
-    in_scope = Person.objects.visible_to(user).filter(anonymised_at__isnull=True)
-    for initial in initials:
-        in_scope = in_scope.filter(given_names__istartswith=initial)
-    exact = in_scope
-    for word in core:
-        exact = exact.filter(Q(family_name__icontains=word) | Q(given_names__icontains=word))
-    current_members = HouseholdMembership.objects.filter(current_on()).select_related("household")
-    prefetch = Prefetch("household_memberships", queryset=current_members, to_attr="current_memberships")
-    fuzzy_words = [word for word in core if len(word) >= 3]
-    if connection.vendor != "postgresql" or not fuzzy_words or exact.exists():
-        return exact.order_by("family_name", "given_names", "pk").prefetch_related(prefetch)
-    from django.contrib.postgres.search import TrigramSimilarity
+# Name matches ranked before the visibility check: at most this many per search (see _first_visible_ids).
+CANDIDATE_CAP = 20_000
 
-    fuzzy = in_scope
+
+def _name_condition(core: list[str], initials: list[str], *, fuzzy: bool) -> Q:
+    """Every typed word matches the given names or family name as a substring; initials start the given
+    names. `fuzzy` (PostgreSQL) also lets a word of 3+ letters match the family name by trigram similarity.
+    Without the user's visibility: see _first_visible_ids."""
+    condition = Q(anonymised_at__isnull=True)
+    for initial in initials:
+        condition &= Q(given_names__istartswith=initial)
     for word in core:
         word_match = Q(family_name__icontains=word) | Q(given_names__icontains=word)
-        if len(word) >= 3:
+        if fuzzy and len(word) >= 3:
             # pg_trgm's % operator (threshold set per connection, see apps.py): "vreis" finds "Vries".
             word_match |= Q(family_name__trigram_similar=word)
-        fuzzy = fuzzy.filter(word_match)
-    return (
-        fuzzy.annotate(similarity=TrigramSimilarity("family_name", fuzzy_words[-1]))
-        .order_by("-similarity", "family_name", "given_names", "pk")
-        .prefetch_related(prefetch)
+        condition &= word_match
+    return condition
+
+
+def _first_visible_ids(user, candidates: QuerySet[Person], limit: int) -> list[int]:
+    """The first `limit` ids of `candidates` (ordered, name conditions only) that `user` may see.
+
+    Why not simply `visible_to(user)` on the candidates: PostgreSQL then either runs the visibility
+    check (a five-table EXISTS, ~15 µs a row) on every match of a common name before sorting, or walks
+    the whole name index in order from "A" to reach "Geurts" — 100–200 ms either way at a region's
+    scale. Ranking the matches first (trigram indexes, at most CANDIDATE_CAP rows) and checking
+    visibility in rank order until `limit` are found takes 10–40 ms. (The ranked rows keep their order
+    through the subqueries, which do not reorder; they are also sorted here by rank.)
+    Only when a name matches more than CANDIDATE_CAP persons in the whole database and fewer than
+    `limit` of those are visible — a user of a small programme typing two letters — does the search
+    fall back to the plain filtered query, which is correct at any size."""
+    ranked = candidates.annotate(candidate_id=F("pk")).values_list("candidate_id", flat=True)[: CANDIDATE_CAP + 1]
+    inner_sql, inner_params = ranked.query.sql_with_params()
+    visible = Person.objects.visible_to(user).filter(pk=RawSQL("stijging_candidates.candidate_id", ())).values("pk")
+    try:
+        visible_sql, visible_params = visible.query.sql_with_params()
+    except EmptyResultSet:  # a role that sees no one
+        return []
+    # The ranked matches are planned on their own (MATERIALIZED: the planner must not carry the outer
+    # LIMIT into them and walk the whole name index); the fence (OFFSET 0) keeps the visibility check in
+    # the select list, once a row, in rank order. The first candidate always comes back, visible or not,
+    # to tell how many candidates there were. Both parts are the ORM's own SQL, every value a parameter.
+    fence = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"  # SQLite wants a LIMIT
+    sql = (
+        f"WITH ranked AS MATERIALIZED ({inner_sql}) "  # noqa: S608
+        "SELECT checked.candidate_id, checked.candidate_rank, checked.candidates, checked.visible FROM ("
+        f" SELECT stijging_candidates.*, EXISTS ({visible_sql}) AS visible FROM ("
+        "  SELECT ranked.candidate_id, row_number() OVER () AS candidate_rank, count(*) OVER () AS candidates"
+        "  FROM ranked"
+        f" ) stijging_candidates {fence}"
+        ") checked WHERE checked.visible OR checked.candidate_rank = 1 LIMIT %s"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*inner_params, *visible_params, limit + 1))
+        rows = sorted(cursor.fetchall(), key=lambda row: row[1])
+    ids = [candidate_id for candidate_id, _rank, _count, visible in rows if visible][:limit]
+    if len(ids) < limit and rows and rows[0][2] > CANDIDATE_CAP:
+        visible_ids = Person.objects.visible_to(user).values("pk")
+        return list(candidates.filter(pk__in=visible_ids).values_list("pk", flat=True)[:limit])
+    return ids
+
+
+def _persons_by_name(user, query: str) -> tuple[QuerySet[Person], list[int] | None]:
+    """Every typed word must match the given names or family name as a substring. Only when nothing
+    matches (a typo) does PostgreSQL's trigram similarity widen the family-name match — at a region's
+    scale the similarity operator alone matches tens of thousands of names. Returns the persons (for
+    the page's rows) and the first NAME_CAP + 1 ids in order."""
+    core, initials = name_terms(query)
+    if not core and not initials:
+        return Person.objects.none(), []
+    current_members = HouseholdMembership.objects.filter(current_on()).select_related("household")
+    prefetch = Prefetch("household_memberships", queryset=current_members, to_attr="current_memberships")
+    limit = NAME_CAP + 1
+    candidates = Person.objects.filter(_name_condition(core, initials, fuzzy=False))
+    ids = _first_visible_ids(user, candidates.order_by("family_name", "given_names", "pk"), limit)
+    fuzzy_words = [word for word in core if len(word) >= 3]
+    if not ids and fuzzy_words and connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        candidates = (
+            Person.objects.filter(_name_condition(core, initials, fuzzy=True))
+            .annotate(similarity=TrigramSimilarity("family_name", fuzzy_words[-1]))
+            .order_by("-similarity", "family_name", "given_names", "pk")
+        )
+        ids = _first_visible_ids(user, candidates, limit)
+    # A page is fetched by its ids (CappedPaginator); past the cap, by slicing this query.
+    persons = candidates.filter(pk__in=Person.objects.visible_to(user).values("pk")).prefetch_related(prefetch)
+    return persons, ids
 
 
 def search(user, query: str, page_number: str | int | None = 1) -> SearchResult:
@@ -176,5 +238,6 @@ def search(user, query: str, page_number: str | int | None = 1) -> SearchResult:
         .distinct()
         .order_by("street__name", "area__name")[:10]
     )
-    persons = CappedPaginator(_persons_by_name(user, query), PAGE_SIZE).get_page(page_number)
-    return SearchResult(kind="name", streets=streets, persons=persons)
+    persons, ids = _persons_by_name(user, query)
+    page = CappedPaginator(persons, PAGE_SIZE, cap=NAME_CAP, first_ids=lambda limit: ids[:limit]).get_page(page_number)
+    return SearchResult(kind="name", streets=streets, persons=page)
