@@ -173,7 +173,7 @@ def _first_visible_ids(user, candidates: QuerySet[Person], limit: int) -> list[i
     return ids
 
 
-def _persons_by_name(user, query: str) -> tuple[QuerySet[Person], list[int] | None]:
+def _persons_by_name(user, query: str) -> tuple[QuerySet[Person], list[int]]:
     """Every typed word must match the given names or family name as a substring. Only when nothing
     matches (a typo) does PostgreSQL's trigram similarity widen the family-name match — at a region's
     scale the similarity operator alone matches tens of thousands of names. Returns the persons (for
