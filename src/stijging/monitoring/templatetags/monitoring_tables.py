@@ -1,0 +1,61 @@
+"""The figure tables of the neighbourhood pages (housing signals, turnover), drawn in Python.
+
+An area's housing signals are three tables of a row per housing-association complex, up to a few
+thousand cells; through the template language (a variable lookup, an `if` and a `translate` per cell)
+they took most of the page's time (110 of 130 ms at a region's scale). tests/monitoring/test_tables.py
+checks the markup.
+"""
+
+from __future__ import annotations
+
+import html
+
+from django import template
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from stijging.monitoring.reports import Table
+
+register = template.Library()
+
+
+def _text(value) -> str:
+    return html.escape(str(localize(value)))
+
+
+@register.simple_tag
+def figure_table(table: Table, first_column: str) -> SafeString:
+    """A suppressed table (reports.suppressed_table): a row per complex or street, the suppressed rows
+    together, the total; "< 5" for a suppressed count, "hidden" for a total that would reveal one."""
+    hidden_title = html.escape(gettext("fewer than 5, or would reveal such a number"))
+    under_five = f'<span title="{hidden_title}">&lt; 5</span>'
+    hidden_total = f'<span title="{hidden_title}">{html.escape(gettext("hidden"))}</span>'
+    key = html.escape(table.key)
+    out = [
+        f'<div class="table-scroll" tabindex="0" role="region" aria-labelledby="table-{key}-caption">\n'
+        '<table class="table">\n'
+        f'  <caption id="table-{key}-caption">{_text(table.caption)}</caption>\n'
+        f'  <thead><tr><th scope="col">{_text(first_column)}</th>',
+        *[f'<th scope="col" class="num">{_text(column)}</th>' for column in table.columns],
+        "</tr></thead>\n  <tbody>\n  ",
+    ]
+    for row in table.rows:
+        kind = "" if row.kind == "row" else f' class="table__{html.escape(row.kind)}"'
+        out.append(f'<tr{kind}>\n    <th scope="row">{_text(row.label)}</th>\n    ')
+        for cell in row.cells:
+            if cell.blank:
+                shown = "—"
+            elif cell.count is None:
+                shown = hidden_total if row.kind == "total" else under_five
+            elif cell.share is None:
+                shown = _text(cell.count)
+            else:
+                shown = f"{_text(cell.count)} <small>({_text(cell.share)}%)</small>"
+            out.append(f'<td class="num">{shown}</td>')
+        out.append("\n  </tr>")
+    if not table.rows:
+        empty = html.escape(gettext("No answers in this period."))
+        out.append(f'<tr><td colspan="{len(table.columns) + 1}">{empty}</td></tr>')
+    out.append("\n  </tbody>\n</table>\n</div>\n")
+    return mark_safe("".join(out))  # noqa: S308  # every value above is escaped
