@@ -277,3 +277,16 @@ def test_partner_person_page_queries(world, django_assert_max_num_queries):
     # auth (3) + person + referrals + address + audit insert
     with django_assert_max_num_queries(AUTH + 4):
         assert client.get(reverse("referrals:person", args=[referral.person_id])).status_code == 200
+
+
+def test_the_inbox_counts_its_referrals_up_to_the_cap_only(world, monkeypatch):
+    from stijging.referrals import selectors
+
+    monkeypatch.setattr(selectors, "INBOX_CAP", 2)
+    monkeypatch.setattr(selectors, "INBOX_PER_PAGE", 1)
+    for _ in range(4):
+        send_referral(world.own, world)
+    response = client_for(world.user("partner")).get(reverse("referrals:inbox"), {"page": 2})
+    page = response.context["page"]
+    assert (page.paginator.count, page.paginator.more_than_cap, len(page.object_list)) == (3, True, 1)
+    assert "Page 2 of more than 3" in response.content.decode()  # three pages counted, more exist

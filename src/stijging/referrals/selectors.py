@@ -18,6 +18,7 @@ from .states import OPEN_STATUSES, ReferralStatus
 
 LIST_LIMIT = 50
 INBOX_PER_PAGE = 25
+INBOX_CAP = 250  # referrals counted for the pager
 
 
 def referral_for(user, pk: int) -> Referral:

@@ -229,10 +229,11 @@ def inbox(request):
     if status not in ReferralStatus.values:
         status = ""
     # Capped: at a region's size an organisation's inbox holds tens of thousands of referrals, and
-    # counting them all against their access grants cost more than the page itself.
-    page = CappedPaginator(selectors.partner_inbox(request.user, status=status), selectors.INBOX_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    # counting them all against their access grants cost more than the page itself (ten pages are
+    # counted; past them the pager says "of more than 10", and the status filter narrows the list).
+    page = CappedPaginator(
+        selectors.partner_inbox(request.user, status=status), selectors.INBOX_PER_PAGE, cap=selectors.INBOX_CAP
+    ).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     today = timezone.localdate()
     audit.record(
