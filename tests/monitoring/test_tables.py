@@ -70,7 +70,7 @@ def test_every_kind_of_cell_is_drawn_escaped_and_localised():
         ["Other homes", "—", "9 (3,0%)"],
         ["De Ruit (all homes)", "1300", "verborgen"],
     ]
-    assert "<caption id=\"table-fit-caption\">Homes &amp; fit</caption>" in markup
+    assert '<caption id="table-fit-caption">Homes &amp; fit</caption>' in markup
     assert 'aria-labelledby="table-fit-caption"' in markup
     assert '<tr class="table__rest">' in markup and '<tr class="table__total">' in markup
     assert "Complex &lt;b&gt;" in markup
