@@ -1194,7 +1194,12 @@ def _conversations(ctx: Context, chunk: AreaChunk) -> None:
     signal_persons: list[int] = []
     appointments = chunk.appointments
     visits: list[Visit] = []
-    interview_count = sum(len(members.get(d.id, [])) for d, _h in planned)
+
+    def present_at(household_id: int, held_on: datetime.date) -> list[PersonInfo]:
+        # A child born after the visit was not there (the generator dates births up to today).
+        return [person for person in members.get(household_id, []) if person.date_of_birth <= held_on]
+
+    interview_count = sum(len(present_at(d.id, held_on)) for d, held_on in planned)
     first_interview = ctx.writer.reserve(Interview, interview_count)
     interview_id = first_interview
     for n, (draft, held_on) in enumerate(planned):
@@ -1203,7 +1208,7 @@ def _conversations(ctx: Context, chunk: AreaChunk) -> None:
         conversations.append((conversation_id, draft.id, held_on, instrument.version_id, True, worker, at, 1))
         workers.append((conversation_id, worker))
         visit = Visit(conversation_id, draft.id, held_on, worker, {})
-        for person in members.get(draft.id, []):
+        for person in present_at(draft.id, held_on):
             present.append((conversation_id, person.id))
             age = _age(person.date_of_birth, held_on)
             rung, rung_non_answer = _rung(rng, age) if age >= 16 else (None, "")
