@@ -137,7 +137,8 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
                         informed=True,
                         created_by=fieldworker,
                     ),
-                    members.get(household.pk, []),
+                    # A child born after the visit was not there.
+                    [person for person in members.get(household.pk, []) if person.date_of_birth <= held_on],
                 )
             )
         elif roll < 0.68:
