@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -55,18 +56,25 @@ def test_kept_figures_are_shown_with_the_time_they_were_computed_until_the_tick_
     body = client.get(reverse("monitoring:programme", args=[programme.slug])).content.decode()
     assert "Computed at" in body
     # Young figures are left alone by the tick (it computes only the other programme's, kept nowhere
-    # yet); older than half the max age they are renewed.
+    # yet: its six parts); older than a third of the max age they are renewed, part by part.
     kept_figures = figures.programme_figures(programme)
-    assert figures.refresh_all() == 1
+    assert figures.refresh_all() == len(figures.PROGRAMME_PARTS)
     assert figures.refresh_all() == 0
     assert figures.programme_figures(programme).computed_at == kept_figures.computed_at
-    old = figures.ProgrammeFigures(
-        **{**kept_figures.__dict__, "computed_at": timezone.now() - datetime.timedelta(seconds=400)}
-    )
-    cache.set(figures._key(programme, kept_figures.period), old, 600)
+    key = figures.part_key(programme, kept_figures.period, "participation")
+    participation, _computed_at = cache.get(key)
+    cache.set(key, (participation, timezone.now() - datetime.timedelta(seconds=400)), 600)
+    # The page says when its oldest part was computed.
+    assert figures.programme_figures(programme).computed_at < kept_figures.computed_at
     results = tick.run()
-    assert results["monitoring_figures"] >= 1
+    assert results["monitoring_figures"] == 1
     assert _in_scope(client, programme) == before + 1
+
+
+def test_a_tick_run_stops_renewing_after_its_budget(world, kept):
+    """Each kept part is one piece of work; a run that is out of time leaves the rest to the next."""
+    assert figures.refresh_all(budget_seconds=0) == 0
+    assert figures.refresh_all(budget_seconds=60) == 2 * len(figures.PROGRAMME_PARTS)  # both programmes
 
 
 def test_an_areas_cohesion_index_is_kept_and_renewed_by_the_tick(world, login, kept):
@@ -109,3 +117,15 @@ def test_an_areas_cohesion_index_is_kept_and_renewed_by_the_tick(world, login, k
     cache.set(key, (table, timezone.now() - datetime.timedelta(seconds=400)), 600)
     assert figures.refresh_all() >= 1
     assert respondents() == 6
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a PostgreSQL setting: run with DATABASE_URL=postgres://…"
+)
+def test_the_tick_leaves_a_core_to_the_pages(world):
+    """No parallel plans for the tick's aggregates: they would take both cores from the web workers."""
+    with connection.cursor() as cursor:
+        cursor.execute("RESET max_parallel_workers_per_gather")
+        tick.run()
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"

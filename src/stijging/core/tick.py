@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import connection
 from django.utils import timezone
 
 from stijging.accounts import notifications
@@ -29,6 +30,12 @@ STEPS: list[tuple[str, Callable[[], object]]] = [
 
 
 def run() -> dict[str, object]:
+    if connection.vendor == "postgresql":
+        # The tick shares the machine's cores with the web workers (SPEC §3: 2 cores, PostgreSQL on
+        # the same machine). A parallel plan for its aggregates would take both cores at once and
+        # stall every page for seconds; one core at a time leaves the other to the pages.
+        with connection.cursor() as cursor:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
     job, _created = JobRun.objects.get_or_create(name="tick")
     JobRun.objects.filter(pk=job.pk).update(last_started_at=timezone.now())
     results: dict[str, object] = {}
