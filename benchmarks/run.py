@@ -344,28 +344,41 @@ GROUP BY pr.id, ar.id
 ORDER BY ar.name
 """
 
-# A name search: the persons of the programme matching every word (substring or, for the family
-# name, trigram similarity as the page does), best match first: one page of 25, the total, and the
-# current household of each person shown.
+# A name search as the page runs it (upper() LIKE, on the same trigram indexes): the persons whose
+# names contain the typed name, in name order —
+# or, only when there are none (a typo), those whose family name is like it by trigram similarity,
+# best match first; the matches ranked before the visibility check, which runs in rank order until
+# 251 are counted; one page of 25, the count, and the current household of each person shown.
 FLOOR_SEARCH_NAME = f"""
-WITH hits AS (
-    SELECT p.id, p.given_names, p.tussenvoegsel, p.family_name, p.date_of_birth,
-           similarity(p.family_name, %(word)s) AS similarity
+WITH exact AS MATERIALIZED (
+    SELECT p.id, p.given_names, p.tussenvoegsel, p.family_name, p.date_of_birth
     FROM registry_person p
-    WHERE (p.family_name ILIKE %(like)s OR p.given_names ILIKE %(like)s OR p.family_name %% %(word)s)
-      AND p.given_names ILIKE %(initial)s AND p.anonymised_at IS NULL
-      AND EXISTS (SELECT 1 FROM registry_householdmembership m3
-        WHERE m3.person_id = p.id AND {IN_PROGRAMME_HOUSEHOLD.format(household="m3.household_id")})
+    WHERE (upper(p.family_name) LIKE upper(%(like)s) OR upper(p.given_names) LIKE upper(%(like)s))
+      AND upper(p.given_names) LIKE upper(%(initial)s) AND p.anonymised_at IS NULL
+    ORDER BY p.family_name, p.given_names, p.id LIMIT 20001
+), fuzzy AS MATERIALIZED (
+    SELECT p.id, p.given_names, p.tussenvoegsel, p.family_name, p.date_of_birth
+    FROM registry_person p
+    WHERE NOT EXISTS (SELECT 1 FROM exact) AND p.family_name %% %(word)s
+      AND upper(p.given_names) LIKE upper(%(initial)s) AND p.anonymised_at IS NULL
+    ORDER BY similarity(p.family_name, %(word)s) DESC, p.family_name, p.given_names, p.id LIMIT 20001
+), ranked AS MATERIALIZED (
+    SELECT matches.*, row_number() OVER () AS rank
+    FROM (SELECT * FROM exact UNION ALL SELECT * FROM fuzzy) matches
+), counted AS (
+    SELECT ranked.* FROM ranked
+    WHERE EXISTS (SELECT 1 FROM registry_householdmembership m3
+        WHERE m3.person_id = ranked.id AND {IN_PROGRAMME_HOUSEHOLD.format(household="m3.household_id")})
+    LIMIT 251
 ), shown AS (
-    SELECT hits.*, count(*) OVER () AS total FROM hits
-    ORDER BY similarity DESC, family_name, given_names, id LIMIT 25
+    SELECT counted.*, (SELECT count(*) FROM counted) AS total FROM counted ORDER BY rank LIMIT 25
 )
 SELECT shown.*,
        (SELECT json_agg(json_build_object('household', h.id, 'name', h.name))
           FROM registry_householdmembership m JOIN registry_household h ON h.id = m.household_id
          WHERE m.person_id = shown.id AND {CURRENT_M})
 FROM shown
-ORDER BY similarity DESC, family_name, given_names, id
+ORDER BY rank
 """
 
 
@@ -959,7 +972,9 @@ def run_floor(target, pages, sessions, programme_id: int, per_page: int) -> dict
         dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None, host=db["HOST"], port=db["PORT"] or None
     )
     figures = {}
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    # No server-side prepared statements, as in the app (Django does not prepare): after five runs psycopg
+    # would prepare, and PostgreSQL's generic plan for a LIKE pattern can be a walk over a whole index.
+    with psycopg.connect(conninfo, autocommit=True, prepare_threshold=None) as conn:
         conn.execute("SET pg_trgm.similarity_threshold = 0.2")  # as the app sets per connection
         for page in pages:
             samples = page.samples[:per_page]
