@@ -199,3 +199,19 @@ def test_a_name_with_more_matches_than_are_ranked_still_finds_the_visible_ones(w
     ResidenceFactory(household=own, address=world.own.empty_address)
     MemberFactory(household=own, person=PersonFactory(given_names="Wim", family_name="Aarts"))
     assert names(search(world.user("fieldworker"), "aarts")) == ["Wim Aarts"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="typo tolerance uses pg_trgm: run with DATABASE_URL=postgres://…"
+)
+@pytest.mark.parametrize("family,typed", [("Vries", "Vreis"), ("Bakker", "Bakekr"), ("Timmermans", "Timmermasn")])
+def test_a_swapped_letter_is_found_at_every_length_and_the_threshold_is_restored(world, family, typed):
+    """The trigram threshold narrows with the typed word's length (search.trigram_threshold): a swapped
+    letter still scores above it, and the connection gets its own threshold back for the next query."""
+    household = HouseholdFactory(name=family)
+    ResidenceFactory(household=household, address=world.own.empty_address)
+    MemberFactory(household=household, person=PersonFactory(given_names="Mia", family_name=family))
+    assert names(search(world.user("fieldworker"), typed)) == [f"Mia {family}"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW pg_trgm.similarity_threshold")
+        assert float(cursor.fetchone()[0]) == 0.2

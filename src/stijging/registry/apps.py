@@ -14,7 +14,10 @@ class RegistryConfig(AppConfig):
 
 def _tune_trigram_search(sender, connection, **kwargs) -> None:
     # pg_trgm's default threshold (0.3) misses a swapped letter in a short name: "vreis" against
-    # "vries" scores 0.2. Set once per connection, not per query.
+    # "vries" scores 0.2. Set once per connection; a search for a longer name narrows it for its own
+    # query (search.trigram_threshold).
+    from .search import TRIGRAM_THRESHOLD
+
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET pg_trgm.similarity_threshold = 0.2")
+            cursor.execute("SET pg_trgm.similarity_threshold = %s", [TRIGRAM_THRESHOLD])
