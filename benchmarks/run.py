@@ -915,6 +915,35 @@ def run_latency(
     return [r for r in answered if r.scheduled >= warmup]
 
 
+class TickBeside:
+    """`stijging tick` every `every` seconds in its own process while a workload runs, as cron runs it
+    in production: the tick's work (sealing the audit events the pages write, renewing the kept
+    figures) competes with the pages for the same cores. Records each run's seconds and steps."""
+
+    def __init__(self, every: float):
+        self.every = every
+        self.runs: list[tuple[float, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            started = time.perf_counter()
+            try:
+                self.runs.append(run_tick())
+            except RuntimeError as error:  # a failed run is a figure too
+                self.runs.append((time.perf_counter() - started, f"failed: {error}"[:300]))
+            self._stop.wait(max(0.0, self.every - (time.perf_counter() - started)))
+
+    def __enter__(self) -> TickBeside:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=600)
+
+
 def settle(target: Target, limit: float = 180.0) -> float:
     """Wait until the server answers /health/ quickly again (a workload can leave a backlog behind)."""
     started = time.perf_counter()
@@ -1069,6 +1098,18 @@ def _errors(rows: list[Result]) -> str:
     return f"{total} ({detail})" if total else "0"
 
 
+def _print_ticks(out, ticks) -> None:
+    """The runs of `stijging tick` beside a workload (--tick-every), if any."""
+    if not isinstance(ticks, TickBeside):
+        return
+    out("`stijging tick` beside it:\n")
+    out("| run | seconds | steps |")
+    out("|---:|---:|---|")
+    for number, (seconds, steps) in enumerate(ticks.runs, start=1):
+        out(f"| {number} | {seconds:.1f} | {steps} |")
+    out("")
+
+
 def by_page(results: list[Result]) -> dict[str, list[Result]]:
     grouped: dict[str, list[Result]] = defaultdict(list)
     for result in results:
@@ -1096,6 +1137,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--programme", default="regio", help="slug of the programme whose objects are opened")
     parser.add_argument("--only", choices=["latency", "capacity", "floor", "queries", "tick"], action="append")
     parser.add_argument("--tick-runs", type=int, default=2, help="how many times --only tick runs `stijging tick`")
+    parser.add_argument(
+        "--tick-every",
+        type=float,
+        default=0,
+        help="run `stijging tick` every N seconds beside the latency and capacity workloads, as cron would (0: not)",
+    )
     parser.add_argument("--pages", help="comma-separated page keys to run (default: all); see --list-pages")
     parser.add_argument("--list-pages", action="store_true")
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds per workload")
@@ -1173,12 +1220,21 @@ def main(argv: list[str] | None = None) -> int:
             out(f"| {name} | {ms(page_p50)} | {ms(floor_p50)} | {page_p50 / floor_p50:.1f}× | {n} |")
         out("")
 
+    beside = f", `stijging tick` every {args.tick_every:g} s beside it" if args.tick_every > 0 else ""
+
+    def ticking() -> contextlib.AbstractContextManager:
+        return TickBeside(args.tick_every) if args.tick_every > 0 else contextlib.nullcontext()
+
     if "latency" in workloads:
         settle(target)
-        results = run_latency(
-            target, pages, sessions, rate=args.rate, warmup=args.warmup, duration=args.duration, seed=args.seed
+        with ticking() as ticks:
+            results = run_latency(
+                target, pages, sessions, rate=args.rate, warmup=args.warmup, duration=args.duration, seed=args.seed
+            )
+        out(
+            f"## Latency: open loop at {args.rate:g} requests/s, {args.duration:g} s after {args.warmup:g} s warm-up"
+            f"{beside}\n"
         )
-        out(f"## Latency: open loop at {args.rate:g} requests/s, {args.duration:g} s after {args.warmup:g} s warm-up\n")
         out("| page | requests | errors | p50 (ms) | p95 (ms) | p99 (ms) |")
         out("|---|---:|---:|---:|---:|---:|")
         grouped = by_page(results)
@@ -1194,14 +1250,25 @@ def main(argv: list[str] | None = None) -> int:
             f"| **all** | {len(results)} | {sum(not r.ok for r in results)} | {ms(percentile(times, 50))} | "
             f"{ms(percentile(times, 95))} | {ms(percentile(times, 99))} |\n"
         )
+        _print_ticks(out, ticks)
 
     if "capacity" in workloads:
         settle(target)
-        results, seconds = run_capacity(
-            target, pages, sessions, clients=args.clients, warmup=args.warmup, duration=args.duration, seed=args.seed
-        )
+        with ticking() as ticks:
+            results, seconds = run_capacity(
+                target,
+                pages,
+                sessions,
+                clients=args.clients,
+                warmup=args.warmup,
+                duration=args.duration,
+                seed=args.seed,
+            )
         ok = [r for r in results if r.ok]
-        out(f"## Capacity: {args.clients} closed-loop clients, no think time, {args.duration:g} s after warm-up\n")
+        out(
+            f"## Capacity: {args.clients} closed-loop clients, no think time, {args.duration:g} s after warm-up"
+            f"{beside}\n"
+        )
         out(f"**{len(ok) / seconds:.1f} requests/s** ({len(ok)} answered, {len(results) - len(ok)} errors)\n")
         out("| page | requests | errors | p50 (ms) | p95 (ms) |")
         out("|---|---:|---:|---:|---:|")
@@ -1214,6 +1281,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{ms(percentile(times, 95))} |"
             )
         out("")
+        _print_ticks(out, ticks)
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     out(f"Load average after: {load}")
     return 0
