@@ -6,24 +6,19 @@ from django.core.paginator import Page, Paginator
 
 
 class CappedPaginator(Paginator):
-    """Counts at most CAP results: a region-wide name search need not count every Jansen. The count
-    fetches the first CAP + 1 ids in the result's order; a page within them is then fetched by its
-    ids, so the (trigram) match is run once a search, not twice."""
+    """Counts at most `cap` results: a region-wide name search need not count every Jansen. The count
+    fetches the first cap + 1 ids in the result's order — or takes them as `ids` from a caller that
+    found them more cheaply (registry search) — and a page within them is then fetched by its ids, so
+    the (trigram) match is run once a search, not twice."""
 
-    CAP = 1000
-
-    def __init__(self, object_list, per_page, *, cap: int | None = None, first_ids=None, **kwargs):
-        """`cap` overrides CAP. `first_ids(limit)`, when given, returns the first `limit` ids of the
-        result in its order; a search that finds them more cheaply than by slicing `object_list` passes
-        it (registry search)."""
+    def __init__(self, object_list, per_page, *, cap: int, ids: list[int] | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
-        self.cap = self.CAP if cap is None else cap
-        self._first_ids = first_ids
+        self.cap = cap
+        if ids is not None:
+            self._capped_ids = ids[: cap + 1]
 
     @property
     def count(self) -> int:  # type: ignore[override]
-        if not hasattr(self, "_capped_ids") and self._first_ids is not None:
-            self._capped_ids = list(self._first_ids(self.cap + 1))
         if not hasattr(self, "_capped_ids"):
             rows = self.object_list.values_list("pk", flat=True)  # type: ignore[attr-defined]  # a QuerySet here
             self._capped_ids = list(rows[: self.cap + 1])

@@ -196,9 +196,13 @@ def _first_visible_ids(user, candidates: QuerySet[Person], limit: int) -> list[i
         rows = sorted(cursor.fetchall(), key=lambda row: row[1])
     ids = [candidate_id for candidate_id, _rank, _count, visible in rows if visible][:limit]
     if len(ids) < limit and rows and rows[0][2] > CANDIDATE_CAP:
-        visible_ids = Person.objects.visible_to(user).values("pk")
-        return list(candidates.filter(pk__in=visible_ids).values_list("pk", flat=True)[:limit])
+        return list(_visible(user, candidates).values_list("pk", flat=True)[:limit])
     return ids
+
+
+def _visible(user, candidates: QuerySet[Person]) -> QuerySet[Person]:
+    """The plain way: the candidates filtered by what the user may see, in their order."""
+    return candidates.filter(pk__in=Person.objects.visible_to(user).values("pk"))
 
 
 def _persons_by_name(user, query: str) -> tuple[QuerySet[Person], list[int]]:
@@ -227,7 +231,7 @@ def _persons_by_name(user, query: str) -> tuple[QuerySet[Person], list[int]]:
         with _similarity_threshold(min(trigram_threshold(len(word)) for word in fuzzy_words)):
             ids = _first_visible_ids(user, candidates, limit)
     # A page is fetched by its ids (CappedPaginator); past the cap, by slicing this query.
-    persons = candidates.filter(pk__in=Person.objects.visible_to(user).values("pk")).prefetch_related(prefetch)
+    persons = _visible(user, candidates).prefetch_related(prefetch)
     return persons, ids
 
 
@@ -269,5 +273,5 @@ def search(user, query: str, page_number: str | int | None = 1) -> SearchResult:
         .order_by("street__name", "area__name")[:10]
     )
     persons, ids = _persons_by_name(user, query)
-    page = CappedPaginator(persons, PAGE_SIZE, cap=NAME_CAP, first_ids=lambda limit: ids[:limit]).get_page(page_number)
+    page = CappedPaginator(persons, PAGE_SIZE, cap=NAME_CAP, ids=ids).get_page(page_number)
     return SearchResult(kind="name", streets=streets, persons=page)
