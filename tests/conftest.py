@@ -117,7 +117,7 @@ def make_site(prefix: str, postcode_base: int) -> Site:
 
     worker = UserFactory(email=f"planner-{prefix.lower()}@example.test")
     appointment = Appointment.objects.create(
-        household=household, worker=worker, starts_at=timezone.now() + datetime.timedelta(days=1)
+        programme=programme, household=household, worker=worker, starts_at=timezone.now() + datetime.timedelta(days=1)
     )
     return Site(
         programme, area, street, address, empty, household, adult, child, membership_adult, consent, appointment

@@ -150,6 +150,26 @@ def _last_event_id() -> int:
     return last or 0
 
 
+# Who may read which names (content, not only status codes). The world's residents are "Anna/Bram
+# Ownsen" of the "Own family" and "Anna/Bram Foreignsen" of the "Foreign family"; its participants
+# "Noor Ownberg" and "Noor Foreignberg".
+FOREIGN_NAMES = ("Foreignsen", "Foreign family", "Noor Foreignberg")
+OWN_RESIDENTS = ("Anna Ownsen", "Bram Ownsen", "Own family")
+# Pages where a partner sees the own adult, referred to their organisation: never the child.
+PARTNER_REFERRAL_PAGES = {"referrals:referral", "referrals:person", "referrals:inbox"}
+
+
+def forbidden_names(who: str, name: str) -> tuple[str, ...]:
+    """The names that must not appear on a page `who` may open."""
+    if who in ("fieldworker", "case_manager"):
+        return FOREIGN_NAMES
+    if who == "partner" and name in PARTNER_REFERRAL_PAGES:
+        return (*FOREIGN_NAMES, "Bram Ownsen", "Own family")
+    if who == "coordinator":
+        return (*FOREIGN_NAMES, *OWN_RESIDENTS)
+    return (*FOREIGN_NAMES, *OWN_RESIDENTS, "Noor Ownberg")
+
+
 def _is_login_redirect(response) -> bool:
     return response.status_code == 302 and "/accounts/login/" in response["Location"]
 
@@ -188,6 +208,10 @@ def test_url_obeys_the_access_table(name, route, arg_names, world, client):
                     assert not [e for e in new_events if e.action == AuditAction.DENIED], context
                     if row.object != "any":
                         assert response.status_code not in (403, 404), context
+                    if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+                        html = response.content.decode()
+                        shown = [n for n in forbidden_names(who, name) if n in html]
+                        assert not shown, f"{context}: shows {shown}"
                     if method == "get" and row.audits != "no":
                         actions = [event.action for event in new_events if event.outcome == "ok"]
                         assert row.audits in actions, f"{context}: no '{row.audits}' audit event, got {actions}"

@@ -1,8 +1,6 @@
 """Who sees which persons: the `visible_to` scopes, the partner's access grants, and role changes
 through the configuration screens."""
 
-import datetime
-
 import pytest
 from django.utils import timezone
 
@@ -30,35 +28,34 @@ def test_an_anonymous_visitor_sees_nothing(world):
     assert not Household.objects.visible_to(AnonymousUser()).exists()
 
 
-def test_an_access_grant_opens_one_person_to_the_partners_own_organisation_only(world):
+def test_an_access_grant_never_opens_the_registry_scope(world):
+    """A partner sees a person only through a referral to their organisation (referrals:person), never
+    through the registry's `Person.visible_to` — whatever grant exists."""
     partner = world.user("partner")
-    grant = AccessGrant.objects.create(
+    AccessGrant.objects.create(
         person=world.own.adult, organisation=world.partner_organisation, reason_type="referral", reason_id=1
     )
-    assert list(Person.objects.visible_to(partner)) == [world.own.adult]
-    # The household stays closed: a grant opens a person, not the registry.
+    assert not Person.objects.visible_to(partner).exists()
     assert not Household.objects.visible_to(partner).exists()
 
-    other = AccessGrant.objects.create(
-        person=world.own.child, organisation=world.other_partner_organisation, reason_type="referral", reason_id=2
-    )
-    assert world.own.child not in Person.objects.visible_to(partner)
-    assert other.pk
 
-    grant.revoked_at = timezone.now()
-    grant.save()
-    assert not Person.objects.visible_to(partner).exists()
+def test_a_referral_opens_one_person_to_the_partners_own_organisation_only(world):
+    from stijging.referrals import selectors as referral_selectors
+    from stijging.referrals.models import Referral
 
+    from ..referrals.factories import referral_of
 
-def test_an_expired_access_grant_opens_nothing(world):
-    AccessGrant.objects.create(
-        person=world.own.adult,
-        organisation=world.partner_organisation,
-        reason_type="referral",
-        reason_id=1,
-        valid_until=timezone.now() - datetime.timedelta(minutes=1),
-    )
-    assert not Person.objects.visible_to(world.user("partner")).exists()
+    partner = world.user("partner")
+    referral = referral_of(world.own, world)
+    assert referral.organisation_id == world.partner_organisation.pk
+    assert referral_selectors.partner_person(partner, world.own.adult.pk) == world.own.adult
+    with pytest.raises(Person.DoesNotExist):
+        referral_selectors.partner_person(partner, world.own.child.pk)
+
+    AccessGrant.objects.filter(reason_id=referral.pk).update(revoked_at=timezone.now())
+    with pytest.raises(Person.DoesNotExist):
+        referral_selectors.partner_person(partner, world.own.adult.pk)
+    assert not Referral.objects.for_partner(partner).exists()
 
 
 def test_an_access_grant_means_nothing_to_a_user_without_the_partner_role(world):

@@ -34,4 +34,6 @@ def conversation_of(site, world) -> Conversation:
     existing = Conversation.objects.filter(household=site.household).order_by("pk").first()
     if existing is not None:
         return existing
-    return held_conversation(site, world.user("fieldworker"))
+    from ..trajectories.factories import fieldworker_of
+
+    return held_conversation(site, fieldworker_of(site, world))

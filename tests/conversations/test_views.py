@@ -275,11 +275,12 @@ def test_a_section_saved_with_htmx_comes_back_fresh_with_its_new_version(worker,
         "financien-question": "Schulden",
     }
     # AUTH + interview (scoped; + person, conversation, household, instrument version) + INSTRUMENT;
-    # the service: SAVEPOINT, [SAVEPOINT, INSERT key, RELEASE], applicable domains, UPDATE version,
+    # the service: SAVEPOINT, does the household still live in the programme (1), [SAVEPOINT, INSERT
+    # key, RELEASE], applicable domains, UPDATE version,
     # the answers so far, per answer INSERT + its proposal (2 × 2) + INSERT proposal, the interview
     # again, INSERT audit, RELEASE; then the interview as stored now with its domain answers,
     # cohesion answers and consents.
-    with django_assert_max_num_queries(AUTH + 1 + INSTRUMENT + 1 + 3 + 3 + 5 + 3 + 4):
+    with django_assert_max_num_queries(AUTH + 1 + INSTRUMENT + 1 + 1 + 3 + 3 + 5 + 3 + 4):
         response = worker.post(section_url(adult, "domains"), data, **HX)
     assert response.status_code == 200
     assert response["X-Stijging-Section"] == f"interview-{adult.pk}-domains"
@@ -424,10 +425,11 @@ def test_the_housing_section_saves_and_keeps_the_input_on_a_conflict(
     damp = DefectCategory.objects.get(version__number=1, code="vocht")
     data = {"version": 1, "key": "housing-1", "satisfaction": "2", "defects": [str(damp.pk)], "move_wish": "move"}
     # AUTH + the housing section (scoped; + conversation, household, instrument version), its defects,
-    # INSTRUMENT; the service: SAVEPOINT, [SAVEPOINT, INSERT key, RELEASE], conditional UPDATE, reload,
+    # INSTRUMENT; the service: SAVEPOINT, does the household still live in the programme (1), [SAVEPOINT,
+    # INSERT key, RELEASE], conditional UPDATE, reload,
     # its defects, INSERT defects, the conversation, its members present, INSERT audit, RELEASE; then
     # the section as stored now and its defects.
-    with django_assert_max_num_queries(AUTH + 2 + INSTRUMENT + 1 + 3 + 7 + 1 + 2):
+    with django_assert_max_num_queries(AUTH + 2 + INSTRUMENT + 1 + 1 + 3 + 7 + 1 + 2):
         response = worker.post(url, data, **HX)
     assert response.status_code == 200
     assert response["X-Stijging-Section"] == "housing"

@@ -33,6 +33,7 @@ from stijging.conversations.models import (
 )
 from stijging.conversations.services import current_instrument
 from stijging.registry.models import Area, Programme, Street
+from stijging.registry.selectors import household_programme_id
 
 from ..accounts.factories import UserFactory
 from ..registry.factories import AddressFactory, HouseholdFactory, MemberFactory, PersonFactory, ResidenceFactory
@@ -95,7 +96,12 @@ def member(household_, given_names: str, born: datetime.date):
 
 def conversation(household_, held_on: datetime.date, *, by) -> Conversation:
     return Conversation.objects.create(
-        household=household_, held_on=held_on, instrument_version=current_instrument(), informed=True, created_by=by
+        programme_id=household_programme_id(household_.pk),
+        household=household_,
+        held_on=held_on,
+        instrument_version=current_instrument(),
+        informed=True,
+        created_by=by,
     )
 
 

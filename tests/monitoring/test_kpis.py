@@ -28,6 +28,7 @@ from stijging.conversations.models import Conversation, Domain, DomainAnswer, In
 from stijging.conversations.services import current_instrument
 from stijging.monitoring import kpis
 from stijging.registry.models import Programme
+from stijging.registry.selectors import household_programme_id
 
 from ..registry.factories import (
     AddressFactory,
@@ -45,7 +46,12 @@ PERIOD = kpis.Period(start=D(2026, 3, 1), end=D(2026, 11, 1))
 
 def _conversation(household, held_on, persons, *, worker, questions=(), declined=()):
     conversation = Conversation.objects.create(
-        household=household, held_on=held_on, instrument_version=current_instrument(), informed=True, created_by=worker
+        programme_id=household_programme_id(household.pk),
+        household=household,
+        held_on=held_on,
+        instrument_version=current_instrument(),
+        informed=True,
+        created_by=worker,
     )
     wonen, financien, gezondheid = (
         Domain.objects.get(version=conversation.instrument_version, code=c)

@@ -78,6 +78,7 @@ from stijging.privacy.models import Consent
 from stijging.referrals.models import Referral
 from stijging.referrals.workingdays import add_working_days, working_days_between
 from stijging.registry.models import Programme
+from stijging.registry.selectors import household_programme_id
 from stijging.trajectories.models import Measurement, MeasurementScore, Trajectory
 
 from ..registry.factories import (
@@ -137,6 +138,7 @@ class Data:
     def conversation(self, household, held_on, interviews):
         """interviews: (name, born, rung or non-answer or None, scores tuple)"""
         conversation = Conversation.objects.create(
+            programme_id=household_programme_id(household.pk),
             household=household,
             held_on=held_on,
             instrument_version=current_instrument(),

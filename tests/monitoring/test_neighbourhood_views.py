@@ -16,6 +16,7 @@ from stijging.cohesion import services as cohesion_services
 from stijging.conversations.models import Conversation, DefectCategory, HousingAnswer
 from stijging.conversations.services import current_instrument
 from stijging.privacy.models import AuditAction, AuditEvent
+from stijging.registry.selectors import household_programme_id
 
 from ..cohesion.factories import wave_of
 from ..registry.factories import (
@@ -58,6 +59,7 @@ def _neighbourhood(world, complexes=(("WVB-1", 6), ("WVB-2", 4)), empty=12, firs
             MemberFactory(household=household, person=person, relation="head")
             names += [household.name, person.given_names, person.family_name, street.name, address.postcode]
             conversation = Conversation.objects.create(
+                programme_id=household_programme_id(household.pk),
                 household=household,
                 held_on=D(2026, 5, 1),
                 instrument_version=current_instrument(),

@@ -85,7 +85,7 @@ def test_a_childs_own_consent_is_refused(world):
         send_referral(world.own, world, trajectory=trajectory, consent=consent)
 
 
-def test_withdrawing_the_consent_withdraws_the_referral_and_the_partner_gets_404(world):
+def test_withdrawing_the_consent_withdraws_the_referral_and_the_partner_sees_only_that(world):
     referral = send_referral(world.own, world)
     partner = client_for(world.user("partner"))
     assert partner.get(reverse("referrals:referral", args=[referral.pk])).status_code == 200
@@ -102,7 +102,11 @@ def test_withdrawing_the_consent_withdraws_the_referral_and_the_partner_gets_404
     referral.refresh_from_db()
     assert referral.status == "withdrawn"
     assert referral.code == "consent_withdrawn"
-    assert partner.get(reverse("referrals:referral", args=[referral.pk])).status_code == 404
+    # The partner's referral page says only that the consent was withdrawn: no personal data.
+    page = partner.get(reverse("referrals:referral", args=[referral.pk]))
+    assert page.status_code == 200
+    assert "withdrew their consent" in page.content.decode()
+    assert world.own.adult.family_name not in page.content.decode()
     assert partner.get(reverse("referrals:person", args=[referral.person_id])).status_code == 404
     assert referral.pk not in [r.pk for r in partner.get(reverse("referrals:inbox")).context["page"].object_list]
     # The case manager still sees the history.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from stijging.accounts.models import Role
 from stijging.conversations.models import Domain, DomainAnswer, Proposal
 from stijging.trajectories import services
@@ -55,6 +57,7 @@ def proposal_of(site, world) -> Proposal:
     )
     return Proposal.objects.create(
         answer=answer,
+        programme=conversation.programme,
         person=site.adult,
         domain=d,
         question="Hulp bij schulden",
@@ -62,11 +65,26 @@ def proposal_of(site, world) -> Proposal:
     )
 
 
-def open_trajectory(site, world, person=None, **kwargs) -> Trajectory:
+def open_trajectory(site, world, person=None, *, record_consent: bool = True, **kwargs) -> Trajectory:
+    """Opened as a case manager would: with the person's consent to receive help recorded first (a
+    parent's under 16) unless `record_consent=False` or a legal ground is given."""
     manager = case_manager_of(site, world)
+    person = person or site.adult
+    if record_consent and "legal_ground" not in kwargs:
+        from stijging.privacy.models import Consent
+
+        if not Consent.objects.active().filter(person=person, purpose="receive_help").exists():
+            minor = person.age < 16
+            Consent.objects.create(
+                person=person,
+                purpose="receive_help",
+                given_by="parent" if minor else "person",
+                parent_name="Ouder" if minor else "",
+                given_on=datetime.date(2026, 2, 1),
+            )
     return services.trajectory_open(
         acting_user=manager,
-        person=person or site.adult,
+        person=person,
         programme_id=site.programme.pk,
         case_manager=manager,
         follow_up_interval_days=kwargs.pop("follow_up_interval_days", 90),

@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from stijging.accounts.models import CASE_ROLES, Role
-from stijging.registry.models import Household, Person
+from stijging.registry.models import Household, Person, Programme
 
 # --- Instruments ----------------------------------------------------------------------------------
 
@@ -173,23 +173,28 @@ class AnsweredBy(models.TextChoices):
     BOTH = "both", _("the child and a parent")
 
 
-def _case_user(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active and user.programme_ids_with(CASE_ROLES))
+def _case_programmes(user) -> set[int]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    return user.programme_ids_with(CASE_ROLES)
 
 
 class ConversationQuerySet(models.QuerySet["Conversation"]):
     def visible_to(self, user) -> ConversationQuerySet:
-        """Deny by default: a conversation is visible exactly when its household is, and only to the
-        case roles (fieldworker, case manager) — `Household.visible_to` already asks for one."""
-        if not _case_user(user):
+        """Deny by default: the case roles of the programme that held the conversation — not the
+        programme the household lives in now (decision 0003)."""
+        programmes = _case_programmes(user)
+        if not programmes:
             return self.none()
-        return self.filter(household__in=Household.objects.visible_to(user))
+        return self.filter(programme_id__in=programmes)
 
 
 class Conversation(models.Model):
     """One visit to one household. It exists once held: the date is the day of the visit."""
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="conversations")
+    # The programme that held it: the record's scope, and the unit of the figures.
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
     held_on = models.DateField(_("date of the conversation"))
     instrument_version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="+")
     workers = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("project workers"), related_name="+")
@@ -216,9 +221,10 @@ class Conversation(models.Model):
 class InterviewQuerySet(models.QuerySet["Interview"]):
     def visible_to(self, user) -> InterviewQuerySet:
         """Visible exactly when its conversation is (deny by default)."""
-        if not _case_user(user):
+        programmes = _case_programmes(user)
+        if not programmes:
             return self.none()
-        return self.filter(conversation__household__in=Household.objects.visible_to(user))
+        return self.filter(conversation__programme_id__in=programmes)
 
 
 class Interview(models.Model):
@@ -371,27 +377,20 @@ class ProposalStatus(models.TextChoices):
 
 class ProposalQuerySet(models.QuerySet["Proposal"]):
     def visible_to(self, user) -> ProposalQuerySet:
-        """Deny by default. A case manager sees the proposals from conversations with households of
-        their programmes; a project worker sees the ones they proposed there, to follow them up."""
+        """Deny by default. A case manager sees the proposals of their programmes; a project worker
+        sees the ones they proposed there, to follow them up. The programme is the one whose
+        conversation made the proposal."""
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         managed = user.programme_ids_with({Role.CASE_MANAGER})
         worked = user.programme_ids_with({Role.FIELDWORKER})
-        condition = Q(pk__in=[])
-        if managed:
-            condition |= Q(
-                answer__interview__conversation__household__in=Household.objects.filter(
-                    residences__address__area__programme_id__in=managed
-                )
-            )
-        if worked:
-            condition |= Q(proposed_by=user) & Q(
-                answer__interview__conversation__household__in=Household.objects.filter(
-                    residences__address__area__programme_id__in=worked
-                )
-            )
         if not (managed or worked):
             return self.none()
+        condition = Q(pk__in=[])
+        if managed:
+            condition |= Q(programme_id__in=managed)
+        if worked:
+            condition |= Q(proposed_by=user) & Q(programme_id__in=worked)
         return self.filter(condition)
 
 
@@ -400,6 +399,7 @@ class Proposal(models.Model):
 
     answer = models.OneToOneField(DomainAnswer, on_delete=models.CASCADE, related_name="proposal")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="proposals")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
     question = models.TextField()
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -426,6 +426,7 @@ class MeldcodeSignal(models.Model):
     steps, never the report itself."""
 
     conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="meldcode_signals")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind of signal"), max_length=20, choices=MeldcodeKind.choices)
     persons = models.ManyToManyField(Person, verbose_name=_("persons concerned"), related_name="+")
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -135,7 +135,7 @@ def conversation_page(user, pk: int) -> Conversation:
     interviews = Interview.objects.select_related("person").order_by("person__date_of_birth", "pk")
     return (
         Conversation.objects.visible_to(user)
-        .select_related("household", "instrument_version", "housing")
+        .select_related("household", "programme", "instrument_version", "housing")
         .prefetch_related(
             "workers",
             Prefetch("interviews", queryset=interviews),

@@ -25,6 +25,7 @@ from stijging.outreach.models import HouseholdOutreach
 from stijging.privacy import audit
 from stijging.privacy.models import AuditAction
 from stijging.registry import services as registry_services
+from stijging.registry.access import case_programme_for, require_still_lives_in
 from stijging.registry.models import Household, HouseholdMembership, Person
 
 from .models import (
@@ -57,8 +58,15 @@ def current_instrument() -> InstrumentVersion:
     return version
 
 
+def _require_writable(conversation: Conversation) -> None:
+    """A conversation is written only while its household lives in the programme that held it."""
+    require_still_lives_in(conversation.household_id, conversation.programme_id)
+
+
 def _claim_key(*, key: str, conversation: Conversation, section: str, acting_user) -> None:
-    """Record this save's key inside the save's transaction; a second arrival is AlreadySaved."""
+    """Record this save's key inside the save's transaction; a second arrival is AlreadySaved.
+    Every section's save passes here first, so here it is refused once the household moved away."""
+    _require_writable(conversation)
     if not key:
         return
     try:
@@ -105,6 +113,7 @@ def conversation_start(
         )
     if not members_present:
         raise ValidationError({"members_present": _("Tick the members who take part in the conversation.")})
+    programme_id = case_programme_for(acting_user, household.pk)
     if HouseholdOutreach.objects.filter(household=household, do_not_contact=True).exists():
         raise ValidationError(_("This household objected (AVG art. 21): it may not be visited."))
     current_ids = set(
@@ -116,6 +125,7 @@ def conversation_start(
         raise ValidationError({"members_present": _("Only current members of this household can take part.")})
     conversation = Conversation.objects.create(
         household=household,
+        programme_id=programme_id,
         held_on=held_on,
         instrument_version=current_instrument(),
         informed=informed,
@@ -142,6 +152,7 @@ def conversation_start(
 @transaction.atomic
 def member_add_during_visit(*, acting_user, conversation: Conversation, relation: str, **person_fields) -> Interview:
     """A member the registry did not know yet: add them to the household and interview them too."""
+    _require_writable(conversation)
     person = registry_services.person_add_to_household(
         acting_user=acting_user,
         household=conversation.household,
@@ -165,6 +176,7 @@ def member_add_during_visit(*, acting_user, conversation: Conversation, relation
 @transaction.atomic
 def conversation_add_present_member(*, acting_user, conversation: Conversation, person: Person) -> Interview:
     """A registered member who joins the conversation after it started: interview them too."""
+    _require_writable(conversation)
     is_member = HouseholdMembership.objects.filter(
         household=conversation.household, person=person, end_date__isnull=True
     ).exists()
@@ -263,6 +275,7 @@ def _sync_proposal(answer: DomainAnswer, *, interview: Interview, acting_user) -
         if proposal is None:
             Proposal.objects.create(
                 answer=answer,
+                programme_id=interview.conversation.programme_id,
                 person_id=interview.person_id,
                 domain=answer.domain,
                 question=answer.help_question_text,
@@ -362,16 +375,14 @@ def housing_save(
 def meldcode_raise(*, acting_user, conversation: Conversation, kind: str, persons: list[Person]) -> MeldcodeSignal:
     """Flag a meldcode signal and alert every case manager of the programme at once (by e-mail with
     a link only, and on their screens)."""
-    signal = MeldcodeSignal.objects.create(conversation=conversation, kind=kind, raised_by=acting_user)
-    signal.persons.set(persons)
-    residence = conversation.household.residences.select_related("address__area").order_by("-start_date").first()
-    programme_id = residence.address.area.programme_id if residence else None
-    link = notifications.absolute_link(reverse("conversations:conversation", args=[conversation.pk]))
-    recipients = (
-        Membership.objects.filter(programme_id=programme_id, role=Role.CASE_MANAGER).select_related("user")
-        if programme_id is not None
-        else Membership.objects.none()
+    _require_writable(conversation)
+    programme_id = conversation.programme_id
+    signal = MeldcodeSignal.objects.create(
+        conversation=conversation, programme_id=programme_id, kind=kind, raised_by=acting_user
     )
+    signal.persons.set(persons)
+    link = notifications.absolute_link(reverse("conversations:conversation", args=[conversation.pk]))
+    recipients = Membership.objects.filter(programme_id=programme_id, role=Role.CASE_MANAGER).select_related("user")
     for membership in recipients:
         notifications.queue(
             to=membership.user.email,

@@ -306,7 +306,7 @@ def _page_context(request, conversation: Conversation, *, shown: Section | None 
         "conversation": conversation,
         "household": conversation.household,
         "residence": residence,
-        "programme": residence.address.area.programme if residence else None,
+        "programme": conversation.programme,
         "workers": list(conversation.workers.all()),
         "blocks": blocks,
         "housing_section": housing_section,
@@ -367,7 +367,14 @@ def conversation_start(request, household_id: int):
     return render(
         request,
         "conversations/start.html",
-        {"form": form, "household": household, "residence": residence, "programme": programme},
+        {
+            "form": form,
+            "household": household,
+            "residence": residence,
+            "programme": programme,
+            # current_residence falls back to the last one: a household that left is said to have.
+            "moved_away": residence if residence is not None and not residence.is_current() else None,
+        },
         status=422 if form.errors else 200,
     )
 

@@ -137,6 +137,17 @@ def seed_care(programme: Programme, *, rng: random.Random, today: datetime.date 
         if person.pk in seen:
             continue
         seen.add(person.pk)
+        # Help rests on consent to receive it: recorded at the visit (a parent's under 16).
+        if not Consent.objects.filter(person=person, purpose=ConsentPurpose.RECEIVE_HELP).exists():
+            minor = person.age_on(answer.interview.conversation.held_on) < 16
+            Consent.objects.create(
+                person=person,
+                purpose=ConsentPurpose.RECEIVE_HELP,
+                given_by=ConsentGivenBy.PARENT if minor else ConsentGivenBy.PERSON,
+                parent_name="ouder (demo)" if minor else "",
+                given_on=answer.interview.conversation.held_on,
+                recorded_by=case_manager,
+            )
         trajectory = trajectory_services.trajectory_open(
             acting_user=case_manager,
             person=person,

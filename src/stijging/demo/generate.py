@@ -1143,8 +1143,8 @@ def _outreach(ctx: Context, chunk: AreaChunk) -> None:
     first = ctx.writer.reserve(ContactAttempt, len(attempts))
     ctx.writer.write(
         ContactAttempt,
-        ["id", "household_id", "date", "channel", "outcome", "worker_id", "note", "created_at"],
-        ((first + i, *row) for i, row in enumerate(attempts)),
+        ["id", "programme_id", "household_id", "date", "channel", "outcome", "worker_id", "note", "created_at"],
+        ((first + i, ctx.programme.pk, *row) for i, row in enumerate(attempts)),
     )
     chunk.visits_planned = visits
     chunk.appointments = appointments  # written with the revisits by `_conversations`
@@ -1294,8 +1294,9 @@ def _conversations(ctx: Context, chunk: AreaChunk) -> None:
             "created_by_id",
             "created_at",
             "version",
+            "programme_id",
         ],
-        conversations,
+        ((*row, ctx.programme.pk) for row in conversations),
     )
     through: type[models.Model]
     for through, columns, rows in (
@@ -1418,14 +1419,24 @@ def _conversations(ctx: Context, chunk: AreaChunk) -> None:
             "note",
             "created_at",
             "version",
+            "programme_id",
         ],
-        ((first + i, *row, ctx.now, 1) for i, row in enumerate(appointments)),
+        ((first + i, *row, ctx.now, 1, ctx.programme.pk) for i, row in enumerate(appointments)),
     )
     first_signal = writer.reserve(MeldcodeSignal, len(signals))
     writer.write(
         MeldcodeSignal,
-        ["id", "conversation_id", "kind", "raised_by_id", "raised_at", "acknowledged_by_id", "acknowledged_at"],
-        ((first_signal + i, *row) for i, row in enumerate(signals)),
+        [
+            "id",
+            "conversation_id",
+            "kind",
+            "raised_by_id",
+            "raised_at",
+            "acknowledged_by_id",
+            "acknowledged_at",
+            "programme_id",
+        ],
+        ((first_signal + i, *row, ctx.programme.pk) for i, row in enumerate(signals)),
     )
     through = MeldcodeSignal.persons.through
     first = writer.reserve(through, len(signal_persons))
@@ -1694,8 +1705,18 @@ def _care(ctx: Context, chunk: AreaChunk) -> None:
     )
     writer.write(
         Proposal,
-        ["id", "answer_id", "person_id", "domain_id", "question", "proposed_by_id", "created_at", "status"],
-        chunk.proposals,
+        [
+            "id",
+            "answer_id",
+            "person_id",
+            "domain_id",
+            "question",
+            "proposed_by_id",
+            "created_at",
+            "status",
+            "programme_id",
+        ],
+        ((*row, ctx.programme.pk) for row in chunk.proposals),
     )
     writer.write(
         Trajectory,

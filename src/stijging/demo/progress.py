@@ -94,6 +94,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
         first_try = start + datetime.timedelta(days=rng.randint(0, span))
         attempts.append(
             ContactAttempt(
+                programme=programme,
                 household=household,
                 date=first_try,
                 channel="letter",
@@ -107,6 +108,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
             if rng.random() < 0.4:
                 attempts.append(
                     ContactAttempt(
+                        programme=programme,
                         household=household,
                         date=held_on - datetime.timedelta(days=3),
                         channel="doorbell",
@@ -116,6 +118,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
                 )
             attempts.append(
                 ContactAttempt(
+                    programme=programme,
                     household=household,
                     date=held_on - datetime.timedelta(days=2),
                     channel="phone",
@@ -125,12 +128,18 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
             )
             attempts.append(
                 ContactAttempt(
-                    household=household, date=held_on, channel="other", outcome=Outcome.HELD, worker=fieldworker
+                    programme=programme,
+                    household=household,
+                    date=held_on,
+                    channel="other",
+                    outcome=Outcome.HELD,
+                    worker=fieldworker,
                 )
             )
             conversations.append(
                 (
                     Conversation(
+                        programme=programme,
                         household=household,
                         held_on=held_on,
                         instrument_version=instrument,
@@ -144,6 +153,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
         elif roll < 0.68:
             attempts.append(
                 ContactAttempt(
+                    programme=programme,
                     household=household,
                     date=first_try + datetime.timedelta(days=7),
                     channel="doorbell",
@@ -156,6 +166,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
             objected_once = True
             attempts.append(
                 ContactAttempt(
+                    programme=programme,
                     household=household,
                     date=first_try + datetime.timedelta(days=7),
                     channel="doorbell",
@@ -167,6 +178,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
         elif roll < 0.90:
             attempts.append(
                 ContactAttempt(
+                    programme=programme,
                     household=household,
                     date=min(first_try + datetime.timedelta(days=6), today),
                     channel="doorbell",
@@ -178,7 +190,9 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
                 day = _weekday(today + datetime.timedelta(days=rng.randint(0, 9)))
                 hour = rng.choice([9, 10, 11, 13, 14, 15, 16, 19])
                 starts = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
-                appointments.append(Appointment(household=household, worker=fieldworker, starts_at=starts))
+                appointments.append(
+                    Appointment(programme=programme, household=household, worker=fieldworker, starts_at=starts)
+                )
         # else: only the letter so far
     ContactAttempt.objects.bulk_create(attempts, batch_size=1000)
     Appointment.objects.bulk_create(appointments, batch_size=1000)
@@ -243,7 +257,12 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
 
     proposals = [
         Proposal(
-            answer=a, person=a.interview.person, domain=a.domain, question=a.help_question_text, proposed_by=fieldworker
+            programme=programme,
+            answer=a,
+            person=a.interview.person,
+            domain=a.domain,
+            question=a.help_question_text,
+            proposed_by=fieldworker,
         )
         for a in answers
         if a.help_question
@@ -287,6 +306,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
         day = _weekday(today + datetime.timedelta(days=rng.randint(1, 10)))
         revisits.append(
             Appointment(
+                programme=programme,
                 household=conversation.household,
                 worker=fieldworker,
                 kind=AppointmentKind.REVISIT,
@@ -298,6 +318,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
     Appointment.objects.bulk_create(revisits)
     if conversations:
         signal = MeldcodeSignal.objects.create(
+            programme=programme,
             conversation=conversations[0][0],
             kind="domestic_violence",
             raised_by=fieldworker,

@@ -252,4 +252,8 @@ def seed_demo(*, seed: int = 2009, households: int = 350) -> SeedResult:
 
     # Its own generator: the activities and waves do not shift when the help data change.
     seed_neighbourhood(programme, rng=random.Random(f"{seed}:neighbourhood"))
+    from .second import seed_second_programme
+
+    # A second, small programme, and one De Ruit household that moved into it (decision 0003).
+    seed_second_programme(programme, organisations, rng=random.Random(f"{seed}:second"), password=DEMO_PASSWORD)
     return SeedResult(households=len(occupied), persons=person_count, addresses=len(addresses))

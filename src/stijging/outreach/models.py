@@ -13,7 +13,24 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stijging.registry.models import Address, Household
+from stijging.accounts.models import CASE_ROLES
+from stijging.registry.models import Address, Household, Programme
+
+
+def _case_programmes(user) -> set[int]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    return user.programme_ids_with(CASE_ROLES)
+
+
+class CaseRecordQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A case record belongs to the programme that made it: its case roles see it, nobody else
+        (not the programme a household moved to, nor the one it came from)."""
+        programmes = _case_programmes(user)
+        if not programmes:
+            return self.none()
+        return self.filter(programme_id__in=programmes)
 
 
 class Channel(models.TextChoices):
@@ -36,6 +53,8 @@ class Outcome(models.TextChoices):
 
 class ContactAttempt(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="contact_attempts")
+    # The programme whose worker made the attempt: the record's scope (decision 0003).
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
     date = models.DateField(_("date"))
     channel = models.CharField(_("how"), max_length=10, choices=Channel.choices)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
@@ -44,6 +63,8 @@ class ContactAttempt(models.Model):
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CaseRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -68,6 +89,7 @@ class AppointmentStatus(models.TextChoices):
 
 class Appointment(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="appointments")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("project worker"),
@@ -85,6 +107,8 @@ class Appointment(models.Model):
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+
+    objects = CaseRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at"]

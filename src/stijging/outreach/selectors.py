@@ -213,10 +213,15 @@ def household_outreach(user, pk: int) -> Household:
         .select_related("outreach")
         .prefetch_related(
             Prefetch("residences", queryset=residences, to_attr="current_residences"),
+            # Only the attempts and appointments of the user's own programmes (decision 0003).
             Prefetch(
-                "contact_attempts", queryset=ContactAttempt.objects.select_related("worker").order_by("-date", "-id")
+                "contact_attempts",
+                queryset=ContactAttempt.objects.visible_to(user).select_related("worker").order_by("-date", "-id"),
             ),
-            Prefetch("appointments", queryset=Appointment.objects.select_related("worker").order_by("-starts_at")),
+            Prefetch(
+                "appointments",
+                queryset=Appointment.objects.visible_to(user).select_related("worker").order_by("-starts_at"),
+            ),
             Prefetch(
                 "memberships",
                 queryset=HouseholdMembership.objects.filter(current_on()).select_related("person"),
@@ -236,7 +241,8 @@ def agenda(user, *, worker, start: datetime.date, days: int) -> list[Appointment
         "address__street", "address__worker_note"
     )
     return list(
-        Appointment.objects.filter(
+        Appointment.objects.visible_to(user)
+        .filter(
             worker=worker, starts_at__gte=begin, starts_at__lt=end, household__in=Household.objects.visible_to(user)
         )
         .exclude(status=AppointmentStatus.CANCELLED)

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from stijging.concurrency import ConflictError
 from stijging.privacy import audit
 from stijging.privacy.models import AuditAction
+from stijging.registry.access import case_programme_for, require_still_lives_in
 from stijging.registry.models import Address, Household, HouseholdMembership
+from stijging.registry.selectors import household_programme_id
 
 from . import status as status_rules
 from .models import (
@@ -37,10 +39,20 @@ def _member_ids(household: Household) -> list[int]:
 
 
 def recompute_status(household: Household) -> HouseholdOutreach:
-    """Derive the status from the attempts and appointments (status.derive) and keep the result."""
-    attempts = list(ContactAttempt.objects.filter(household=household).values_list("date", "outcome", "id"))
-    facts = [status_rules.AttemptFact(date=d, outcome=o, order=i) for d, o, i in attempts]
+    """Derive the status from the attempts and appointments (status.derive) and keep the result.
+
+    Only the records of the programme the household lives in now count: a household that moved in
+    from another programme's area has not been approached here yet. An objection (AVG art. 21) made
+    anywhere stays respected."""
+    programme_id = household_programme_id(household.pk)
+    rows = ContactAttempt.objects.filter(household=household).values_list("date", "outcome", "id", "programme_id")
+    facts = [
+        status_rules.AttemptFact(date=d, outcome=o, order=i)
+        for d, o, i, p in rows
+        if p == programme_id or o == Outcome.OBJECTED
+    ]
     planned = Appointment.objects.filter(
+        programme_id__in=[programme_id] if programme_id is not None else [],
         household=household,
         status=AppointmentStatus.PLANNED,
         starts_at__gte=timezone.now() - datetime.timedelta(hours=12),
@@ -76,10 +88,17 @@ def attempt_record(
 ) -> ContactAttempt:
     if date > timezone.localdate():
         raise ValidationError({"date": _("A contact attempt cannot be in the future.")})
+    programme_id = case_programme_for(acting_user, household.pk)
     if outcome != Outcome.OBJECTED:
         _require_contactable(household)
     attempt = ContactAttempt.objects.create(
-        household=household, date=date, channel=channel, outcome=outcome, worker=acting_user, note=note
+        household=household,
+        programme_id=programme_id,
+        date=date,
+        channel=channel,
+        outcome=outcome,
+        worker=acting_user,
+        note=note,
     )
     recompute_status(household)
     audit.record(
@@ -98,6 +117,7 @@ def conversation_held(*, acting_user, household: Household, date: datetime.date,
     """A held conversation settles outreach (called by the conversations app)."""
     ContactAttempt.objects.create(
         household=household,
+        programme_id=case_programme_for(acting_user, household.pk),
         date=date,
         channel="other",
         outcome=Outcome.HELD,
@@ -126,11 +146,13 @@ def appointment_plan(
     note: str = "",
     source_conversation_id: int | None = None,
 ) -> Appointment:
+    programme_id = case_programme_for(acting_user, household.pk)
     _require_contactable(household)
     if kind == AppointmentKind.REVISIT and not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the revisit.")})
     appointment = Appointment.objects.create(
         household=household,
+        programme_id=programme_id,
         worker=worker,
         starts_at=starts_at,
         duration_minutes=duration_minutes,
@@ -155,6 +177,9 @@ def appointment_plan(
 def appointment_set_status(*, acting_user, appointment: Appointment, version: int, status: str) -> Appointment:
     if status not in (AppointmentStatus.DONE, AppointmentStatus.CANCELLED, AppointmentStatus.PLANNED):
         raise ValidationError(_("Unknown status."))
+    if status != AppointmentStatus.CANCELLED:
+        # Cancelling stays possible after a move (the visit will not happen); nothing else does.
+        require_still_lives_in(appointment.household_id, appointment.programme_id)
     if not Appointment.objects.filter(pk=appointment.pk, version=version).update(status=status, version=version + 1):
         raise ConflictError
     appointment.refresh_from_db()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from stijging.accounts.models import User
 from stijging.concurrency import ConflictError, keep_input_after_conflict
 from stijging.links import row_link
 from stijging.privacy import audit
@@ -22,6 +23,7 @@ from stijging.privacy.disclosure import suppressed
 from stijging.privacy.models import AuditAction
 from stijging.registry import access as registry_access
 from stijging.registry.models import Address, Household
+from stijging.registry.selectors import where_it_went
 
 from . import access, selectors, services
 from .forms import AddressNoteForm, AgendaForm, AppointmentForm, AppointmentStatusForm, AttemptForm
@@ -181,11 +183,14 @@ def _household_for_write(request, pk: int) -> Household:
 def _household_page(request, household, *, attempt_form=None, appointment_form=None, status=200):
     residence = household.current_residences[0] if household.current_residences else None
     programme = residence.address.area.programme if residence else None
-    workers = selectors.colleagues(request.user, programme) if programme else None
+    # A household that left without a known new address has no current residence: no one to plan a
+    # visit with, and the page says where it lived last.
+    workers = selectors.colleagues(request.user, programme) if programme else User.objects.none()
     now = timezone.localtime()
     context = {
         "household": household,
         "residence": residence,
+        "moved_away": None if residence else where_it_went(household.pk),
         "programme": programme,
         "status": selectors.status_of(household),
         "attempts": list(household.contact_attempts.all()),
@@ -263,11 +268,7 @@ def appointment_create(request, pk: int):
 def appointment_status(request, pk: int):
     if not access.may_work(request.user):
         raise deny_not_found(request, "outreach.appointment", pk)
-    appointment = (
-        Appointment.objects.filter(pk=pk, household__in=Household.objects.visible_to(request.user))
-        .select_related("household")
-        .first()
-    )
+    appointment = Appointment.objects.visible_to(request.user).filter(pk=pk).select_related("household").first()
     if appointment is None:
         raise deny_not_found(request, "outreach.appointment", pk)
     form = AppointmentStatusForm(request.POST)

@@ -14,8 +14,13 @@ def is_partner(user) -> bool:
 
 
 def acts_as_partner(user, referral) -> bool:
-    """The referral is addressed to the user's own organisation and they work there as a partner."""
-    return is_partner(user) and referral.organisation_id == user.organisation_id
+    """The referral is addressed to the user's own organisation and they are a partner in the
+    referral's own programme (a partner role elsewhere does not count)."""
+    return bool(
+        is_partner(user)
+        and referral.organisation_id == user.organisation_id
+        and referral.programme_id in user.programme_ids_with({Role.PARTNER})
+    )
 
 
 def may_read_as_case_role(user, referral) -> bool:

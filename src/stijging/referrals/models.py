@@ -24,6 +24,8 @@ from .states import ReferralCode, ReferralStatus
 
 GRANT_REASON = "referral"
 DEFAULT_PRIORITY_WORKING_DAYS = 3
+# Days a partner keeps a closed (declined, returned, completed) referral open to write its report.
+DEFAULT_ACCESS_DAYS_AFTER_CLOSING = 30
 
 
 class ServiceLevel(models.Model):
@@ -34,6 +36,11 @@ class ServiceLevel(models.Model):
         _("working days to answer a priority referral"),
         default=DEFAULT_PRIORITY_WORKING_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    access_days_after_closing = models.PositiveSmallIntegerField(
+        _("days the partner keeps a closed referral open"),
+        default=DEFAULT_ACCESS_DAYS_AFTER_CLOSING,
+        validators=[MinValueValidator(0), MaxValueValidator(90)],
     )
 
     class Meta:
@@ -48,6 +55,23 @@ def _active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def _partner_scope(user) -> Q | None:
+    """Referrals addressed to the user's organisation in programmes where the user is a partner:
+    the role held in the referral's own programme and organisation, never "a partner somewhere"."""
+    programmes = user.programme_ids_with({Role.PARTNER})
+    if not (user.organisation_id and programmes):
+        return None
+    return Q(organisation_id=user.organisation_id, programme_id__in=programmes)
+
+
+def _active_grant() -> Exists:
+    return Exists(
+        AccessGrant.objects.active().filter(
+            reason_type=GRANT_REASON, reason_id=OuterRef("pk"), organisation_id=OuterRef("organisation_id")
+        )
+    )
+
+
 class ReferralQuerySet(models.QuerySet["Referral"]):
     def visible_to(self, user) -> ReferralQuerySet:
         if not _active(user):
@@ -56,20 +80,30 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         case_programmes = user.programme_ids_with(CASE_ROLES)
         if case_programmes:
             condition |= Q(programme_id__in=case_programmes)
-        if user.organisation_id and user.programme_ids_with({Role.PARTNER}):
-            condition |= Q(organisation_id=user.organisation_id) & Q(
-                Exists(
-                    AccessGrant.objects.active().filter(
-                        reason_type=GRANT_REASON, reason_id=OuterRef("pk"), organisation_id=user.organisation_id
-                    )
-                )
-            )
+        partner = _partner_scope(user)
+        if partner is not None:
+            condition |= partner & Q(_active_grant())
         return self.filter(condition)
 
     def for_partner(self, user) -> ReferralQuerySet:
-        """Only what is addressed to the user's organisation (a partner who also holds a case role
-        still gets an inbox of their own organisation's referrals only)."""
-        return self.visible_to(user).filter(organisation_id=user.organisation_id)
+        """Only what is addressed to the user's organisation, opened by an active grant (a partner who
+        also holds a case role still gets an inbox of their own organisation's referrals only)."""
+        if not _active(user):
+            return self.none()
+        partner = _partner_scope(user)
+        if partner is None:
+            return self.none()
+        return self.filter(partner).filter(_active_grant())
+
+    def withdrawn_for_partner(self, user) -> ReferralQuerySet:
+        """Referrals addressed to the partner whose consent was withdrawn: the partner may learn that
+        much (to stop its work), nothing of the person."""
+        if not _active(user):
+            return self.none()
+        partner = _partner_scope(user)
+        if partner is None:
+            return self.none()
+        return self.filter(partner).filter(consent__withdrawn_on__isnull=False)
 
 
 class Referral(models.Model):

@@ -78,8 +78,15 @@ def colleagues_of(user) -> QuerySet[User]:
 
 
 def partner_person(user, pk: int) -> Person:
-    """A person a partner may see: only through an active grant for their organisation."""
-    return Person.objects.visible_to(user).get(pk=pk)
+    """A person a partner may see: only through a referral to their organisation, in a programme where
+    they are a partner, with an active grant — never through the registry's scope, whatever other
+    roles the same user holds."""
+    return Person.objects.filter(pk__in=Referral.objects.for_partner(user).values("person_id")).get(pk=pk)
+
+
+def withdrawn_referral_for_partner(user, pk: int) -> Referral | None:
+    """A referral to the partner's organisation whose consent was withdrawn: only its bare facts."""
+    return Referral.objects.withdrawn_for_partner(user).select_related("organisation").filter(pk=pk).first()
 
 
 def referrals_of_person_for_partner(user, person: Person) -> list[Referral]:

@@ -17,16 +17,32 @@ from stijging.concurrency import ConflictError
 from stijging.privacy import audit
 from stijging.privacy.models import AccessGrant, AuditAction, Consent, ConsentGivenBy, ConsentPurpose, LegalGround
 from stijging.privacy.services import AGE_OF_CONSENT
+from stijging.registry.access import require_person_still_in
 from stijging.trajectories import services as trajectory_services
 from stijging.trajectories.states import TrajectoryStatus
 
 from . import states, workingdays
-from .models import DEFAULT_PRIORITY_WORKING_DAYS, GRANT_REASON, Referral, ReferralEvent, ServiceLevel
+from .models import (
+    DEFAULT_ACCESS_DAYS_AFTER_CLOSING,
+    DEFAULT_PRIORITY_WORKING_DAYS,
+    GRANT_REASON,
+    Referral,
+    ReferralEvent,
+    ServiceLevel,
+)
 from .states import ReferralCode, ReferralStatus, Side
 
 __all__ = ["ConflictError"]
 
 PURPOSE = "referral"
+
+
+def access_days_after_closing(organisation_id: int) -> int:
+    """How long a partner keeps a closed referral open to finish its outcome report."""
+    level = ServiceLevel.objects.filter(organisation_id=organisation_id).values_list(
+        "access_days_after_closing", flat=True
+    )
+    return next(iter(level), DEFAULT_ACCESS_DAYS_AFTER_CLOSING)
 
 
 def priority_working_days(organisation) -> int:
@@ -86,6 +102,7 @@ def referral_send(
         raise ValidationError(_("Only a case manager of the programme sends referrals."))
     if trajectory.status == TrajectoryStatus.CLOSED:
         raise ValidationError(_("This trajectory is closed."))
+    require_person_still_in(trajectory.person_id, trajectory.programme_id)
     if not question.strip():
         raise ValidationError({"question": _("Write the question to the partner.")})
     person = trajectory.person
@@ -144,9 +161,12 @@ def referral_send(
 
 
 def _check_side(acting_user, referral: Referral, side: str) -> None:
+    # The role held in the referral's own programme and organisation decides, never "a partner
+    # somewhere" (a partner of programme A is nobody in programme B).
     if side == Side.PARTNER:
         if not (
-            acting_user.organisation_id == referral.organisation_id and acting_user.programme_ids_with({Role.PARTNER})
+            acting_user.organisation_id == referral.organisation_id
+            and referral.programme_id in acting_user.programme_ids_with({Role.PARTNER})
         ):
             raise ValidationError(_("Only the addressed organisation answers this referral."))
     elif side == Side.CASE and referral.programme_id not in acting_user.programme_ids_with({Role.CASE_MANAGER}):
@@ -197,12 +217,13 @@ def _apply(
         code=code,
         code_text=code_text,
     )
+    grants = AccessGrant.objects.filter(reason_type=GRANT_REASON, reason_id=referral.pk, revoked_at__isnull=True)
     if to_status == ReferralStatus.WITHDRAWN:
-        # Withdrawal ends the partner's access at once; a closed referral stays readable to the
-        # organisation that handled it (its own history), as long as it was not withdrawn.
-        AccessGrant.objects.filter(reason_type=GRANT_REASON, reason_id=referral.pk, revoked_at__isnull=True).update(
-            revoked_at=now
-        )
+        # Withdrawal ends the partner's access at once.
+        grants.update(revoked_at=now)
+    elif to_status in states.FINAL_STATUSES:
+        # A closed referral stays open to the partner just long enough to finish its own report.
+        grants.update(valid_until=now + datetime.timedelta(days=access_days_after_closing(referral.organisation_id)))
     trajectory_services.trajectory_record_activity(trajectory=referral.trajectory)
     _audit(acting_user, AuditAction.UPDATE, referral, transition=f"{from_status}>{to_status}", code=code)
     return referral
@@ -235,7 +256,23 @@ def referral_transition(
 
 def referrals_withdraw_for_consent(*, consent: Consent, acting_user) -> int:
     """The consent was withdrawn: withdraw every open referral resting on it and end the partner's
-    access. Runs inside consent_withdraw's transaction (privacy.signals.consent_withdrawn)."""
+    access to every referral resting on it, whatever its status (SPEC §5: withdrawal ends partner
+    access). Runs inside consent_withdraw's transaction (privacy.signals.consent_withdrawn)."""
+    closed_ids = list(
+        Referral.objects.filter(consent=consent).exclude(status__in=states.OPEN_STATUSES).values_list("pk", flat=True)
+    )
+    if closed_ids:
+        revoked = AccessGrant.objects.filter(
+            reason_type=GRANT_REASON, reason_id__in=closed_ids, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        audit.record(
+            actor=acting_user,
+            action=AuditAction.UPDATE,
+            object_type="privacy.accessgrant",
+            person_ids=[consent.person_id],
+            purpose=PURPOSE,
+            detail={"consent_id": consent.pk, "closed_referral_ids": closed_ids, "grants_revoked": revoked},
+        )
     count = 0
     for referral in Referral.objects.filter(consent=consent, status__in=states.OPEN_STATUSES).select_related(
         "trajectory"

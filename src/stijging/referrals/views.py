@@ -20,6 +20,7 @@ from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction
 from stijging.registry.models import Person
+from stijging.registry.selectors import person_lives_in_programme
 from stijging.trajectories import access as trajectory_access
 from stijging.trajectories import selectors as trajectory_selectors
 from stijging.trajectories.models import Trajectory
@@ -104,10 +105,14 @@ def _detail(request, referral: Referral, *, status: int = 200, **forms):
     as_partner = access.acts_as_partner(request.user, referral)
     if not as_partner and not access.may_read_as_case_role(request.user, referral):
         raise deny_not_found(request, "referrals.referral", referral.pk)
+    # The partner visits the person where they live now; the case side sees the address only while
+    # the person lives in the referral's programme (after a move it is the new programme's).
+    shows_address = as_partner or person_lives_in_programme(referral.person_id, referral.programme_id)
     context: dict = {
         "referral": referral,
         "person": referral.person,
-        "address": selectors.current_address(referral.person_id),
+        "address": selectors.current_address(referral.person_id) if shows_address else None,
+        "shows_address": shows_address,
         "case_manager": referral.trajectory.case_manager,
         "events": list(referral.events.all()),
         "as_partner": as_partner,
@@ -134,7 +139,23 @@ def _detail(request, referral: Referral, *, status: int = 200, **forms):
 
 @login_required
 def referral_detail(request, pk: int):
-    return _detail(request, _referral_or_404(request, pk, page=True))
+    try:
+        referral = selectors.referral_page(request.user, pk)
+    except Referral.DoesNotExist:
+        withdrawn = selectors.withdrawn_referral_for_partner(request.user, pk)
+        if withdrawn is None:
+            raise deny_not_found(request, "referrals.referral", pk) from None
+        # The partner learns only that the consent was withdrawn, so that its work stops: no name,
+        # no question, no address.
+        audit.record(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            obj=withdrawn,
+            purpose="referral",
+            detail={"consent_withdrawn": True},
+        )
+        return render(request, "referrals/referral_withdrawn.html", {"referral": withdrawn})
+    return _detail(request, referral)
 
 
 @login_required

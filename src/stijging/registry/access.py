@@ -6,6 +6,9 @@ Object access always goes through `visible_to(user)` (a row the user may not see
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
 from stijging.accounts.models import CASE_ROLES, Role
 
 # Every member of a programme may open its home page (figures only, no persons).
@@ -35,7 +38,9 @@ def may_see_households(user, programme_id: int) -> bool:
 
 
 def may_edit_registry(user) -> bool:
-    """Creating and editing households and persons: the case roles (the scope limits where)."""
+    """Creating and editing households and persons: the case roles. Where is decided by the scope
+    (`visible_to` asks for the case role in the household's own programme), so a case role in one
+    programme never opens another programme's registry."""
     return user.is_authenticated and user.has_role(*PERSON_ROLES)
 
 
@@ -46,3 +51,39 @@ def may_record_consent(user) -> bool:
 def may_import_addresses(user, programme_id: int) -> bool:
     """The functional administrator loads BAG addresses into the areas of their programme."""
     return programme_id in programme_ids_for(user, {Role.ADMIN})
+
+
+# Said when a write reaches a household or person that lives in another programme's area now (or
+# a record of a programme the household has left): the record stays, read-only (decision 0003).
+MOVED_AWAY_MESSAGE = _(
+    "This household no longer lives in an area of this programme: its records here are read-only. "
+    "Only open trajectories and referrals can still be closed."
+)
+
+
+def case_programme_for(user, household_id: int, *, roles=PERSON_ROLES) -> int:
+    """The programme a new case record of this household belongs to: the one it lives in now, where
+    the user must hold one of `roles`. Raises ValidationError otherwise (the services' guard: a view
+    has already scoped the household, this holds for every other caller too)."""
+    from .selectors import household_programme_id
+
+    programme_id = household_programme_id(household_id)
+    if programme_id is None or programme_id not in programme_ids_for(user, roles):
+        raise ValidationError(MOVED_AWAY_MESSAGE)
+    return programme_id
+
+
+def require_still_lives_in(household_id: int, programme_id: int) -> None:
+    """A write to a case record of `programme_id`: refused once the household lives elsewhere."""
+    from .selectors import household_programme_id
+
+    if household_programme_id(household_id) != programme_id:
+        raise ValidationError(MOVED_AWAY_MESSAGE)
+
+
+def require_person_still_in(person_id: int, programme_id: int) -> None:
+    """The same guard for a person's records (trajectories, measurements, referrals)."""
+    from .selectors import person_lives_in_programme
+
+    if not person_lives_in_programme(person_id, programme_id):
+        raise ValidationError(MOVED_AWAY_MESSAGE)

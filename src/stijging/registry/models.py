@@ -15,8 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stijging.accounts.models import CASE_ROLES, Role
-from stijging.privacy.models import AccessGrant
+from stijging.accounts.models import CASE_ROLES
 
 from .validators import validate_bsn, validate_postcode
 
@@ -146,21 +145,43 @@ class Address(models.Model):
         return f"{self.postcode[:4]} {self.postcode[4:]}"
 
 
+def _latest_residence() -> Q:
+    """A residence with no later one of the same household: where the household lives now, or, when
+    it has left without a known new address, where it lived last."""
+    later = HouseholdResidence.objects.filter(household=OuterRef("household")).filter(
+        Q(start_date__gt=OuterRef("start_date")) | Q(start_date=OuterRef("start_date"), pk__gt=OuterRef("pk"))
+    )
+    return ~Q(Exists(later))
+
+
+def lives_in(programme_ids) -> Exists:
+    """For a Household queryset: its latest residence is at an address of one of these programmes.
+
+    The one rule of where a household belongs (docs/decisions/0003-records-belong-to-their-programme.md):
+    a programme's case roles see and write a household's registry data while it lives in one of the
+    programme's areas (or, having left without a known new address, lived there last). After a move
+    to another programme's area the old programme keeps only its own case records, read-only but for
+    closing its trajectories and referrals."""
+    return Exists(
+        HouseholdResidence.objects.filter(_latest_residence())
+        .filter(household=OuterRef("pk"), address__area__programme_id__in=programme_ids)
+        .values("pk")
+    )
+
+
 class HouseholdQuerySet(models.QuerySet["Household"]):
     def visible_to(self, user) -> HouseholdQuerySet:
-        """Households that ever lived in an area of a programme where the user holds a case role."""
+        """Households living (latest residence) in an area of a programme where the user holds a case
+        role. Not "ever lived": a household that moved on belongs to its new programme."""
         if not _authenticated(user):
             return self.none()
         programme_ids = user.programme_ids_with(CASE_ROLES)
         if not programme_ids:
             return self.none()
-        return self.filter(
-            Exists(
-                HouseholdResidence.objects.filter(
-                    household=OuterRef("pk"), address__area__programme_id__in=programme_ids
-                )
-            )
-        )
+        return self.filter(lives_in(programme_ids))
+
+    def in_programme(self, programme_id: int) -> HouseholdQuerySet:
+        return self.filter(lives_in([programme_id]))
 
 
 class Household(models.Model):
@@ -209,28 +230,38 @@ class HouseholdResidence(models.Model):
         return self.start_date <= on and (self.end_date is None or self.end_date > on)
 
 
+def _latest_membership() -> Q:
+    later = HouseholdMembership.objects.filter(person=OuterRef("person")).filter(
+        Q(start_date__gt=OuterRef("start_date")) | Q(start_date=OuterRef("start_date"), pk__gt=OuterRef("pk"))
+    )
+    return ~Q(Exists(later))
+
+
+def person_lives_in(programme_ids) -> Exists:
+    """For a Person queryset: the person is a current member of a household that lives in one of these
+    programmes (see `lives_in`) — or, being a current member of none, the household of their latest
+    membership does. A person in two households (a child of separated parents) belongs to both."""
+    return Exists(
+        HouseholdMembership.objects.filter(Q(end_date__isnull=True) | _latest_membership())
+        .filter(person=OuterRef("pk"), household__in=Household.objects.filter(lives_in(programme_ids)))
+        .values("pk")
+    )
+
+
 class PersonQuerySet(models.QuerySet["Person"]):
     def visible_to(self, user) -> PersonQuerySet:
-        """Persons of the user's programmes (case roles), plus, for a partner, the persons an active
-        access grant opens to their organisation (a referral, later). Nothing else."""
+        """Persons whose household lives in one of the user's case programmes. The registry's scope
+        only: a partner sees a person through a referral (`referred_to`), never here, whatever other
+        roles the same user holds elsewhere."""
         if not _authenticated(user):
             return self.none()
-        condition = Q(pk__in=[])
         case_programmes = user.programme_ids_with(CASE_ROLES)
-        if case_programmes:
-            condition |= Q(
-                Exists(
-                    HouseholdMembership.objects.filter(
-                        person=OuterRef("pk"),
-                        household__residences__address__area__programme_id__in=case_programmes,
-                    )
-                )
-            )
-        if user.organisation_id and user.programme_ids_with({Role.PARTNER}):
-            condition |= Q(
-                Exists(AccessGrant.objects.active().filter(person=OuterRef("pk"), organisation_id=user.organisation_id))
-            )
-        return self.filter(condition)
+        if not case_programmes:
+            return self.none()
+        return self.filter(person_lives_in(case_programmes))
+
+    def in_programme(self, programme_id: int) -> PersonQuerySet:
+        return self.filter(person_lives_in([programme_id]))
 
 
 def full_name_of(given_names: str, tussenvoegsel: str, family_name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from stijging.privacy.models import Consent
@@ -191,3 +191,44 @@ def resident_born_on(
 def streets_in_area(area: Area) -> QuerySet[Street]:
     """The streets with an address in the area (a long road may run through several areas)."""
     return Street.objects.filter(addresses__area=area).distinct().order_by("name", "pk")
+
+
+def household_programme_id(household_id: int) -> int | None:
+    """The programme the household belongs to now: that of its latest residence (decision 0003)."""
+    return (
+        HouseholdResidence.objects.filter(household_id=household_id)
+        .order_by("-start_date", "-pk")
+        .values_list("address__area__programme_id", flat=True)
+        .first()
+    )
+
+
+def person_programme_id(person_id: int) -> int | None:
+    """The programme of the household of the person's latest membership."""
+    household_id = (
+        HouseholdMembership.objects.filter(person_id=person_id)
+        .order_by(F("end_date").desc(nulls_first=True), "-start_date", "-pk")
+        .values_list("household_id", flat=True)
+        .first()
+    )
+    return household_programme_id(household_id) if household_id is not None else None
+
+
+def person_lives_in_programme(person_id: int, programme_id: int) -> bool:
+    """Whether the person belongs to this programme now (registry.models.person_lives_in)."""
+    return Person.objects.filter(pk=person_id).in_programme(programme_id).exists()
+
+
+def where_it_went(household_id: int) -> HouseholdResidence | None:
+    """For a household that no longer lives at a current address (it left the areas without a known
+    new address): its last residence, whose end date says when it left; None while it lives
+    somewhere current. One query."""
+    last = (
+        HouseholdResidence.objects.filter(household_id=household_id)
+        .select_related("address__street")
+        .order_by("-start_date", "-pk")
+        .first()
+    )
+    if last is None or last.is_current():
+        return None
+    return last

@@ -142,6 +142,8 @@ def household_detail(request, pk: int):
             "residence": residence,
             "residences": residences,
             "programme": residence.address.area.programme if residence else None,
+            # Residences come newest first: without a current one, the newest says when it left.
+            "moved_away": residences[0] if residence is None and residences else None,
             "members": current,
             "former_members": former,
             "panels": panels.household_page.panels(request.user, household),

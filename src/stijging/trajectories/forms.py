@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stijging.conversations.models import Domain, NonAnswer, RungNonAnswer
+from stijging.privacy.models import LegalGround
 from stijging.registry.forms import DateInput, VersionedForm
 
 from .models import DEFAULT_FOLLOW_UP_DAYS, ActionStatus
@@ -37,10 +38,17 @@ class TrajectoryOpenForm(forms.Form):
     follow_up_interval_days = forms.IntegerField(
         label=_("Follow-up measurement every (days)"), min_value=14, max_value=730, initial=DEFAULT_FOLLOW_UP_DAYS
     )
+    legal_ground = forms.ModelChoiceField(
+        label=_("Legal ground (only without consent to receive help)"),
+        queryset=LegalGround.objects.none(),
+        required=False,
+        empty_label=_("— the person's consent to receive help —"),
+    )
 
     def __init__(self, *args, case_managers, **kwargs):
         super().__init__(*args, **kwargs)
         _model_field(self, "case_manager").queryset = case_managers
+        _model_field(self, "legal_ground").queryset = LegalGround.objects.filter(active=True).order_by("title")
 
 
 class TransitionForm(VersionedForm):

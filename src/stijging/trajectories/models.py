@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stijging.accounts.models import CASE_ROLES
 from stijging.conversations.models import Domain, NonAnswer, Proposal, RungNonAnswer
+from stijging.privacy.models import LegalGround
 from stijging.registry.models import Person, Programme
 
 from .states import ClosingOutcome, TrajectoryStatus
@@ -65,6 +66,10 @@ class Trajectory(models.Model):
     last_activity_at = models.DateTimeField(default=timezone.now)
     source_proposal = models.ForeignKey(
         Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="trajectories"
+    )
+    # Help rests on the person's consent to receive it, or else on this ground of the closed list.
+    legal_ground = models.ForeignKey(
+        LegalGround, verbose_name=_("legal ground"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(default=timezone.now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stijging.panels import Panel
+from stijging.registry.selectors import person_programme_id
 
 from . import access, selectors
 
@@ -16,7 +17,8 @@ def person_panel(user, person) -> Panel | None:
             "person": person,
             "trajectories": selectors.trajectories_of_person(user, person),
             "rise": selectors.rise_of(user, person),
-            "may_manage": access.has_caseload(user),
+            # The role in the person's own programme, not "a case manager somewhere".
+            "may_manage": access.may_manage(user, person_programme_id(person.pk) or 0),
         },
     )
 

@@ -22,6 +22,7 @@ from stijging.conversations.models import (
     ProposalStatus,
 )
 from stijging.registry.models import HouseholdResidence, Person, full_name_of
+from stijging.registry.selectors import person_programme_id
 
 from .models import INACTIVITY_DAYS, Action, ActionStatus, JournalNote, Measurement, Trajectory, TrajectoryEvent
 from .states import TrajectoryStatus
@@ -126,9 +127,10 @@ class Baseline:
     scores: dict[int, int | None]  # domain id → score (None: a non-answer)
 
 
-def baseline_of(person: Person) -> Baseline:
+def baseline_of(person: Person, programme_id: int) -> Baseline:
+    """The baseline is the programme's own: another programme's conversation is not its record."""
     interview = (
-        Interview.objects.filter(person=person)
+        Interview.objects.filter(person=person, conversation__programme_id=programme_id)
         .select_related("conversation")
         .prefetch_related(
             Prefetch("domain_answers", queryset=DomainAnswer.objects.only("domain_id", "score", "interview_id"))
@@ -325,7 +327,9 @@ class Rise:
 def rise_of(user, person: Person) -> Rise:
     """Baseline (first interview) → latest measurement, per domain matched by its code, so a newer
     instrument version still compares with the baseline's."""
-    baseline = baseline_of(person)
+    # The person lives in one of the user's programmes (callers fetched them through visible_to):
+    # that programme's baseline is the one to compare with.
+    baseline = baseline_of(person, person_programme_id(person.pk) or 0)
     history = measurements_of(user, person)
     latest = history[0] if history else None
     latest_scores = {s.domain_id: s.score for s in latest.scores.all()} if latest else {}
@@ -381,7 +385,7 @@ def timeline_of(user, person: Person) -> list[TimelineEntry]:
     from . import panels
 
     entries: list[TimelineEntry] = []
-    for interview in Interview.objects.filter(person=person).select_related("conversation"):
+    for interview in Interview.objects.visible_to(user).filter(person=person).select_related("conversation"):
         entries.append(
             TimelineEntry(
                 interview.conversation.held_on,
@@ -467,14 +471,16 @@ def volunteering_hint(trajectory: Trajectory, today: datetime.date | None = None
     if volunteering is None or not volunteering.regular:
         return None
     rung = (
-        Measurement.objects.filter(person_id=trajectory.person_id, rung__isnull=False)
+        Measurement.objects.filter(person_id=trajectory.person_id, programme_id=trajectory.programme_id)
+        .filter(rung__isnull=False)
         .order_by("-measured_on", "-pk")
         .values_list("rung", flat=True)
         .first()
     )
     if rung is None:
         rung = (
-            Interview.objects.filter(person_id=trajectory.person_id, rung__isnull=False)
+            Interview.objects.filter(person_id=trajectory.person_id, conversation__programme_id=trajectory.programme_id)
+            .filter(rung__isnull=False)
             .order_by("-conversation__held_on", "-pk")
             .values_list("rung", flat=True)
             .first()

@@ -12,11 +12,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from stijging.accounts.models import Role
+from stijging.accounts.models import CASE_ROLES, Role
 from stijging.concurrency import ConflictError
 from stijging.conversations.models import Domain, NonAnswer, Proposal, ProposalStatus, RungNonAnswer
 from stijging.privacy import audit
-from stijging.privacy.models import AuditAction
+from stijging.privacy.models import AuditAction, Consent, ConsentPurpose, LegalGround
+from stijging.registry.access import require_person_still_in
 
 from . import states
 from .models import (
@@ -51,6 +52,30 @@ def _refuse_if_closed(trajectory: Trajectory) -> None:
         raise ValidationError(_("This trajectory is closed."))
 
 
+def _refuse_if_moved_away(trajectory: Trajectory) -> None:
+    """Once the person lives in another programme's area, the trajectory can only be closed (with a
+    note and its actions wrapped up), nothing new is added (decision 0003)."""
+    require_person_still_in(trajectory.person_id, trajectory.programme_id)
+
+
+def _require_basis_for_help(person, legal_ground: LegalGround | None) -> None:
+    """Help is given on the person's consent to receive it (a parent's under 16), or on a ground from
+    the privacy officer's closed list — never on nothing."""
+    if legal_ground is not None:
+        if not legal_ground.active:
+            raise ValidationError({"legal_ground": _("This legal ground is no longer in use.")})
+        return
+    if not Consent.objects.active().filter(person=person, purpose=ConsentPurpose.RECEIVE_HELP).exists():
+        raise ValidationError(
+            {
+                "legal_ground": _(
+                    "There is no consent to receive help for this person. Record the consent first, or "
+                    "choose the legal ground the help rests on."
+                )
+            }
+        )
+
+
 def _audit(acting_user, action: str, obj, trajectory: Trajectory, **detail) -> None:
     audit.record(
         actor=acting_user,
@@ -71,10 +96,15 @@ def trajectory_open(
     case_manager,
     follow_up_interval_days: int,
     proposal: Proposal | None = None,
+    legal_ground: LegalGround | None = None,
 ) -> Trajectory:
     """Open a trajectory for a person, directly or from a proposal (which is then taken up)."""
+    require_person_still_in(person.pk, programme_id)
+    if programme_id not in acting_user.programme_ids_with(CASE_ROLES):
+        raise ValidationError(_("You do not work in this programme."))
     if not _is_case_manager(case_manager, programme_id):
         raise ValidationError({"case_manager": _("This user is not a case manager of the programme.")})
+    _require_basis_for_help(person, legal_ground)
     if proposal is not None:
         if proposal.person_id != person.pk:
             raise ValidationError(_("This proposal is for another person."))
@@ -89,6 +119,7 @@ def trajectory_open(
         person=person,
         programme_id=programme_id,
         case_manager=case_manager,
+        legal_ground=legal_ground,
         follow_up_interval_days=follow_up_interval_days,
         next_measurement_on=timezone.localdate() + datetime.timedelta(days=follow_up_interval_days),
         source_proposal=proposal,
@@ -123,6 +154,8 @@ def trajectory_transition(
                 % {"from": TrajectoryStatus(from_status).label, "to": TrajectoryStatus(to_status).label}
             }
         )
+    if to_status != TrajectoryStatus.CLOSED:
+        _refuse_if_moved_away(trajectory)
     outcome_text = outcome_text.strip()
     if to_status == TrajectoryStatus.CLOSED:
         if outcome not in ClosingOutcome.values:
@@ -163,6 +196,7 @@ def trajectory_transition(
 @transaction.atomic
 def goal_add(*, acting_user, trajectory: Trajectory, domain: Domain, target: str, target_score: int) -> Goal:
     _refuse_if_closed(trajectory)
+    _refuse_if_moved_away(trajectory)
     if not target.strip():
         raise ValidationError({"target": _("Describe the goal.")})
     if not 1 <= target_score <= 5:
@@ -176,6 +210,7 @@ def goal_add(*, acting_user, trajectory: Trajectory, domain: Domain, target: str
 @transaction.atomic
 def action_add(*, acting_user, trajectory: Trajectory, description: str, owner, due_date: datetime.date) -> Action:
     _refuse_if_closed(trajectory)
+    _refuse_if_moved_away(trajectory)
     if not description.strip():
         raise ValidationError({"description": _("Describe the action.")})
     action = Action.objects.create(
@@ -233,6 +268,7 @@ def measurement_record(
 ) -> Measurement:
     """A follow-up measurement. A missing answer is never a score: each gap says why. Makes the next
     measurement of the person's open trajectories due one interval later."""
+    require_person_still_in(person.pk, programme_id)
     errors: dict[str, str] = {}
     if measured_on > timezone.localdate():
         errors["measured_on"] = _("A measurement cannot be dated in the future.")

@@ -83,6 +83,7 @@ def _open(request, person: Person, proposal: Proposal | None):
                 case_manager=form.cleaned_data["case_manager"],
                 follow_up_interval_days=form.cleaned_data["follow_up_interval_days"],
                 proposal=proposal,
+                legal_ground=form.cleaned_data["legal_ground"],
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -291,7 +292,7 @@ def measurement(request, pk: int):
     if programme_id is None or not access.may_manage(request.user, programme_id):
         raise deny_not_found(request, "registry.person", pk)
     domains = [d for d in selectors.current_domains() if d.applies_to(person.age)]
-    baseline = selectors.baseline_of(person)
+    baseline = selectors.baseline_of(person, programme_id)
     form = MeasurementForm(request.POST or None, domains=domains)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
