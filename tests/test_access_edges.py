@@ -281,3 +281,34 @@ def test_a_coordinator_who_is_also_case_manager_elsewhere_sees_no_households_her
     MembershipFactory(user=coordinator, programme=world.foreign.programme, role=Role.CASE_MANAGER)
     assert not Household.objects.visible_to(coordinator).filter(pk=world.own.household.pk).exists()
     assert Household.objects.visible_to(coordinator).filter(pk=world.foreign.household.pk).exists()
+
+
+# --- Query counts of the pages this changed --------------------------------------------------------
+
+AUTH = 3  # session, user, memberships
+
+
+def test_the_withdrawn_referral_page_runs_a_fixed_number_of_queries(world, client, django_assert_max_num_queries):
+    referral = referral_of(world.own, world)
+    privacy_services.consent_withdraw(
+        acting_user=world.user("case_manager"), consent=referral.consent, withdrawn_on=TODAY
+    )
+    client.force_login(world.user("partner"))
+    # AUTH + the referral through the partner's grant (none), the withdrawn one with its organisation,
+    # the audit insert.
+    with django_assert_max_num_queries(AUTH + 3):
+        response = client.get(reverse("referrals:referral", kwargs={"pk": referral.pk}))
+    assert response.status_code == 200
+
+
+def test_the_outreach_page_of_a_household_that_left_runs_a_fixed_number_of_queries(
+    world, client, django_assert_max_num_queries
+):
+    leave_without_new_address(world)
+    client.force_login(world.user("fieldworker"))
+    url = reverse("outreach:household", kwargs={"pk": world.own.household.pk})
+    # AUTH + the household with its outreach row and prefetches (residences, attempts, appointments,
+    # members), its last residence (where it went), the audit insert, and the status.
+    with django_assert_max_num_queries(AUTH + 9):
+        response = client.get(url)
+    assert response.status_code == 200
