@@ -154,17 +154,19 @@ def _latest_residence() -> Q:
     return ~Q(Exists(later))
 
 
-def lives_in(programme_ids) -> Exists:
-    """For a Household queryset: its latest residence is at an address of one of these programmes.
+def lives_in(programme_ids, household_ref: str = "pk") -> Exists:
+    """For a Household queryset (or, with `household_ref`, any row pointing at a household): its
+    latest residence is at an address of one of these programmes.
 
     The one rule of where a household belongs (docs/decisions/0003-records-belong-to-their-programme.md):
     a programme's case roles see and write a household's registry data while it lives in one of the
     programme's areas (or, having left without a known new address, lived there last). After a move
     to another programme's area the old programme keeps only its own case records, read-only but for
-    closing its trajectories and referrals."""
+    closing its trajectories and referrals. Correlated, so that checking one row costs an index probe
+    rather than the programme's whole list of households."""
     return Exists(
         HouseholdResidence.objects.filter(_latest_residence())
-        .filter(household=OuterRef("pk"), address__area__programme_id__in=programme_ids)
+        .filter(household=OuterRef(household_ref), address__area__programme_id__in=programme_ids)
         .values("pk")
     )
 
@@ -243,7 +245,8 @@ def person_lives_in(programme_ids) -> Exists:
     membership does. A person in two households (a child of separated parents) belongs to both."""
     return Exists(
         HouseholdMembership.objects.filter(Q(end_date__isnull=True) | _latest_membership())
-        .filter(person=OuterRef("pk"), household__in=Household.objects.filter(lives_in(programme_ids)))
+        .filter(lives_in(programme_ids, "household"))
+        .filter(person=OuterRef("pk"))
         .values("pk")
     )
 
