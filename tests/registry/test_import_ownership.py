@@ -1,0 +1,240 @@
+"""The address import takes only what is its own (issue 11, item 5).
+
+A row whose address lies in another programme's area is refused (or, with an explicit option,
+moved and listed one by one); addresses missing from the file are retired only when the importer
+says the file is the complete extract of the area, after a preview that says how many."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+from stijging.privacy.models import AuditEvent
+from stijging.registry.imports import import_addresses
+from stijging.registry.models import Address, Street
+
+from .factories import AreaFactory, HouseholdFactory, ResidenceFactory
+from .test_imports import NLEXTRACT, csv_bytes, row
+
+
+def run(area, data: bytes, **kwargs):
+    return import_addresses(acting_user=None, area=area, data=data, filename="bagadres.csv", **kwargs)
+
+
+def foreign_row(world, **kwargs) -> str:
+    """The row of the foreign programme's inhabited address, as a neighbour's overlapping extract has it."""
+    address = world.foreign.address
+    return row(street=address.street.name, nr=str(address.huisnummer), postcode=address.postcode, **kwargs)
+
+
+# --- Another programme's addresses --------------------------------------------------------------
+
+
+def test_a_row_whose_address_lies_in_another_programme_is_rejected_and_nothing_is_imported(world):
+    own, foreign = world.own, world.foreign
+    report = run(own.area, csv_bytes(NLEXTRACT, row(nr="7", postcode="5911AC"), foreign_row(world)))
+    assert [problem.row for problem in report.rejected] == [3]
+    assert "Foreign programme" in report.rejected[0].reason and "Foreign area" in report.rejected[0].reason
+    assert not report.committed
+    foreign.address.refresh_from_db()
+    assert foreign.address.area == foreign.area
+    assert not Address.objects.filter(postcode="5911AC").exists()
+
+
+def test_with_valid_rows_only_the_rest_is_imported_and_the_foreign_address_stays_where_it_is(world):
+    own, foreign = world.own, world.foreign
+    report = run(
+        own.area, csv_bytes(NLEXTRACT, row(nr="7", postcode="5911AC"), foreign_row(world)), valid_rows_only=True
+    )
+    assert report.committed and report.created == 1 and report.moved == []
+    assert [problem.row for problem in report.rejected] == [3]
+    foreign.address.refresh_from_db()
+    assert foreign.address.area == foreign.area
+    # The household that lives there stays in the foreign programme with it.
+    assert foreign.household.residences.get().address.area.programme == foreign.programme
+
+
+def test_the_row_error_names_the_other_programme_in_dutch(world):
+    with translation.override("nl"):
+        report = run(world.own.area, csv_bytes(NLEXTRACT, foreign_row(world)))
+    reason = report.rejected[0].reason
+    assert "Foreign programme" in reason and "programma" in reason, reason
+
+
+def test_the_same_bag_fields_with_other_letters_are_still_the_foreign_address(world):
+    # Postcode in lower case with a space and a house letter in lower case are normalised before matching:
+    # they cannot be used to slip past the check.
+    address = world.foreign.address
+    address.huisletter = "B"
+    address.save()
+    sneaky = row(street="Anders", nr=str(address.huisnummer), letter="b", postcode="5921 ab")
+    report = run(world.own.area, csv_bytes(NLEXTRACT, sneaky))
+    assert [problem.row for problem in report.rejected] == [2]
+    address.refresh_from_db()
+    assert address.area == world.foreign.area
+
+
+def test_a_retired_address_of_another_programme_is_still_theirs(world):
+    # Its history (residences, contact attempts) belongs to the other programme even after the BAG dropped it.
+    address = world.foreign.address
+    Address.objects.filter(pk=address.pk).update(retired_on="2026-01-01")
+    report = run(world.own.area, csv_bytes(NLEXTRACT, foreign_row(world)))
+    assert [problem.row for problem in report.rejected] == [2]
+    address.refresh_from_db()
+    assert address.area == world.foreign.area and str(address.retired_on) == "2026-01-01"
+
+
+def test_a_dry_run_reports_the_foreign_row_too(world):
+    report = run(world.own.area, csv_bytes(NLEXTRACT, foreign_row(world)), dry_run=True)
+    assert [problem.row for problem in report.rejected] == [2]
+    assert report.moved == []
+
+
+def test_with_the_explicit_option_the_address_is_moved_and_listed_in_report_and_audit(world):
+    own, foreign = world.own, world.foreign
+    report = run(own.area, csv_bytes(NLEXTRACT, foreign_row(world)), move_from_other_programmes=True)
+    assert report.committed and not report.rejected
+    foreign.address.refresh_from_db()
+    assert foreign.address.area == own.area
+    [moved] = report.moved
+    assert (moved.address_id, moved.from_area, moved.from_programme, moved.other_programme) == (
+        foreign.address.pk,
+        "Foreign area",
+        "Foreign programme",
+        True,
+    )
+    event = AuditEvent.objects.get(object_type="registry.address_import")
+    assert event.detail["moved"] == [
+        {"address_id": foreign.address.pk, "from_area_id": foreign.area.pk, "from_programme_id": foreign.programme.pk}
+    ]
+    # Address ids only: never the persons who live there.
+    assert event.person_ids == []
+    assert "Anna" not in str(event.detail) and "Foreign family" not in str(event.detail)
+
+
+def test_moving_between_two_areas_of_the_own_programme_needs_no_option_but_is_listed(world):
+    own = world.own
+    other_area = AreaFactory(programme=own.programme, name="Own other area", slug="own-other")
+    address = own.address
+    report = run(other_area, csv_bytes(NLEXTRACT, row(street=address.street.name, nr="1", postcode=address.postcode)))
+    assert report.committed and not report.rejected
+    address.refresh_from_db()
+    assert address.area == other_area
+    [moved] = report.moved
+    assert (moved.address_id, moved.from_area, moved.other_programme) == (address.pk, "Own area", False)
+    event = AuditEvent.objects.get(object_type="registry.address_import")
+    assert [m["address_id"] for m in event.detail["moved"]] == [address.pk]
+
+
+# --- Completeness: retiring what the file does not have ------------------------------------------
+
+
+@pytest.fixture
+def de_ruit(db):
+    """An area with 378 addresses, as De Ruit had when a 5-row file retired the other 373."""
+    area = AreaFactory(name="De Ruit", slug="de-ruit")
+    street = Street.objects.create(name="Tredelaan", woonplaats="Venlo")
+    Address.objects.bulk_create(
+        Address(street=street, area=area, postcode="5928AB", huisnummer=number, woonplaats="Venlo")
+        for number in range(1, 379)
+    )
+    return area
+
+
+def five_rows() -> bytes:
+    return csv_bytes(NLEXTRACT, *(row(nr=str(number), obj="") for number in range(1, 6)))
+
+
+def test_a_five_row_file_does_not_retire_the_other_373_addresses(de_ruit):
+    report = run(de_ruit, five_rows())
+    assert report.committed and report.retired == 0
+    assert Address.objects.filter(area=de_ruit, retired_on__isnull=True).count() == 378
+    # The report says what a complete import would have done, so the importer knows.
+    assert report.not_in_file == 373
+    assert "373" in report.retire_note
+
+
+def test_only_a_file_marked_complete_retires_the_addresses_it_lacks(de_ruit):
+    inhabited = Address.objects.get(area=de_ruit, huisnummer=200)
+    ResidenceFactory(household=HouseholdFactory(), address=inhabited)
+    report = run(de_ruit, five_rows(), complete=True)
+    assert report.committed and report.retired == 373
+    assert Address.objects.filter(area=de_ruit, retired_on__isnull=False).count() == 373
+    # Retired, never deleted with its households.
+    assert inhabited.residences.count() == 1
+    event = AuditEvent.objects.get(object_type="registry.address_import")
+    assert event.detail["complete"] is True and event.detail["retired"] == 373
+
+
+def test_a_dry_run_of_a_complete_file_says_how_many_would_be_retired_and_retires_none(de_ruit):
+    report = run(de_ruit, five_rows(), complete=True, dry_run=True)
+    assert report.retired == 373 and not report.committed
+    assert not Address.objects.filter(retired_on__isnull=False).exists()
+
+
+def test_a_complete_file_with_rejected_rows_retires_nothing(de_ruit):
+    # A rejected row may be one of the area's addresses: taking the file as complete would retire it.
+    data = csv_bytes(NLEXTRACT, row(nr="1"), row(nr="2 b"))
+    report = run(de_ruit, data, complete=True, valid_rows_only=True)
+    assert report.committed and report.retired == 0 and report.retire_note
+    assert not Address.objects.filter(retired_on__isnull=False).exists()
+
+
+def test_a_complete_file_does_not_retire_addresses_of_other_areas(world):
+    report = run(world.own.area, csv_bytes(NLEXTRACT, row(nr="9", postcode="5911AC")), complete=True)
+    assert report.retired == 2  # the own area's two addresses
+    assert not Address.objects.filter(area=world.foreign.area, retired_on__isnull=False).exists()
+
+
+def test_the_plan_check_refuses_when_the_data_changed_since_the_preview(de_ruit):
+    preview = run(de_ruit, five_rows(), complete=True, dry_run=True)
+    # Someone adds an address to the area between the preview and the import.
+    Address.objects.create(
+        street=Street.objects.get(), area=de_ruit, postcode="5928AB", huisnummer=999, woonplaats="Venlo"
+    )
+    report = run(de_ruit, five_rows(), complete=True, expected_plan=preview.plan)
+    assert report.plan_changed and not report.committed
+    assert not Address.objects.filter(retired_on__isnull=False).exists()
+    assert report.retired == 374
+    confirmed = run(de_ruit, five_rows(), complete=True, expected_plan=report.plan)
+    assert confirmed.committed and confirmed.retired == 374
+
+
+# --- The command --------------------------------------------------------------------------------
+
+
+def test_the_command_refuses_the_foreign_row_and_names_the_programme(world, tmp_path, capsys):
+    path = tmp_path / "bagadres.csv"
+    path.write_bytes(csv_bytes(NLEXTRACT, foreign_row(world)))
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_addresses", str(path), area="own-area")
+    out = capsys.readouterr().out
+    assert "rejected row 2" in out and "Foreign programme" in out
+    world.foreign.address.refresh_from_db()
+    assert world.foreign.address.area == world.foreign.area
+
+
+def test_the_command_moves_with_the_flag_and_lists_each_address(world, tmp_path, capsys):
+    path = tmp_path / "bagadres.csv"
+    path.write_bytes(csv_bytes(NLEXTRACT, foreign_row(world)))
+    call_command("import_addresses", str(path), "--move-from-other-programmes", area="own-area")
+    out = capsys.readouterr().out
+    assert f"moved address {world.foreign.address.pk} " in out and "Foreign programme" in out
+    world.foreign.address.refresh_from_db()
+    assert world.foreign.address.area == world.own.area
+
+
+def test_the_command_retires_only_with_complete_and_prints_the_count(de_ruit, tmp_path, capsys):
+    path = tmp_path / "bagadres.csv"
+    path.write_bytes(five_rows())
+    call_command("import_addresses", str(path), area="de-ruit")
+    out = capsys.readouterr().out
+    assert "373 addresses of the area are not in this file" in out and "--complete" in out
+    assert not Address.objects.filter(retired_on__isnull=False).exists()
+    call_command("import_addresses", str(path), "--complete", "--dry-run", area="de-ruit")
+    assert "373 marked as no longer in the BAG" in capsys.readouterr().out
+    assert not Address.objects.filter(retired_on__isnull=False).exists()
+    call_command("import_addresses", str(path), "--complete", area="de-ruit")
+    assert "373 marked as no longer in the BAG" in capsys.readouterr().out
+    assert Address.objects.filter(retired_on__isnull=False).count() == 373
