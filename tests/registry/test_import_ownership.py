@@ -238,3 +238,136 @@ def test_the_command_retires_only_with_complete_and_prints_the_count(de_ruit, tm
     call_command("import_addresses", str(path), "--complete", area="de-ruit")
     assert "373 marked as no longer in the BAG" in capsys.readouterr().out
     assert Address.objects.filter(retired_on__isnull=False).count() == 373
+
+
+# --- The upload screen: preview, then confirm ---------------------------------------------------
+
+
+def import_url(area) -> str:
+    return f"/p/{area.programme.slug}/areas/{area.pk}/import/"
+
+
+def upload(client, area, data: bytes, **options):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(import_url(area), {"file": SimpleUploadedFile("bagadres.csv", data), **options})
+
+
+def confirmation(response) -> dict:
+    import re
+
+    page = response.content.decode()
+    return {
+        "token": re.search(r'name="token" value="([^"]+)"', page).group(1),
+        "plan": re.search(r'name="plan" value="([^"]+)"', page).group(1),
+    }
+
+
+@pytest.fixture
+def de_ruit_admin(de_ruit):
+    from ..accounts.factories import MembershipFactory, UserFactory
+
+    admin = UserFactory(email="admin.deruit@example.test")
+    MembershipFactory(user=admin, programme=de_ruit.programme, role="admin")
+    return admin
+
+
+def test_the_screen_previews_the_count_it_would_retire_and_changes_nothing_before_the_confirmation(
+    de_ruit, de_ruit_admin, client
+):
+    client.force_login(de_ruit_admin)
+    response = upload(client, de_ruit, five_rows(), complete="on")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "373 addresses of this area are not in the file" in page and "Import now" in page
+    assert not Address.objects.filter(retired_on__isnull=False).exists()
+    assert not AuditEvent.objects.filter(object_type="registry.address_import").exists()
+    response = client.post(import_url(de_ruit), confirmation(response))
+    assert response.status_code == 200 and "Imported" in response.content.decode()
+    assert Address.objects.filter(area=de_ruit, retired_on__isnull=False).count() == 373
+
+
+def test_the_screen_without_the_complete_box_retires_nothing_and_says_how_many_it_left(de_ruit, de_ruit_admin, client):
+    client.force_login(de_ruit_admin)
+    response = upload(client, de_ruit, five_rows())
+    assert "373 addresses of the area are not in this file" in response.content.decode()
+    client.post(import_url(de_ruit), confirmation(response))
+    assert not Address.objects.filter(retired_on__isnull=False).exists()
+    assert AuditEvent.objects.get(object_type="registry.address_import").detail["complete"] is False
+
+
+def test_a_confirmation_cannot_add_the_complete_option_the_preview_did_not_have(de_ruit, de_ruit_admin, client):
+    client.force_login(de_ruit_admin)
+    response = upload(client, de_ruit, five_rows())
+    tampered = {**confirmation(response), "complete": "on", "move_from_other_programmes": "on"}
+    client.post(import_url(de_ruit), tampered)
+    assert not Address.objects.filter(retired_on__isnull=False).exists()
+
+
+def test_another_admin_cannot_confirm_someone_elses_preview(de_ruit, de_ruit_admin, client):
+    from ..accounts.factories import MembershipFactory, UserFactory
+
+    client.force_login(de_ruit_admin)
+    stolen = confirmation(upload(client, de_ruit, five_rows(), complete="on"))
+    other = UserFactory(email="other.admin@example.test")
+    MembershipFactory(user=other, programme=de_ruit.programme, role="admin")
+    client.force_login(other)
+    response = client.post(import_url(de_ruit), stolen)
+    assert response.status_code == 400 and "expired" in response.content.decode()
+    assert not Address.objects.filter(retired_on__isnull=False).exists()
+
+
+def test_a_preview_for_one_area_cannot_be_confirmed_in_another(de_ruit, de_ruit_admin, client):
+    other_area = AreaFactory(programme=de_ruit.programme, slug="elders")
+    client.force_login(de_ruit_admin)
+    token = confirmation(upload(client, de_ruit, five_rows()))
+    response = client.post(import_url(other_area), token)
+    assert response.status_code == 400
+    # The five De Ruit addresses were not moved into the other area.
+    assert not Address.objects.filter(area=other_area).exists()
+
+
+def test_a_confirmation_is_used_once(de_ruit, de_ruit_admin, client):
+    client.force_login(de_ruit_admin)
+    token = confirmation(upload(client, de_ruit, five_rows(), complete="on"))
+    assert client.post(import_url(de_ruit), token).status_code == 200
+    assert client.post(import_url(de_ruit), token).status_code == 400
+    assert AuditEvent.objects.filter(object_type="registry.address_import").count() == 1
+
+
+def test_a_confirmation_after_the_addresses_changed_shows_the_new_preview_and_imports_nothing(
+    de_ruit, de_ruit_admin, client
+):
+    client.force_login(de_ruit_admin)
+    token = confirmation(upload(client, de_ruit, five_rows(), complete="on"))
+    Address.objects.create(
+        street=Street.objects.get(), area=de_ruit, postcode="5928AB", huisnummer=999, woonplaats="Venlo"
+    )
+    response = client.post(import_url(de_ruit), token)
+    page = response.content.decode()
+    assert "changed since your preview" in page and "374 addresses of this area are not in the file" in page
+    assert not Address.objects.filter(retired_on__isnull=False).exists()
+    response = client.post(import_url(de_ruit), confirmation(response))
+    assert Address.objects.filter(retired_on__isnull=False).count() == 374
+
+
+def test_the_screen_refuses_the_foreign_row_naming_the_programme_and_offers_no_confirmation(world, client):
+    client.force_login(world.user("admin"))
+    response = upload(client, world.own.area, csv_bytes(NLEXTRACT, foreign_row(world)))
+    page = response.content.decode()
+    assert "Foreign programme" in page and "Nothing was imported" in page and 'name="token"' not in page
+    # Naming the programme and area is all: the household that lives there is not shown.
+    assert "Foreign family" not in page and "Anna" not in page
+
+
+def test_the_screen_lists_each_address_it_moves_from_another_programme_with_the_option(world, client):
+    client.force_login(world.user("admin"))
+    response = upload(client, world.own.area, csv_bytes(NLEXTRACT, foreign_row(world)), move_from_other_programmes="on")
+    page = response.content.decode()
+    assert "Addresses the import moves into this area" in page and "Foreign programme" in page
+    assert "Foreign family" not in page
+    world.foreign.address.refresh_from_db()
+    assert world.foreign.address.area == world.foreign.area
+    client.post(import_url(world.own.area), confirmation(response))
+    world.foreign.address.refresh_from_db()
+    assert world.foreign.address.area == world.own.area

@@ -19,8 +19,9 @@ from stijging.privacy import services as privacy_services
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction, Consent
 
-from . import access, imports, panels, selectors, services
+from . import access, import_preview, imports, panels, selectors, services
 from .forms import (
+    AddressImportConfirmForm,
     AddressImportForm,
     ConsentForm,
     ConsentWithdrawForm,
@@ -45,29 +46,87 @@ CONFLICT_MESSAGE = gettext_lazy(
 @login_required
 @require_http_methods(["GET", "POST"])
 def area_import(request, slug: str, area_id: int):
+    """Upload → preview (nothing changes) → confirm. The preview says what the import would create,
+    change, move and retire; the confirmation imports exactly that, or shows a new preview when the
+    addresses changed in between."""
     area = Area.objects.select_related("programme").filter(pk=area_id, programme__slug=slug).first()
     if area is None or not access.may_import_addresses(request.user, area.programme_id):
         raise deny_not_found(request, "registry.area", area_id)
-    form = AddressImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
+    confirming = request.method == "POST" and "token" in request.POST
+    form = AddressImportForm(
+        request.POST if request.method == "POST" and not confirming else None,
+        request.FILES if request.method == "POST" and not confirming else None,
+    )
+    report, token, expired = None, "", False
+    if confirming:
+        confirm = AddressImportConfirmForm(request.POST)
+        pending = None
+        if confirm.is_valid():
+            token = confirm.cleaned_data["token"]
+            pending = import_preview.take(token, user=request.user, area=area)
+        if pending is None:
+            expired = True
+        else:
+            report = imports.import_addresses(
+                acting_user=request.user,
+                area=area,
+                data=pending.data,
+                filename=pending.filename,
+                valid_rows_only=pending.valid_rows_only,
+                complete=pending.complete,
+                move_from_other_programmes=pending.move_from_other_programmes,
+                expected_plan=confirm.cleaned_data["plan"],
+            )
+            if report.committed:
+                import_preview.drop(token)
+                token = ""
+            elif not report.plan_changed:
+                # Refused for another reason (rows now rejected): nothing to confirm any more.
+                import_preview.drop(token)
+                token = ""
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        data = upload.read()
         try:
             report = imports.import_addresses(
                 acting_user=request.user,
                 area=area,
-                data=upload.read(),
+                data=data,
                 filename=upload.name,
-                dry_run=form.cleaned_data["dry_run"],
+                dry_run=True,
                 valid_rows_only=form.cleaned_data["valid_rows_only"],
+                complete=form.cleaned_data["complete"],
+                move_from_other_programmes=form.cleaned_data["move_from_other_programmes"],
             )
         except imports.ImportFileError as error:
             form.add_error("file", str(error))
+        else:
+            if (not report.rejected or form.cleaned_data["valid_rows_only"]) and (report.accepted or report.retired):
+                token = import_preview.keep(
+                    import_preview.PendingImport(
+                        user_id=request.user.pk,
+                        area_id=area.pk,
+                        filename=upload.name,
+                        data=data,
+                        valid_rows_only=form.cleaned_data["valid_rows_only"],
+                        complete=form.cleaned_data["complete"],
+                        move_from_other_programmes=form.cleaned_data["move_from_other_programmes"],
+                    )
+                )
     return render(
         request,
         "registry/area_import.html",
-        {"programme": area.programme, "area": area, "form": form, "report": report},
-        status=400 if form.errors else 200,
+        {
+            "programme": area.programme,
+            "area": area,
+            "form": form,
+            "report": report,
+            "token": token,
+            "expired": expired,
+            # What the page shows: the outcome of an import, a preview to confirm, or a refused file.
+            "stage": ("" if report is None else "imported" if report.committed else "preview" if token else "refused"),
+        },
+        status=400 if form.errors or expired else 200,
     )
 
 
