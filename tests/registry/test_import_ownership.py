@@ -15,7 +15,7 @@ from stijging.registry.imports import import_addresses
 from stijging.registry.models import Address, Street
 
 from .factories import AreaFactory, HouseholdFactory, ResidenceFactory
-from .test_imports import NLEXTRACT, csv_bytes, row
+from .test_imports import FULL, NLEXTRACT, csv_bytes, row
 
 
 def run(area, data: bytes, **kwargs):
@@ -181,6 +181,15 @@ def test_a_complete_file_with_rejected_rows_retires_nothing(de_ruit):
     assert not Address.objects.filter(retired_on__isnull=False).exists()
 
 
+def test_a_complete_file_without_a_single_dwelling_retires_nothing(de_ruit):
+    office = row(nr="1") + ";0983200000000001;kantoorfunctie;300;in gebruik;0983100000000001;1990"
+
+    for data in (csv_bytes(NLEXTRACT), csv_bytes(FULL, office)):
+        report = run(de_ruit, data, complete=True)
+        assert report.retired == 0 and report.retire_note
+    assert not Address.objects.filter(retired_on__isnull=False).exists()
+
+
 def test_a_complete_file_does_not_retire_addresses_of_other_areas(world):
     report = run(world.own.area, csv_bytes(NLEXTRACT, row(nr="9", postcode="5911AC")), complete=True)
     assert report.retired == 2  # the own area's two addresses
@@ -315,6 +324,7 @@ def test_another_admin_cannot_confirm_someone_elses_preview(de_ruit, de_ruit_adm
     response = client.post(import_url(de_ruit), stolen)
     assert response.status_code == 400 and "expired" in response.content.decode()
     assert not Address.objects.filter(retired_on__isnull=False).exists()
+    assert AuditEvent.objects.filter(actor=other, outcome="denied", object_type="registry.address_import").exists()
 
 
 def test_a_preview_for_one_area_cannot_be_confirmed_in_another(de_ruit, de_ruit_admin, client):
@@ -325,6 +335,7 @@ def test_a_preview_for_one_area_cannot_be_confirmed_in_another(de_ruit, de_ruit_
     assert response.status_code == 400
     # The five De Ruit addresses were not moved into the other area.
     assert not Address.objects.filter(area=other_area).exists()
+    assert AuditEvent.objects.filter(outcome="denied", object_id=str(other_area.pk)).exists()
 
 
 def test_a_confirmation_is_used_once(de_ruit, de_ruit_admin, client):

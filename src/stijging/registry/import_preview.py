@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass
 
 from django.core.cache import cache
 
+from stijging.privacy import audit
+
+from .imports import ImportReport, import_addresses
 from .models import Area
 
 PREFIX = "registry:address-import:"
@@ -45,9 +48,78 @@ def take(token: str, *, user, area: Area) -> PendingImport | None:
         return None
     pending = PendingImport(**stored)
     if pending.user_id != user.pk or pending.area_id != area.pk:
+        # A token is 256 random bits: one that exists but is not this user's for this area was passed
+        # on or taken from someone's page, so it is logged as a refused access.
+        audit.record_denied(
+            actor=user,
+            object_type="registry.address_import",
+            object_id=area.pk,
+            detail={"reason": "the preview of another user or area"},
+        )
         return None
     return pending
 
 
 def drop(token: str) -> None:
     cache.delete(PREFIX + token)
+
+
+def preview(
+    *,
+    acting_user,
+    area: Area,
+    data: bytes,
+    filename: str,
+    valid_rows_only: bool,
+    complete: bool,
+    move_from_other_programmes: bool,
+) -> tuple[ImportReport, str]:
+    """What importing the file would do, written nowhere; and the token to confirm it with, when
+    there is something to import (empty when the file is refused or changes nothing).
+    Raises ImportFileError for a file that cannot be read."""
+    report = import_addresses(
+        acting_user=acting_user,
+        area=area,
+        data=data,
+        filename=filename,
+        dry_run=True,
+        valid_rows_only=valid_rows_only,
+        complete=complete,
+        move_from_other_programmes=move_from_other_programmes,
+    )
+    if (report.rejected and not valid_rows_only) or not (report.accepted or report.retired):
+        return report, ""
+    pending = PendingImport(
+        user_id=acting_user.pk,
+        area_id=area.pk,
+        filename=filename,
+        data=data,
+        valid_rows_only=valid_rows_only,
+        complete=complete,
+        move_from_other_programmes=move_from_other_programmes,
+    )
+    return report, keep(pending)
+
+
+def confirm(*, acting_user, area: Area, token: str, plan: str) -> tuple[ImportReport | None, str]:
+    """Import a previewed file under the options of its preview, held to the preview's `plan`.
+    Returns (None, "") for an unknown, expired, used or foreign token; otherwise the report and the
+    token that still confirms it (only when the plan changed: the report is then the new preview)."""
+    pending = take(token, user=acting_user, area=area)
+    if pending is None:
+        return None, ""
+    report = import_addresses(
+        acting_user=acting_user,
+        area=area,
+        data=pending.data,
+        filename=pending.filename,
+        valid_rows_only=pending.valid_rows_only,
+        complete=pending.complete,
+        move_from_other_programmes=pending.move_from_other_programmes,
+        expected_plan=plan,
+    )
+    if report.plan_changed:
+        return report, token
+    # Imported, or refused because rows are rejected now: either way there is nothing left to confirm.
+    drop(token)
+    return report, ""

@@ -476,15 +476,19 @@ def _apply(report: ImportReport, area: Area, *, complete: bool, move_from_other_
     seen_keys = {row.key for row in report.accepted}
     gone = sorted(
         pk
-        for pk, *key in Address.objects.filter(area=area, retired_on__isnull=True).values_list(
-            "pk", "postcode", "huisnummer", "huisletter", "huisnummertoevoeging"
-        )
-        if (key[0], key[1], key[2].upper(), key[3].upper()) not in seen_keys
+        for pk, postcode, huisnummer, huisletter, toevoeging in Address.objects.filter(
+            area=area, retired_on__isnull=True
+        ).values_list("pk", "postcode", "huisnummer", "huisletter", "huisnummertoevoeging")
+        if (postcode, huisnummer, huisletter.upper(), toevoeging.upper()) not in seen_keys
     )
     report.not_in_file = len(gone)
-    retiring = complete and not report.rejected
+    retiring = complete and not report.rejected and bool(report.accepted)
     if retiring:
         report.retired = Address.objects.filter(pk__in=gone).update(retired_on=timezone.localdate())
+    elif complete and not report.rejected:
+        # A header alone, or only offices and shops, is no extract of a neighbourhood: taken as complete
+        # it would retire every address of the area.
+        report.retire_note = _("The file has no dwelling to import, so it is not taken as a complete extract.")
     elif complete:
         report.retire_note = _(
             "Rows were rejected, so this file is not a complete extract: no address was marked as gone."

@@ -53,66 +53,28 @@ def area_import(request, slug: str, area_id: int):
     if area is None or not access.may_import_addresses(request.user, area.programme_id):
         raise deny_not_found(request, "registry.area", area_id)
     confirming = request.method == "POST" and "token" in request.POST
-    form = AddressImportForm(
-        request.POST if request.method == "POST" and not confirming else None,
-        request.FILES if request.method == "POST" and not confirming else None,
-    )
+    posted = request.method == "POST" and not confirming
+    form = AddressImportForm(request.POST if posted else None, request.FILES if posted else None)
     report, token, expired = None, "", False
     if confirming:
-        confirm = AddressImportConfirmForm(request.POST)
-        pending = None
-        if confirm.is_valid():
-            token = confirm.cleaned_data["token"]
-            pending = import_preview.take(token, user=request.user, area=area)
-        if pending is None:
-            expired = True
-        else:
-            report = imports.import_addresses(
-                acting_user=request.user,
-                area=area,
-                data=pending.data,
-                filename=pending.filename,
-                valid_rows_only=pending.valid_rows_only,
-                complete=pending.complete,
-                move_from_other_programmes=pending.move_from_other_programmes,
-                expected_plan=confirm.cleaned_data["plan"],
-            )
-            if report.committed:
-                import_preview.drop(token)
-                token = ""
-            elif not report.plan_changed:
-                # Refused for another reason (rows now rejected): nothing to confirm any more.
-                import_preview.drop(token)
-                token = ""
-    elif request.method == "POST" and form.is_valid():
+        confirm_form = AddressImportConfirmForm(request.POST)
+        if confirm_form.is_valid():
+            report, token = import_preview.confirm(acting_user=request.user, area=area, **confirm_form.cleaned_data)
+        expired = report is None
+    elif posted and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read()
         try:
-            report = imports.import_addresses(
+            report, token = import_preview.preview(
                 acting_user=request.user,
                 area=area,
-                data=data,
+                data=upload.read(),
                 filename=upload.name,
-                dry_run=True,
                 valid_rows_only=form.cleaned_data["valid_rows_only"],
                 complete=form.cleaned_data["complete"],
                 move_from_other_programmes=form.cleaned_data["move_from_other_programmes"],
             )
         except imports.ImportFileError as error:
             form.add_error("file", str(error))
-        else:
-            if (not report.rejected or form.cleaned_data["valid_rows_only"]) and (report.accepted or report.retired):
-                token = import_preview.keep(
-                    import_preview.PendingImport(
-                        user_id=request.user.pk,
-                        area_id=area.pk,
-                        filename=upload.name,
-                        data=data,
-                        valid_rows_only=form.cleaned_data["valid_rows_only"],
-                        complete=form.cleaned_data["complete"],
-                        move_from_other_programmes=form.cleaned_data["move_from_other_programmes"],
-                    )
-                )
     return render(
         request,
         "registry/area_import.html",
