@@ -210,6 +210,18 @@ def test_the_plan_check_refuses_when_the_data_changed_since_the_preview(de_ruit)
     assert confirmed.committed and confirmed.retired == 374
 
 
+def test_the_plan_check_refuses_when_a_row_the_preview_took_is_now_another_programmes(world):
+    data = csv_bytes(NLEXTRACT, row(nr="7", postcode="5911AC"), row(street="Nieuw", nr="8", postcode="5911AD"))
+    preview = run(world.own.area, data, valid_rows_only=True, dry_run=True)
+    assert not preview.rejected
+    # Meanwhile the neighbouring programme imports one of these addresses into its own area.
+    run(world.foreign.area, csv_bytes(NLEXTRACT, row(street="Nieuw", nr="8", postcode="5911AD")))
+    report = run(world.own.area, data, valid_rows_only=True, expected_plan=preview.plan)
+    assert report.plan_changed and not report.committed
+    assert [problem.row for problem in report.rejected] == [3]
+    assert not Address.objects.filter(postcode="5911AC").exists()
+
+
 # --- The command --------------------------------------------------------------------------------
 
 

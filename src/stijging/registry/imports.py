@@ -144,7 +144,7 @@ class ImportReport:
     moved: list[MovedAddress] = field(default_factory=list)
     # Addresses of the area the file does not have: what a complete import marks as retired.
     not_in_file: int = 0
-    # A digest of what the import retires and moves, so that a confirmation can be held to its preview.
+    # A digest of what the import retires, moves and refuses, so that a confirmation can be held to its preview.
     plan: str = ""
     plan_changed: bool = False
 
@@ -365,10 +365,16 @@ def import_addresses(
     report = parse(data, filename)
     report.dry_run = dry_run
     report.complete = complete
-    # The matching reads the existing addresses, so a dry run, a refused file and a changed plan run
-    # the same code as the import and are rolled back: the report is what the import would do.
+    # A dry run and a changed plan run the same code as the import and are rolled back: the report is
+    # what the import would do. A refused file stops after the matching (which adds its own rejections).
     with transaction.atomic():
-        _apply(report, area, complete=complete, move_from_other_programmes=move_from_other_programmes)
+        _apply(
+            report,
+            area,
+            complete=complete,
+            move_from_other_programmes=move_from_other_programmes,
+            all_or_nothing=not valid_rows_only,
+        )
         report.plan_changed = expected_plan is not None and expected_plan != report.plan
         if dry_run or report.plan_changed or (report.rejected and not valid_rows_only):
             transaction.set_rollback(True)
@@ -406,19 +412,18 @@ def _key(address: Address) -> tuple[str, int, str, str]:
     return (address.postcode, address.huisnummer, address.huisletter.upper(), address.huisnummertoevoeging.upper())
 
 
-def _apply(report: ImportReport, area: Area, *, complete: bool, move_from_other_programmes: bool) -> None:
-    streets: dict[tuple[str, str], Street] = {
-        (s.name, s.woonplaats): s for s in Street.objects.filter(name__in={r.values["street"] for r in report.accepted})
-    }
+def _apply(
+    report: ImportReport, area: Area, *, complete: bool, move_from_other_programmes: bool, all_or_nothing: bool
+) -> None:
     # An address is the same BAG address whatever area it lies in (postcode and number are unique), so
-    # the match looks everywhere; whose it is decides below whether the row may take it.
+    # the match looks everywhere; whose it is decides whether the row may take it.
     existing = {
         _key(a): a
         for a in Address.objects.select_related("street", "area__programme").filter(
             postcode__in={r.values["postcode"] for r in report.accepted}
         )
     }
-    to_create, to_update, accepted = [], [], []
+    matched: list[tuple[AddressRow, Address | None]] = []
     for row in report.accepted:
         address = existing.get(row.key)
         if address is not None and address.area_id != area.pk:
@@ -447,7 +452,17 @@ def _apply(report: ImportReport, area: Area, *, complete: bool, move_from_other_
                     other_programme=other_programme,
                 )
             )
-        accepted.append(row)
+        matched.append((row, address))
+    report.accepted = [row for row, _address in matched]
+    report.rejected.sort(key=lambda problem: problem.row)
+    if report.rejected and all_or_nothing:
+        return  # refused: the report lists every problem, and a refused file costs no writes
+
+    streets: dict[tuple[str, str], Street] = {
+        (s.name, s.woonplaats): s for s in Street.objects.filter(name__in={r.values["street"] for r in report.accepted})
+    }
+    to_create, to_update = [], []
+    for row, address in matched:
         values = dict(row.values)
         street_key = (values.pop("street"), values["woonplaats"])
         street = streets.get(street_key)
@@ -467,8 +482,6 @@ def _apply(report: ImportReport, area: Area, *, complete: bool, move_from_other_
             to_update.append(address)
         else:
             report.unchanged += 1
-    report.accepted = accepted
-    report.rejected.sort(key=lambda problem: problem.row)
     Address.objects.bulk_create(to_create, batch_size=1000)
     Address.objects.bulk_update(to_update, list(COMPARED_FIELDS), batch_size=1000)
     report.created, report.updated = len(to_create), len(to_update)
@@ -506,6 +519,8 @@ def _apply(report: ImportReport, area: Area, *, complete: bool, move_from_other_
             {
                 "retire": gone if retiring else [],
                 "move": sorted([moved.address_id, moved.from_area_id] for moved in report.moved),
+                # A row refused now that the preview took would make the import do less than it showed.
+                "reject": [problem.row for problem in report.rejected],
             }
         ).encode()
     ).hexdigest()
