@@ -394,3 +394,33 @@ def test_the_screen_lists_each_address_it_moves_from_another_programme_with_the_
     client.post(import_url(world.own.area), confirmation(response))
     world.foreign.address.refresh_from_db()
     assert world.foreign.address.area == world.own.area
+
+
+def test_a_token_that_is_a_path_reaches_no_file(de_ruit, de_ruit_admin, client, settings, tmp_path):
+    secret = tmp_path / "outside"
+    secret.write_bytes(b'{"user_id": 1}\n')
+    client.force_login(de_ruit_admin)
+    for token in ("../outside", "..", "/etc/passwd", "x" * 43 + "/..", ""):
+        response = client.post(import_url(de_ruit), {"token": token, "plan": "0" * 64})
+        assert response.status_code == 400, token
+    assert secret.exists()
+
+
+def test_a_preview_older_than_an_hour_cannot_be_confirmed_and_new_previews_sweep_it_away(
+    de_ruit, de_ruit_admin, client, settings
+):
+    import os
+    import time
+
+    client.force_login(de_ruit_admin)
+    old = confirmation(upload(client, de_ruit, five_rows(), complete="on"))
+    stored = settings.STIJGING_IMPORT_PREVIEW_DIR / old["token"]
+    an_hour_ago = time.time() - 3601
+    os.utime(stored, (an_hour_ago, an_hour_ago))
+    assert client.post(import_url(de_ruit), old).status_code == 400
+    assert not Address.objects.filter(retired_on__isnull=False).exists()
+    # Another stale preview, never confirmed: the next upload removes it.
+    stale = confirmation(upload(client, de_ruit, five_rows()))["token"]
+    os.utime(settings.STIJGING_IMPORT_PREVIEW_DIR / stale, (an_hour_ago, an_hour_ago))
+    fresh = confirmation(upload(client, de_ruit, five_rows()))["token"]
+    assert sorted(path.name for path in settings.STIJGING_IMPORT_PREVIEW_DIR.iterdir()) == [fresh]

@@ -1,27 +1,37 @@
 """The uploaded address file between the import screen's preview and its confirmation.
 
-A browser cannot send a chosen file twice, so the preview keeps it server-side in the cache the
-server's workers share, under a random token, bound to the user and the area it was previewed for.
-The options (complete extract, move from other programmes, valid rows only) are kept with it: the
-confirmation sends only the token and the preview's plan, so it cannot import under other options
-than the ones the preview showed. A BAG extract holds addresses only, no personal data.
+A browser cannot send a chosen file twice, so the preview keeps it server-side, in a directory the
+server's workers share (`STIJGING_IMPORT_PREVIEW_DIR`), under a random token, bound to the user and
+the area it was previewed for. The options (complete extract, move from other programmes, valid rows
+only) are kept with it: the confirmation sends only the token and the preview's plan, so it cannot
+import under other options than the ones the preview showed. A file waits an hour at most: every
+new preview sweeps out the older ones, so the directory holds no more than an hour's uploads. A BAG
+extract holds addresses only, no personal data.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import secrets
+import tempfile
+import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
-from django.core.cache import cache
+from django.conf import settings
 
 from stijging.privacy import audit
 
 from .imports import ImportReport, import_addresses
 from .models import Area
 
-PREFIX = "registry:address-import:"
 # Long enough to read a preview of a large file and confirm it; short enough not to keep files around.
 MAX_AGE = 60 * 60
+# What `secrets.token_urlsafe(32)` makes. The token comes back in a form post and names a file: nothing
+# else may reach the file system (no "..", no "/").
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
 @dataclass(frozen=True)
@@ -35,18 +45,49 @@ class PendingImport:
     move_from_other_programmes: bool
 
 
+def _directory() -> Path:
+    return Path(settings.STIJGING_IMPORT_PREVIEW_DIR)
+
+
+def _sweep(directory: Path) -> None:
+    cutoff = time.time() - MAX_AGE
+    for path in directory.iterdir():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:
+            pass  # another worker swept it first
+
+
 def keep(pending: PendingImport) -> str:
+    directory = _directory()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _sweep(directory)
     token = secrets.token_urlsafe(32)
-    cache.set(PREFIX + token, asdict(pending), MAX_AGE)
+    fields = asdict(pending)
+    header = json.dumps({name: value for name, value in fields.items() if name != "data"}).encode()
+    # Written aside and renamed, so that a confirmation never reads half a file.
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".partial-")
+    with os.fdopen(handle, "wb") as out:
+        out.write(header + b"\n" + pending.data)
+    os.replace(temporary, directory / token)
     return token
 
 
 def take(token: str, *, user, area: Area) -> PendingImport | None:
     """The pending import under `token`, if it was previewed by this user for this area."""
-    stored = cache.get(PREFIX + token) if token else None
-    if not stored:
+    if not TOKEN_RE.match(token or ""):
         return None
-    pending = PendingImport(**stored)
+    path = _directory() / token
+    try:
+        if path.stat().st_mtime < time.time() - MAX_AGE:
+            path.unlink()
+            return None
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    header, _newline, data = raw.partition(b"\n")
+    pending = PendingImport(data=data, **json.loads(header))
     if pending.user_id != user.pk or pending.area_id != area.pk:
         # A token is 256 random bits: one that exists but is not this user's for this area was passed
         # on or taken from someone's page, so it is logged as a refused access.
@@ -61,7 +102,8 @@ def take(token: str, *, user, area: Area) -> PendingImport | None:
 
 
 def drop(token: str) -> None:
-    cache.delete(PREFIX + token)
+    if TOKEN_RE.match(token or ""):
+        (_directory() / token).unlink(missing_ok=True)
 
 
 def preview(
