@@ -45,6 +45,7 @@ def _test_settings(settings, tmp_path):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
     }
+    settings.STIJGING_IMPORT_PREVIEW_DIR = tmp_path / "import-previews"
 
 
 def ensure_reference_data() -> None:

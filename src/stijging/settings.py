@@ -159,6 +159,9 @@ CACHES = {
 }
 # How long the programme home's figures are kept (seconds); `stijging tick` renews them (0: never kept).
 STIJGING_FIGURES_MAX_AGE = env_int("STIJGING_FIGURES_MAX_AGE", 1800)
+# Uploaded address files waiting between the import's preview and its confirmation (at most an hour;
+# every new preview sweeps out the older ones). Shared by the server's workers, so on their host.
+STIJGING_IMPORT_PREVIEW_DIR = Path(env_str("STIJGING_IMPORT_PREVIEW_DIR", str(VAR_DIR / "import-previews")))
 
 # --- Accounts -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -183,9 +183,21 @@ class AddressImportForm(forms.Form):
             "Separator ; or , — UTF-8 or Windows (cp1252)."
         ),
     )
-    dry_run = forms.BooleanField(label=_("Check only (write nothing)"), required=False, initial=True)
     valid_rows_only = forms.BooleanField(
         label=_("Import the valid rows even if other rows are rejected"), required=False
+    )
+    complete = forms.BooleanField(
+        label=_(
+            "This file is the complete extract of the area: mark the addresses of the area that it lacks "
+            "as no longer in the BAG"
+        ),
+        required=False,
+    )
+    move_from_other_programmes = forms.BooleanField(
+        label=_(
+            "Move addresses that lie in an area of another programme into this area, with their households and history"
+        ),
+        required=False,
     )
 
     MAX_BYTES = 50 * 1024 * 1024
@@ -195,3 +207,10 @@ class AddressImportForm(forms.Form):
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 50 MB. Split it per area."))
         return upload
+
+
+class AddressImportConfirmForm(forms.Form):
+    """Confirms a previewed import: the file and its options stay server-side (registry/import_preview.py)."""
+
+    token = forms.CharField(max_length=100, widget=forms.HiddenInput)
+    plan = forms.CharField(max_length=64, widget=forms.HiddenInput)

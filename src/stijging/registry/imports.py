@@ -4,14 +4,23 @@ Reads the exports municipalities actually have: NLExtract's `bagadres.csv` and `
 and the project's own template (CSV or XLSX) that adds the housing association's complex number.
 Comma or semicolon; UTF-8 with or without BOM, or cp1252. Every row is validated and reported by its
 row number in the file (the header is row 1). All or nothing, unless `valid_rows_only`. Importing the
-same file twice changes nothing. An address missing from a complete new extract is marked retired,
-never deleted with its households.
+same file twice changes nothing.
+
+An import takes only what is its own: an existing address in an area of another programme is a
+rejected row naming that programme, unless the importer explicitly chooses to move such addresses
+(each one is then listed in the report and the audit event). An address from another area of the
+importer's own programme moves without that option, listed too: the programme's workers keep seeing
+it either way. An address missing from the file is marked retired, never deleted with its households,
+and only when the importer says the file is the complete extract of the area (`complete`); the
+report always says how many addresses of the area the file lacks.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from stijging.privacy import audit
 from stijging.privacy.models import AuditAction
@@ -102,6 +112,21 @@ class AddressRow:
 
 
 @dataclass
+class MovedAddress:
+    """An existing address the import puts into the area from another area: by address, never by
+    the households that live or lived there."""
+
+    row: int
+    address_id: int
+    label: str
+    from_area_id: int
+    from_area: str
+    from_programme_id: int
+    from_programme: str
+    other_programme: bool
+
+
+@dataclass
 class ImportReport:
     file_format: str = ""
     rows_read: int = 0
@@ -115,6 +140,13 @@ class ImportReport:
     committed: bool = False
     dry_run: bool = False
     retire_note: str = ""
+    complete: bool = False
+    moved: list[MovedAddress] = field(default_factory=list)
+    # Addresses of the area the file does not have: what a complete import marks as retired.
+    not_in_file: int = 0
+    # A digest of what the import retires, moves and refuses, so that a confirmation can be held to its preview.
+    plan: str = ""
+    plan_changed: bool = False
 
 
 # --- Reading ------------------------------------------------------------------------------------
@@ -309,56 +341,128 @@ def parse(data: bytes, filename: str = "addresses.csv") -> ImportReport:
 
 
 def import_addresses(
-    *, acting_user, area: Area, data: bytes, filename: str, dry_run: bool = False, valid_rows_only: bool = False
+    *,
+    acting_user,
+    area: Area,
+    data: bytes,
+    filename: str,
+    dry_run: bool = False,
+    valid_rows_only: bool = False,
+    complete: bool = False,
+    move_from_other_programmes: bool = False,
+    expected_plan: str | None = None,
 ) -> ImportReport:
+    """Import the file into `area`, all or nothing unless `valid_rows_only`.
+
+    `complete`: the file is the complete extract of the area, so the area's addresses it lacks are
+    marked retired (never when a row was rejected: that row may be one of them).
+    `move_from_other_programmes`: take addresses that lie in another programme's areas into this
+    area (with their households and history); without it such a row is rejected.
+    `expected_plan`: the `plan` of the preview the importer confirmed. When the data changed since,
+    so that other addresses would be retired or moved, nothing is written and the report is the new
+    preview (`plan_changed`).
+    """
     report = parse(data, filename)
     report.dry_run = dry_run
-    if report.rejected and not valid_rows_only:
-        return report  # all or nothing: one bad row, nothing written
-    if dry_run:
-        _plan(report, area)
-        return report
-    _write(report, area, acting_user=acting_user, complete=not report.rejected)
+    report.complete = complete
+    # A dry run and a changed plan run the same code as the import and are rolled back: the report is
+    # what the import would do. A refused file stops after the matching (which adds its own rejections).
+    with transaction.atomic():
+        _apply(
+            report,
+            area,
+            complete=complete,
+            move_from_other_programmes=move_from_other_programmes,
+            all_or_nothing=not valid_rows_only,
+        )
+        report.plan_changed = expected_plan is not None and expected_plan != report.plan
+        if dry_run or report.plan_changed or (report.rejected and not valid_rows_only):
+            transaction.set_rollback(True)
+            return report
+        report.committed = True
+        audit.record(
+            actor=acting_user,
+            action=AuditAction.CREATE,
+            object_type="registry.address_import",
+            object_id=area.pk,
+            detail={
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "retired": report.retired,
+                "rejected": len(report.rejected),
+                "skipped": len(report.skipped),
+                "complete": complete,
+                "not_in_file": report.not_in_file,
+                # One by one, by address id: which addresses changed area is what an auditor asks.
+                "moved": [
+                    {
+                        "address_id": moved.address_id,
+                        "from_area_id": moved.from_area_id,
+                        "from_programme_id": moved.from_programme_id,
+                    }
+                    for moved in report.moved
+                ],
+            },
+        )
     return report
 
 
-def _plan(report: ImportReport, area: Area) -> None:
-    """A dry run: count what a real import would do, without writing."""
-    with transaction.atomic():
-        _apply(report, area, complete=not report.rejected)
-        transaction.set_rollback(True)
+def _key(address: Address) -> tuple[str, int, str, str]:
+    return (address.postcode, address.huisnummer, address.huisletter.upper(), address.huisnummertoevoeging.upper())
 
 
-@transaction.atomic
-def _write(report: ImportReport, area: Area, *, acting_user, complete: bool) -> None:
-    _apply(report, area, complete=complete)
-    report.committed = True
-    audit.record(
-        actor=acting_user,
-        action=AuditAction.CREATE,
-        object_type="registry.address_import",
-        object_id=area.pk,
-        detail={
-            "created": report.created,
-            "updated": report.updated,
-            "unchanged": report.unchanged,
-            "retired": report.retired,
-            "rejected": len(report.rejected),
-            "skipped": len(report.skipped),
-        },
-    )
+def _apply(
+    report: ImportReport, area: Area, *, complete: bool, move_from_other_programmes: bool, all_or_nothing: bool
+) -> None:
+    # An address is the same BAG address whatever area it lies in (postcode and number are unique), so
+    # the match looks everywhere; whose it is decides whether the row may take it.
+    existing = {
+        _key(a): a
+        for a in Address.objects.select_related("street", "area__programme").filter(
+            postcode__in={r.values["postcode"] for r in report.accepted}
+        )
+    }
+    matched: list[tuple[AddressRow, Address | None]] = []
+    for row in report.accepted:
+        address = existing.get(row.key)
+        if address is not None and address.area_id != area.pk:
+            other_programme = address.area.programme_id != area.programme_id
+            if other_programme and not move_from_other_programmes:
+                report.rejected.append(
+                    RowProblem(
+                        row.row,
+                        _(
+                            "this address belongs to area “%(area)s” of the programme “%(programme)s”; it stays "
+                            "there unless you choose to move addresses from other programmes"
+                        )
+                        % {"area": address.area.name, "programme": address.area.programme.name},
+                    )
+                )
+                continue
+            report.moved.append(
+                MovedAddress(
+                    row=row.row,
+                    address_id=address.pk,
+                    label=str(address),
+                    from_area_id=address.area_id,
+                    from_area=address.area.name,
+                    from_programme_id=address.area.programme_id,
+                    from_programme=address.area.programme.name,
+                    other_programme=other_programme,
+                )
+            )
+        matched.append((row, address))
+    report.accepted = [row for row, _address in matched]
+    report.rejected.sort(key=lambda problem: problem.row)
+    if report.rejected and all_or_nothing:
+        return  # refused: the report lists every problem, and a refused file costs no writes
 
-
-def _apply(report: ImportReport, area: Area, *, complete: bool) -> None:
     streets: dict[tuple[str, str], Street] = {
         (s.name, s.woonplaats): s for s in Street.objects.filter(name__in={r.values["street"] for r in report.accepted})
     }
-    existing = {
-        (a.postcode, a.huisnummer, a.huisletter.upper(), a.huisnummertoevoeging.upper()): a
-        for a in Address.objects.filter(postcode__in={r.values["postcode"] for r in report.accepted})
-    }
     to_create, to_update = [], []
-    for row in report.accepted:
+    for row, address in matched:
         values = dict(row.values)
         street_key = (values.pop("street"), values["woonplaats"])
         street = streets.get(street_key)
@@ -366,7 +470,6 @@ def _apply(report: ImportReport, area: Area, *, complete: bool) -> None:
             street = Street.objects.create(name=street_key[0], woonplaats=street_key[1])
             streets[street_key] = street
         values.update(street_id=street.pk, area_id=area.pk, retired_on=None)
-        address = existing.get(row.key)
         if address is None:
             to_create.append(Address(**values))
             continue
@@ -382,15 +485,42 @@ def _apply(report: ImportReport, area: Area, *, complete: bool) -> None:
     Address.objects.bulk_create(to_create, batch_size=1000)
     Address.objects.bulk_update(to_update, list(COMPARED_FIELDS), batch_size=1000)
     report.created, report.updated = len(to_create), len(to_update)
-    if complete:
-        seen_keys = {row.key for row in report.accepted}
-        gone = [
-            a.pk
-            for a in Address.objects.filter(area=area, retired_on__isnull=True)
-            if (a.postcode, a.huisnummer, a.huisletter.upper(), a.huisnummertoevoeging.upper()) not in seen_keys
-        ]
+
+    seen_keys = {row.key for row in report.accepted}
+    gone = sorted(
+        pk
+        for pk, postcode, huisnummer, huisletter, toevoeging in Address.objects.filter(
+            area=area, retired_on__isnull=True
+        ).values_list("pk", "postcode", "huisnummer", "huisletter", "huisnummertoevoeging")
+        if (postcode, huisnummer, huisletter.upper(), toevoeging.upper()) not in seen_keys
+    )
+    report.not_in_file = len(gone)
+    retiring = complete and not report.rejected and bool(report.accepted)
+    if retiring:
         report.retired = Address.objects.filter(pk__in=gone).update(retired_on=timezone.localdate())
-    else:
+    elif complete and not report.rejected:
+        # A header alone, or only offices and shops, is no extract of a neighbourhood: taken as complete
+        # it would retire every address of the area.
+        report.retire_note = _("The file has no dwelling to import, so it is not taken as a complete extract.")
+    elif complete:
         report.retire_note = _(
             "Rows were rejected, so this file is not a complete extract: no address was marked as gone."
         )
+    elif gone:
+        report.retire_note = ngettext(
+            "%(count)s address of the area is not in this file. It stays as it is: only a file marked as "
+            "the complete extract of the area marks the addresses it lacks as no longer in the BAG.",
+            "%(count)s addresses of the area are not in this file. They stay as they are: only a file "
+            "marked as the complete extract of the area marks the addresses it lacks as no longer in the BAG.",
+            len(gone),
+        ) % {"count": len(gone)}
+    report.plan = hashlib.sha256(
+        json.dumps(
+            {
+                "retire": gone if retiring else [],
+                "move": sorted([moved.address_id, moved.from_area_id] for moved in report.moved),
+                # A row refused now that the preview took would make the import do less than it showed.
+                "reject": [problem.row for problem in report.rejected],
+            }
+        ).encode()
+    ).hexdigest()

@@ -19,8 +19,9 @@ from stijging.privacy import services as privacy_services
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction, Consent
 
-from . import access, imports, panels, selectors, services
+from . import access, import_preview, imports, panels, selectors, services
 from .forms import (
+    AddressImportConfirmForm,
     AddressImportForm,
     ConsentForm,
     ConsentWithdrawForm,
@@ -45,29 +46,49 @@ CONFLICT_MESSAGE = gettext_lazy(
 @login_required
 @require_http_methods(["GET", "POST"])
 def area_import(request, slug: str, area_id: int):
+    """Upload → preview (nothing changes) → confirm. The preview says what the import would create,
+    change, move and retire; the confirmation imports exactly that, or shows a new preview when the
+    addresses changed in between."""
     area = Area.objects.select_related("programme").filter(pk=area_id, programme__slug=slug).first()
     if area is None or not access.may_import_addresses(request.user, area.programme_id):
         raise deny_not_found(request, "registry.area", area_id)
-    form = AddressImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
+    confirming = request.method == "POST" and "token" in request.POST
+    posted = request.method == "POST" and not confirming
+    form = AddressImportForm(request.POST if posted else None, request.FILES if posted else None)
+    report, token, expired = None, "", False
+    if confirming:
+        confirm_form = AddressImportConfirmForm(request.POST)
+        if confirm_form.is_valid():
+            report, token = import_preview.confirm(acting_user=request.user, area=area, **confirm_form.cleaned_data)
+        expired = report is None
+    elif posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report = imports.import_addresses(
+            report, token = import_preview.preview(
                 acting_user=request.user,
                 area=area,
                 data=upload.read(),
                 filename=upload.name,
-                dry_run=form.cleaned_data["dry_run"],
                 valid_rows_only=form.cleaned_data["valid_rows_only"],
+                complete=form.cleaned_data["complete"],
+                move_from_other_programmes=form.cleaned_data["move_from_other_programmes"],
             )
         except imports.ImportFileError as error:
             form.add_error("file", str(error))
     return render(
         request,
         "registry/area_import.html",
-        {"programme": area.programme, "area": area, "form": form, "report": report},
-        status=400 if form.errors else 200,
+        {
+            "programme": area.programme,
+            "area": area,
+            "form": form,
+            "report": report,
+            "token": token,
+            "expired": expired,
+            # What the page shows: the outcome of an import, a preview to confirm, or a refused file.
+            "stage": ("" if report is None else "imported" if report.committed else "preview" if token else "refused"),
+        },
+        status=400 if form.errors or expired else 200,
     )
 
 

@@ -18,6 +18,18 @@ class Command(BaseCommand):
         parser.add_argument("--programme", help="the programme's slug, when several programmes have this area slug")
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
         parser.add_argument("--valid-rows-only", action="store_true", help="import the good rows, report the rest")
+        parser.add_argument(
+            "--complete",
+            action="store_true",
+            help="the file is the complete extract of the area: mark the area's addresses it lacks as no longer "
+            "in the BAG (run with --dry-run first to see how many)",
+        )
+        parser.add_argument(
+            "--move-from-other-programmes",
+            action="store_true",
+            help="move addresses that lie in another programme's area into this area, with their households "
+            "and history (each is listed); without it such a row is rejected",
+        )
 
     def handle(self, *args, **options):
         areas = Area.objects.filter(slug=options["area"])
@@ -36,6 +48,8 @@ class Command(BaseCommand):
                 filename=path.name,
                 dry_run=options["dry_run"],
                 valid_rows_only=options["valid_rows_only"],
+                complete=options["complete"],
+                move_from_other_programmes=options["move_from_other_programmes"],
             )
         except ImportFileError as error:
             raise CommandError(str(error)) from error
@@ -51,9 +65,20 @@ class Command(BaseCommand):
                 "Nothing was imported: fix the rejected rows, or run with --valid-rows-only to import the rest."
             )
         verb = "would be" if report.dry_run else "were"
+        for moved in report.moved:
+            programme = f" of programme {moved.from_programme}" if moved.other_programme else ""
+            out(
+                f"  {verb} moved address {moved.address_id} ({moved.label}, row {moved.row}) from area "
+                f"{moved.from_area}{programme}"
+            )
         out(
             f"{report.created} addresses {verb} created, {report.updated} updated, {report.unchanged} unchanged, "
             f"{report.retired} marked as no longer in the BAG."
         )
-        if report.retire_note:
+        if not report.complete and report.not_in_file:
+            out(
+                f"{report.not_in_file} addresses of the area are not in this file and stay as they are; "
+                "run with --complete (try --dry-run first) if the file is the complete extract of the area."
+            )
+        elif report.retire_note:
             out(report.retire_note)
