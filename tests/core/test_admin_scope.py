@@ -9,7 +9,7 @@ import re
 import pytest
 from django.test import Client
 
-from stijging.accounts.models import Membership, RoleRequest, User
+from stijging.accounts.models import RoleRequest, User
 from stijging.privacy.models import AuditAction, AuditEvent
 from stijging.registry.models import Programme
 
@@ -60,7 +60,9 @@ def test_admin_cannot_grant_himself_a_role_in_another_programme_through_the_user
     admin = world.user("admin")
     client.force_login(admin)
     url = f"/beheer/accounts/user/{admin.pk}/change/"
-    response = client.post(url, _user_form(admin, **_new_membership_row(admin, world.foreign.programme.pk, "case_manager")))
+    response = client.post(
+        url, _user_form(admin, **_new_membership_row(admin, world.foreign.programme.pk, "case_manager"))
+    )
     assert response.status_code == 200  # the form comes back with an error
     assert not admin.memberships.filter(programme=world.foreign.programme).exists()
     assert not RoleRequest.objects.filter(programme=world.foreign.programme).exists()
@@ -506,3 +508,53 @@ def test_changing_an_activity_kind_is_audited(world, client):
     assert response.status_code == 302, response.content.decode()[:3000]
     event = AuditEvent.objects.get(action=AuditAction.UPDATE, object_type="cohesion.activitykind")
     assert event.detail == {"changed": {"name_en": [kind.name_en, "Renamed"], "active": [True, False]}}
+
+
+def test_a_new_user_cannot_be_given_a_role_in_another_programme_either(world, client):
+    client.force_login(world.user("admin"))
+    data = {
+        "email": "sock@example.test",
+        "username": "sock@example.test",
+        "is_active": "on",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-programme": str(world.foreign.programme.pk),
+        "memberships-0-role": "admin",
+    }
+    response = client.post("/beheer/accounts/user/add/", data)
+    assert response.status_code == 200
+    assert not User.objects.filter(email="sock@example.test").exists()
+    assert not RoleRequest.objects.exists()
+
+
+def test_an_organisation_that_holds_nothing_is_deleted_and_the_deletion_audited(world, client):
+    from stijging.accounts.models import Organisation
+
+    from ..accounts.factories import OrganisationFactory
+
+    empty = OrganisationFactory(name="Lege organisatie")
+    client.force_login(world.user("admin"))
+    page = client.get(f"/beheer/accounts/organisation/{empty.pk}/delete/").content.decode()
+    assert "Are you sure" in page
+    response = client.post(f"/beheer/accounts/organisation/{empty.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Organisation.objects.filter(pk=empty.pk).exists()
+    event = AuditEvent.objects.get(action=AuditAction.DELETE, object_type="accounts.organisation")
+    assert event.detail["deleted"]["name"] == "Lege organisatie"
+
+
+def test_an_organisation_whose_users_work_in_another_programme_is_read_only(world, client, foreign_worker):
+    from ..accounts.factories import OrganisationFactory
+
+    shared = OrganisationFactory(name="Regionaal Welzijn")
+    foreign_worker.organisation = shared
+    foreign_worker.save()
+    client.force_login(world.user("admin"))
+    url = f"/beheer/accounts/organisation/{shared.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'name="name"' not in page  # shown, not editable
+    client.post(url, {"name": "Overgenomen", "kind": "welfare"})
+    shared.refresh_from_db()
+    assert shared.name == "Regionaal Welzijn"

@@ -63,7 +63,9 @@ def _crawl(client) -> dict[str, str]:
 def test_no_configuration_page_shows_a_residents_name(world, client, who):
     _filled_world(world)
     user: User = (
-        world.user("admin") if who == "admin" else UserFactory(email="root@example.test", is_superuser=True, is_staff=True)
+        world.user("admin")
+        if who == "admin"
+        else UserFactory(email="root@example.test", is_superuser=True, is_staff=True)
     )
     client.force_login(user)
     pages = _crawl(client)

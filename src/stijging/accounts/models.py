@@ -49,9 +49,7 @@ CASE_ROLES = frozenset({Role.FIELDWORKER, Role.CASE_MANAGER})
 # The roles that see personal data (or decide who does): granting one takes a second person
 # (docs/decisions/0003-administrators-administer.md). Coordinator and manager see aggregates only
 # and take effect at once.
-PERSONAL_DATA_ROLES = frozenset(
-    {Role.FIELDWORKER, Role.CASE_MANAGER, Role.PARTNER, Role.PRIVACY_OFFICER, Role.ADMIN}
-)
+PERSONAL_DATA_ROLES = frozenset({Role.FIELDWORKER, Role.CASE_MANAGER, Role.PARTNER, Role.PRIVACY_OFFICER, Role.ADMIN})
 
 
 class StijgingUserManager(UserManager["User"]):

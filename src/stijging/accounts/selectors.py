@@ -21,9 +21,9 @@ def users_administered_by(user: User) -> QuerySet[User]:
     if programme_ids is None:
         return User.objects.all()
     in_programmes = Membership.objects.filter(programme_id__in=programme_ids).values("user_id")
-    requested = RoleRequest.objects.filter(
-        programme_id__in=programme_ids, status=RoleRequestStatus.PENDING
-    ).values("user_id")
+    requested = RoleRequest.objects.filter(programme_id__in=programme_ids, status=RoleRequestStatus.PENDING).values(
+        "user_id"
+    )
     anywhere = Membership.objects.values("user_id")
     return User.objects.filter(is_superuser=False).filter(
         Q(pk__in=in_programmes) | Q(pk__in=requested) | (Q(created_by=user) & ~Q(pk__in=anywhere))

@@ -52,7 +52,9 @@ def membership_grant(
             or (approved_request.user_id, approved_request.programme_id, approved_request.role)
             != (user.pk, programme_id, role)
         ):
-            raise PermissionDenied(_("This role sees personal data: it takes effect only after a second person approves it."))
+            raise PermissionDenied(
+                _("This role sees personal data: it takes effect only after a second person approves it.")
+            )
     else:
         _require_administers(acting_user, programme_id)
     membership, created = Membership.objects.get_or_create(user=user, programme_id=programme_id, role=role)
@@ -139,8 +141,10 @@ def _decide(acting_user: User, request: RoleRequest, status: str) -> RoleRequest
     locked = RoleRequest.objects.select_for_update().get(pk=request.pk)
     if not may_decide(acting_user, locked):
         raise PermissionDenied(
-            _("A second person decides: another administrator of the programme or its privacy officer, "
-              "not the one who asked nor the one the role is for.")
+            _(
+                "A second person decides: another administrator of the programme or its privacy officer, "
+                "not the one who asked nor the one the role is for."
+            )
         )
     if locked.status != RoleRequestStatus.PENDING:
         raise ValidationError(_("This request has already been decided."))
@@ -183,7 +187,9 @@ def check_organisation_change(user: User, organisation_id: int | None) -> None:
         return
     if Membership.objects.filter(user=user, role=Role.PARTNER).exists():
         raise ValidationError(
-            _("This user holds the partner role: their referral inbox follows their organisation. "
-              "Revoke the partner role first, then change the organisation."),
+            _(
+                "This user holds the partner role: their referral inbox follows their organisation. "
+                "Revoke the partner role first, then change the organisation."
+            ),
             code="partner_role",
         )

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import ForeignObjectRel
 from django.utils.translation import gettext as _
 
 from stijging.privacy import audit
@@ -63,9 +64,13 @@ def data_held_by(obj: models.Model) -> dict[str, int]:
     addresses is answered with a few COUNT queries."""
     held: dict[str, int] = {}
     # Hidden reverse relations too (`related_name="+"`): a trajectory points at its programme that way.
-    relations = [f for f in obj._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete]
+    relations = [
+        f
+        for f in obj._meta.get_fields(include_hidden=True)
+        if isinstance(f, ForeignObjectRel) and f.related_model is not None
+    ]
     for relation in relations:
-        related = relation.related_model
+        related = cast(type[models.Model], relation.related_model)
         rows = related._base_manager.filter(**{relation.field.name: obj})
         if related._meta.label_lower in CONFIGURATION:
             for child in rows:

@@ -1,0 +1,69 @@
+"""The role-request page: what the second person sees, and what it costs."""
+
+from __future__ import annotations
+
+from stijging.accounts import services
+from stijging.accounts.models import RoleRequest
+
+from .factories import UserFactory
+
+
+def _requests(world, n: int) -> list[RoleRequest]:
+    made = []
+    for i in range(n):
+        newcomer = UserFactory(email=f"newcomer{i}@example.test")
+        result = services.role_request_submit(
+            acting_user=world.user("admin"), user=newcomer, programme_id=world.own.programme.pk, role="fieldworker"
+        )
+        assert isinstance(result, RoleRequest)
+        made.append(result)
+    return made
+
+
+def test_the_page_costs_the_same_for_one_request_or_ten(world, client, django_assert_max_num_queries):
+    _requests(world, 10)
+    client.force_login(world.user("privacy_officer"))
+    # session, user, the user's memberships (roles, read once per request), the pending requests
+    # with their user, programme and requester in one join
+    with django_assert_max_num_queries(4):
+        response = client.get("/rollen/verzoeken/")
+    assert response.status_code == 200
+    assert response.content.decode().count('value="approve"') == 10
+
+
+def test_the_admin_who_asked_sees_his_request_but_cannot_decide_it(world, client):
+    (request,) = _requests(world, 1)
+    client.force_login(world.user("admin"))
+    page = client.get("/rollen/verzoeken/").content.decode()
+    assert request.user.email in page
+    assert 'value="approve"' not in page
+
+
+def test_a_decided_request_cannot_be_decided_again(world, client):
+    (request,) = _requests(world, 1)
+    client.force_login(world.user("privacy_officer"))
+    client.post("/rollen/verzoeken/", {"request": request.pk, "decision": "refuse"})
+    # Gone from the page, and a replayed approval (say from a stale tab) changes nothing.
+    response = client.post("/rollen/verzoeken/", {"request": request.pk, "decision": "approve"})
+    assert response.status_code == 404
+    request.refresh_from_db()
+    assert request.status == "refused"
+    assert not request.user.memberships.exists()
+
+
+def test_an_incomplete_decision_changes_nothing(world, client):
+    (request,) = _requests(world, 1)
+    client.force_login(world.user("privacy_officer"))
+    response = client.post("/rollen/verzoeken/", {"request": request.pk, "decision": "maybe"})
+    assert response.status_code == 200
+    request.refresh_from_db()
+    assert request.status == "pending"
+
+
+def test_asking_twice_makes_one_request(world):
+    newcomer = UserFactory(email="newcomer@example.test")
+    for _ in range(2):
+        services.role_request_submit(
+            acting_user=world.user("admin"), user=newcomer, programme_id=world.own.programme.pk, role="partner"
+        )
+    assert RoleRequest.objects.filter(user=newcomer).count() == 1
