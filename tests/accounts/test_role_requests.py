@@ -67,3 +67,11 @@ def test_asking_twice_makes_one_request(world):
             acting_user=world.user("admin"), user=newcomer, programme_id=world.own.programme.pk, role="partner"
         )
     assert RoleRequest.objects.filter(user=newcomer).count() == 1
+
+
+def test_the_page_speaks_dutch(world, client, settings):
+    settings.LANGUAGE_CODE = "nl"
+    _requests(world, 1)
+    client.force_login(world.user("privacy_officer"))
+    page = client.get("/rollen/verzoeken/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Rolaanvragen" in page and "Goedkeuren" in page
