@@ -75,3 +75,14 @@ def test_the_page_speaks_dutch(world, client, settings):
     client.force_login(world.user("privacy_officer"))
     page = client.get("/rollen/verzoeken/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert "Rolaanvragen" in page and "Goedkeuren" in page
+
+
+def test_the_ones_who_may_decide_get_an_e_mail_with_a_link_and_no_names(world):
+    from stijging.accounts.models import OutgoingEmail
+
+    (request,) = _requests(world, 1)
+    mails = list(OutgoingEmail.objects.all())
+    # The privacy officer only: the admin asked himself, and there is no other admin.
+    assert [m.to for m in mails] == [world.user("privacy_officer").email]
+    assert "/rollen/verzoeken/" in mails[0].body
+    assert request.user.email not in mails[0].body and request.user.last_name not in mails[0].body

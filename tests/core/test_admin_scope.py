@@ -558,3 +558,95 @@ def test_an_organisation_whose_users_work_in_another_programme_is_read_only(worl
     client.post(url, {"name": "Overgenomen", "kind": "welfare"})
     shared.refresh_from_db()
     assert shared.name == "Regionaal Welzijn"
+
+
+def test_adding_an_area_through_the_programme_form_is_audited(world, client):
+    programme = world.own.programme
+    area = world.own.area
+    client.force_login(world.user("admin"))
+    data = {
+        "name": programme.name,
+        "slug": programme.slug,
+        "municipality": programme.municipality,
+        "description": programme.description,
+        "start_date": programme.start_date.isoformat(),
+        "target_participation": programme.target_participation,
+        "target_uptake": programme.target_uptake,
+        "areas-TOTAL_FORMS": "2",
+        "areas-INITIAL_FORMS": "1",
+        "areas-MIN_NUM_FORMS": "0",
+        "areas-MAX_NUM_FORMS": "1000",
+        "areas-0-id": str(area.pk),
+        "areas-0-programme": str(programme.pk),
+        "areas-0-name": area.name,
+        "areas-0-slug": area.slug,
+        "areas-0-cbs_buurtcode": area.cbs_buurtcode,
+        "areas-0-description": area.description,
+        "areas-1-programme": str(programme.pk),
+        "areas-1-name": "Nieuwe buurt",
+        "areas-1-slug": "nieuwe-buurt",
+        "areas-1-cbs_buurtcode": "BU09830199",
+    }
+    response = client.post(f"/beheer/registry/programme/{programme.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = AuditEvent.objects.get(action=AuditAction.CREATE, object_type="registry.area")
+    assert event.detail["created"]["name"] == "Nieuwe buurt"
+    assert event.detail["created"]["programme"] == programme.pk
+    # The unchanged area and programme leave no event: only what changed is logged.
+    assert not AuditEvent.objects.filter(action=AuditAction.UPDATE).exists()
+
+
+def test_editing_a_draft_instrument_item_is_audited(world, client):
+    from stijging.conversations import instruments
+    from stijging.conversations.models import InstrumentVersion
+    from stijging.conversations.services import current_instrument
+
+    draft = instruments.instrument_draft_from(acting_user=world.user("admin"), source=current_instrument())
+    client.force_login(world.user("admin"))
+    url = f"/beheer/conversations/instrumentversion/{draft.pk}/change/"
+    page = client.get(url)
+    # Post the form back as the page filled it, with one domain's English name changed.
+    from html.parser import HTMLParser
+
+    class Fields(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.data: dict[str, str] = {}
+            self._select: str | None = None
+            self._textarea: str | None = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and a.get("type") not in ("submit", "checkbox"):
+                self.data[a["name"]] = a.get("value") or ""
+            if tag == "input" and a.get("type") == "checkbox" and "checked" in a:
+                self.data[a["name"]] = "on"
+            if tag == "select":
+                self._select = a.get("name")
+            if tag == "option" and self._select and "selected" in a:
+                self.data[self._select] = a.get("value") or ""
+            if tag == "textarea":
+                self._textarea = a.get("name")
+                self.data[self._textarea or ""] = ""
+
+        def handle_data(self, data):
+            if self._textarea:
+                self.data[self._textarea] += data
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self._select = None
+            if tag == "textarea":
+                self._textarea = None
+
+    parser = Fields()
+    parser.feed(page.content.decode())
+    data = {k: v.strip("\n") for k, v in parser.data.items() if k and "__prefix__" not in k}
+    data.pop("csrfmiddlewaretoken", None)
+    data["domains-0-name_en"] = "Housing and living"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = AuditEvent.objects.get(action=AuditAction.UPDATE, object_type="conversations.domain")
+    assert list(event.detail["changed"]) == ["name_en"]
+    assert event.detail["changed"]["name_en"][1] == "Housing and living"
+    assert InstrumentVersion.objects.get(pk=draft.pk).published_at is None

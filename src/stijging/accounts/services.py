@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stijging.privacy import audit
 from stijging.privacy.models import AuditAction
 
+from . import notifications
 from .models import PERSONAL_DATA_ROLES, Membership, Role, RoleRequest, RoleRequestStatus, User
 
 
@@ -123,7 +125,29 @@ def role_request_submit(*, acting_user: User, user: User, programme_id: int, rol
             obj=user,
             detail={"requested": role, "programme_id": programme_id, "request": request.pk},
         )
+        _notify_deciders(request)
     return request
+
+
+def _notify_deciders(request: RoleRequest) -> None:
+    """Tell the ones who may decide; the e-mail holds a link only, no names."""
+    link = notifications.absolute_link(reverse("accounts:role_requests"))
+    deciders = (
+        User.objects.filter(
+            is_active=True,
+            memberships__programme_id=request.programme_id,
+            memberships__role__in=[Role.ADMIN, Role.PRIVACY_OFFICER],
+        )
+        .exclude(pk__in=[request.user_id, request.requested_by_id or 0])
+        .distinct()
+    )
+    for decider in deciders:
+        notifications.queue(
+            to=decider.email,
+            subject=_("A role request awaits your decision"),
+            body=_("A role request is waiting for a second person in Stijging:\n%(link)s") % {"link": link},
+            dedup_key=f"role-request:{request.pk}:{decider.pk}",
+        )
 
 
 def may_decide(acting_user: User, request: RoleRequest) -> bool:
