@@ -76,3 +76,39 @@ def test_no_configuration_page_shows_a_residents_name(world, client, who):
     leaks = {url: [name for name in RESIDENT_NAMES if name in body] for url, body in pages.items()}
     leaks = {url: names for url, names in leaks.items() if names}
     assert not leaks, leaks
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo as `stijging demo` loads it, seeded once for this module and rolled back after it."""
+    from django.db import transaction
+
+    from stijging.demo.seed import seed_demo
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed_demo()
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_the_demo_admin_sees_no_residents_name_anywhere_in_the_configuration_screens(demo, client):
+    from stijging.cohesion.models import Participant
+    from stijging.registry.models import Household, Person
+
+    names = {f"{given} {family}" for given, family in Person.objects.values_list("given_names", "family_name")}
+    names |= set(Participant.objects.values_list("name", flat=True))
+    names |= set(Participant.objects.exclude(parent_name="").values_list("parent_name", flat=True))
+    staff = {user.get_full_name() for user in User.objects.all()}
+    names -= staff  # a resident who shares a name with a worker would be a false alarm
+    assert len(names) > 500
+    client.force_login(User.objects.get(email="admin@demo.stijging.nl"))
+    pages = _crawl(client)
+    assert len(pages) > 20
+    leaks = {url: sorted(name for name in names if name in body) for url, body in pages.items()}
+    leaks = {url: found for url, found in leaks.items() if found}
+    assert not leaks, leaks
+    household_names = set(Household.objects.values_list("name", flat=True))
+    # Household names are family names, which a worker may share: only a full list would be a leak.
+    for url, body in pages.items():
+        assert sum(name in body for name in household_names) < 5, url
