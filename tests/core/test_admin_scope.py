@@ -650,3 +650,57 @@ def test_editing_a_draft_instrument_item_is_audited(world, client):
     assert list(event.detail["changed"]) == ["name_en"]
     assert event.detail["changed"]["name_en"][1] == "Housing and living"
     assert InstrumentVersion.objects.get(pk=draft.pk).published_at is None
+
+
+# --- Mixed roles ---------------------------------------------------------------------------------
+
+
+def test_an_admin_who_is_also_privacy_officer_still_cannot_approve_what_he_asked_for(world, client):
+    admin = world.user("admin")
+    MembershipFactory(user=admin, programme=world.own.programme, role="privacy_officer")
+    request = _request(world, requested_by=admin)
+    client.force_login(admin)
+    client.post("/rollen/verzoeken/", {"request": request.pk, "decision": "approve"})
+    request.refresh_from_db()
+    assert request.status == "pending"
+
+
+def test_privacy_officer_elsewhere_decides_there_but_administers_only_his_own_programme(world, client, foreign_worker):
+    from stijging.accounts import services
+
+    admin = world.user("admin")
+    MembershipFactory(user=admin, programme=world.foreign.programme, role="privacy_officer")
+    foreign_admin = UserFactory(email="foreign-admin@example.test")
+    MembershipFactory(user=foreign_admin, programme=world.foreign.programme, role="admin")
+    newcomer = UserFactory(email="newcomer@example.test")
+    foreign_request = services.role_request_submit(
+        acting_user=foreign_admin, user=newcomer, programme_id=world.foreign.programme.pk, role="fieldworker"
+    )
+    client.force_login(admin)
+    # As the foreign programme's privacy officer he decides its requests…
+    client.post("/rollen/verzoeken/", {"request": foreign_request.pk, "decision": "approve"})
+    assert newcomer.memberships.filter(programme=world.foreign.programme, role="fieldworker").exists()
+    # …but he administers nothing there: its users stay out of his reach and it is not offered.
+    assert foreign_worker.email not in client.get("/beheer/accounts/user/").content.decode()
+    response = client.post(
+        f"/beheer/accounts/user/{admin.pk}/change/",
+        _user_form(admin, **_new_membership_row(admin, world.foreign.programme.pk, "coordinator")),
+    )
+    assert response.status_code == 200
+    assert not admin.memberships.filter(programme=world.foreign.programme, role="coordinator").exists()
+
+
+def test_a_fieldworker_elsewhere_cannot_make_himself_admin_there(world, client):
+    admin = world.user("admin")
+    MembershipFactory(user=admin, programme=world.foreign.programme, role="fieldworker")
+    client.force_login(admin)
+    client.post(
+        f"/beheer/accounts/user/{admin.pk}/change/",
+        _user_form(admin, **_new_membership_row(admin, world.foreign.programme.pk, "admin")),
+    )
+    assert not admin.memberships.filter(programme=world.foreign.programme, role="admin").exists()
+    assert not RoleRequest.objects.exists()
+    # Nor may his own user form be used to change who he is, since he also works there.
+    client.post(f"/beheer/accounts/user/{admin.pk}/change/", _user_form(admin, email="other@example.test"))
+    admin.refresh_from_db()
+    assert admin.email == "admin@example.test"
