@@ -86,3 +86,15 @@ def test_the_ones_who_may_decide_get_an_e_mail_with_a_link_and_no_names(world):
     assert [m.to for m in mails] == [world.user("privacy_officer").email]
     assert "/rollen/verzoeken/" in mails[0].body
     assert request.user.email not in mails[0].body and request.user.last_name not in mails[0].body
+
+
+def test_the_first_admin_of_a_new_programme_is_granted_by_the_system_command(world):
+    from django.core.management import call_command
+
+    from stijging.privacy.models import AuditAction, AuditEvent
+
+    newcomer = UserFactory(email="first-admin@example.test")
+    call_command("grant_role", "first-admin@example.test", world.foreign.programme.slug, "admin")
+    assert newcomer.memberships.filter(programme=world.foreign.programme, role="admin").exists()
+    event = AuditEvent.objects.get(action=AuditAction.ROLE_CHANGE)
+    assert event.actor is None and event.detail == {"granted": "admin", "programme_id": world.foreign.programme.pk}

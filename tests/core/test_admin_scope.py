@@ -704,3 +704,42 @@ def test_a_fieldworker_elsewhere_cannot_make_himself_admin_there(world, client):
     client.post(f"/beheer/accounts/user/{admin.pk}/change/", _user_form(admin, email="other@example.test"))
     admin.refresh_from_db()
     assert admin.email == "admin@example.test"
+
+
+# --- What the scoped screens cost ----------------------------------------------------------------
+
+
+def test_the_user_list_costs_the_same_for_few_or_many_users(world, client, django_assert_max_num_queries):
+    admin = world.user("admin")
+    for i in range(15):
+        MembershipFactory(user=UserFactory(email=f"worker{i}@example.test"), programme=world.own.programme)
+    client.force_login(admin)
+    # session, admin, admin's memberships; the filtered count and the full count; the page of users
+    # with their organisation (scoped by three subqueries in one statement); the choices of the two
+    # filters (organisations, roles)
+    with django_assert_max_num_queries(9):
+        response = client.get("/beheer/accounts/user/")
+    assert response.content.decode().count("worker") >= 15
+
+
+def test_a_user_form_costs_a_bounded_number_of_queries(world, client, django_assert_max_num_queries):
+    target = world.user("fieldworker")
+    client.force_login(world.user("admin"))
+    # session, admin, admin's memberships; the user (scoped); whether he works elsewhere and whether
+    # he holds a personal-data role (read-only fields); the organisation choices; his memberships in
+    # the admin's programmes; the programme choices of the inline (existing row and the empty one),
+    # and Django's own checks of the inline's permissions
+    with django_assert_max_num_queries(14):
+        response = client.get(f"/beheer/accounts/user/{target.pk}/change/")
+    assert response.status_code == 200
+
+
+def test_a_programme_with_only_an_empty_area_names_the_area_by_count_only(world, client):
+    from ..registry.factories import AreaFactory, ProgrammeFactory
+
+    programme = ProgrammeFactory(name="Proefprogramma", slug="proef")
+    AreaFactory(programme=programme, name="Lege wijk", slug="lege-wijk")
+    client.force_login(UserFactory(email="root@example.test", is_superuser=True, is_staff=True))
+    page = client.get(f"/beheer/registry/programme/{programme.pk}/delete/").content.decode()
+    assert "areas: 1" in page
+    assert "Lege wijk" not in page

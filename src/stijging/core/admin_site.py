@@ -20,10 +20,11 @@ from functools import update_wrapper
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import NestedObjects, unquote
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -139,13 +140,15 @@ class ConfigAdmin(admin.ModelAdmin):
     def get_deleted_objects(self, objs, request):
         # Django lists every object a deletion takes along, by name; those could be residents. Only
         # configuration is ever deleted here (see delete_view), yet the page says counts only.
-        _to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        _to_delete, model_count, perms_needed, _protected = super().get_deleted_objects(objs, request)
         summary = [f"{name}: {count}" for name, count in model_count.items()]
-        protected_count: dict[str, int] = {}
-        for obj in protected:
-            name = str(obj._meta.verbose_name_plural) if hasattr(obj, "_meta") else gettext("objects")
-            protected_count[name] = protected_count.get(name, 0) + 1
-        return summary, model_count, perms_needed, [f"{name}: {n}" for name, n in protected_count.items()]
+        collector = NestedObjects(using=router.db_for_write(self.model))
+        collector.collect(objs)
+        protected: dict[str, int] = {}
+        for obj in collector.protected:
+            name = str(obj._meta.verbose_name_plural)
+            protected[name] = protected.get(name, 0) + 1
+        return summary, model_count, perms_needed, [f"{name}: {n}" for name, n in protected.items()]
 
 
 class ConfigInlineFormSet(BaseInlineFormSet):
