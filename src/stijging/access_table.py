@@ -105,6 +105,7 @@ privacy:audit_log                   -            login  -    -      -      -    
 privacy:legal_grounds               -            login  -    -      -      -      -      -      -      yes    no
 privacy:legal_ground_create         -            login  -    -      -      -      -      -      -      yes    no
 privacy:legal_ground_edit           legalground  login  -    -      -      -      -      -      -      yes    no
+accounts:role_requests              -            login  -    -      -      -      -      -      yes    yes    no
 beheer:*                            any          login  -    -      -      -      -      -      yes    -      no
 """
 

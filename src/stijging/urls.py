@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("privacy/", include("stijging.privacy.urls")),
+    path("rollen/", include("stijging.accounts.urls")),
     path("beheer/", admin_site.urls),
     path("", include("stijging.registry.urls")),
     path("", include("stijging.conversations.urls")),

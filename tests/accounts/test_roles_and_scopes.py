@@ -69,8 +69,12 @@ def test_an_access_grant_means_nothing_to_a_user_without_the_partner_role(world)
 
 
 def test_granting_a_role_in_the_configuration_screens_is_audited(world, client):
+    from stijging.accounts.models import RoleRequest
+
+    from .factories import UserFactory
+
     admin = world.user("admin")
-    target = world.user("no_membership")
+    target = UserFactory(email="newcomer@example.test", created_by=admin)
     client.force_login(admin)
     url = f"/beheer/accounts/user/{target.pk}/change/"
     page = client.get(url)
@@ -80,7 +84,6 @@ def test_granting_a_role_in_the_configuration_screens_is_audited(world, client):
         "username": target.username,
         "first_name": target.first_name,
         "last_name": target.last_name,
-        "organisation": target.organisation_id or "",
         "phone": "",
         "is_active": "on",
         "memberships-TOTAL_FORMS": "1",
@@ -93,13 +96,23 @@ def test_granting_a_role_in_the_configuration_screens_is_audited(world, client):
     }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
+    # The request is audited; the role waits for the privacy officer.
+    request = RoleRequest.objects.get(user=target)
     event = AuditEvent.objects.filter(action=AuditAction.ROLE_CHANGE).latest("id")
     assert event.actor_id == admin.pk
     assert event.object_id == str(target.pk)
+    assert event.detail == {"requested": "case_manager", "programme_id": world.own.programme.pk, "request": request.pk}
+    assert not target.memberships.exists()
+
+    client.force_login(world.user("privacy_officer"))
+    client.post("/rollen/verzoeken/", {"request": request.pk, "decision": "approve"})
+    event = AuditEvent.objects.filter(action=AuditAction.ROLE_CHANGE).latest("id")
+    assert event.actor_id == world.user("privacy_officer").pk
     assert event.detail == {"granted": "case_manager", "programme_id": world.own.programme.pk}
     assert target.memberships.filter(role="case_manager").exists()
 
-    # Revoking it is audited too.
+    # Revoking it is audited too, and takes no second person.
+    client.force_login(admin)
     membership = target.memberships.get(role="case_manager")
     data.update(
         {

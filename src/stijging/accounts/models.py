@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,6 +46,11 @@ class Role(models.TextChoices):
 # The roles that work with individual households and persons of their programme.
 CASE_ROLES = frozenset({Role.FIELDWORKER, Role.CASE_MANAGER})
 
+# The roles that see personal data (or decide who does): granting one takes a second person
+# (docs/decisions/0005-administrators-administer.md). Coordinator and manager see aggregates only
+# and take effect at once.
+PERSONAL_DATA_ROLES = frozenset({Role.FIELDWORKER, Role.CASE_MANAGER, Role.PARTNER, Role.PRIVACY_OFFICER, Role.ADMIN})
+
 
 class StijgingUserManager(UserManager["User"]):
     def create_user(self, username=None, email=None, password=None, **extra_fields):  # type: ignore[override]
@@ -58,6 +66,11 @@ class User(AbstractUser):
         Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Who made the account in the configuration screens: until it holds a role, only that
+    # administrator (and a superuser) sees it there.
+    created_by = models.ForeignKey(
+        "self", verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = StijgingUserManager()  # type: ignore[misc]
 
@@ -67,6 +80,18 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Django ends every session whose stored hash no longer matches. Beside the password the
+        # hash covers the organisation and the active flag, so that moving a user to another
+        # organisation (which moves a partner's referral scope) or deactivating them logs them out
+        # everywhere on their next request, whatever session backend runs.
+        return salted_hmac(
+            "stijging.accounts.User.get_session_auth_hash",
+            f"{self.password}|{self.organisation_id}|{self.is_active}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def memberships_cached(self) -> list[Membership]:
         """This user's memberships, fetched once per request (one query)."""
@@ -103,6 +128,58 @@ class Membership(models.Model):
         ]
         verbose_name = _("programme membership")
         verbose_name_plural = _("programme memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} ({self.programme_id})"
+
+
+class RoleRequestStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting approval")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+
+
+class RoleRequest(models.Model):
+    """A grant of a role that sees personal data, waiting for a second person.
+
+    An administrator asks; another administrator of the programme or its privacy officer approves
+    or refuses. Neither the one who asked nor the one the role is for may decide. Approval grants
+    the membership through `accounts.services.membership_grant`, the one write path for roles.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_requests")
+    programme = models.ForeignKey(
+        "registry.Programme", verbose_name=_("programme"), on_delete=models.CASCADE, related_name="role_requests"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RoleRequestStatus.choices, default=RoleRequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "programme", "role"],
+                condition=models.Q(status="pending"),
+                name="rolerequest_one_pending",
+            ),
+        ]
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("role request")
+        verbose_name_plural = _("role requests")
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} ({self.programme_id})"
