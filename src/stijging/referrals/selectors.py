@@ -8,8 +8,9 @@ from typing import NamedTuple
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from stijging.accounts.models import Organisation, Role, User
+from stijging.accounts.models import CASE_ROLES, Organisation, Role, User
 from stijging.privacy.models import Consent, ConsentPurpose, LegalGround
+from stijging.privacy.selectors import restricted_person_ids
 from stijging.registry.models import Address, HouseholdResidence, Person, full_name_of
 from stijging.registry.selectors import current_on
 
@@ -21,14 +22,23 @@ INBOX_PER_PAGE = 25
 INBOX_CAP = 250  # referrals counted for the pager
 
 
+def _visible(user) -> QuerySet[Referral]:
+    """`visible_to`, and for a partner without a case role not a person whose processing is
+    restricted (AVG art. 18): hidden from partners until the privacy officer lifts it."""
+    referrals = Referral.objects.visible_to(user)
+    if not user.programme_ids_with(CASE_ROLES):
+        referrals = referrals.exclude(person_id__in=restricted_person_ids())
+    return referrals
+
+
 def referral_for(user, pk: int) -> Referral:
-    return Referral.objects.visible_to(user).select_related("trajectory", "person").get(pk=pk)
+    return _visible(user).select_related("trajectory", "person").get(pk=pk)
 
 
 def referral_page(user, pk: int) -> Referral:
     """Everything a referral page shows, in a fixed number of queries."""
     return (
-        Referral.objects.visible_to(user)
+        _visible(user)
         .select_related(
             "person",
             "organisation",
@@ -62,7 +72,11 @@ def current_address(person_id: int, on: datetime.date | None = None) -> Address 
 
 
 def partner_inbox(user, *, status: str = "") -> QuerySet[Referral]:
-    queryset = Referral.objects.for_partner(user).select_related("person", "domain", "assigned_to")
+    queryset = (
+        Referral.objects.for_partner(user)
+        .exclude(person_id__in=restricted_person_ids())
+        .select_related("person", "domain", "assigned_to")
+    )
     if status:
         queryset = queryset.filter(status=status)
     return queryset.order_by("-priority", "answer_due_on", "-sent_at", "-pk")
@@ -79,11 +93,16 @@ def colleagues_of(user) -> QuerySet[User]:
 
 def partner_person(user, pk: int) -> Person:
     """A person a partner may see: only through an active grant for their organisation."""
-    return Person.objects.visible_to(user).get(pk=pk)
+    return Person.objects.visible_to(user).exclude(pk__in=restricted_person_ids()).get(pk=pk)
 
 
 def referrals_of_person_for_partner(user, person: Person) -> list[Referral]:
-    return list(Referral.objects.for_partner(user).filter(person=person).select_related("domain"))
+    return list(
+        Referral.objects.for_partner(user)
+        .filter(person=person)
+        .exclude(person_id__in=restricted_person_ids())
+        .select_related("domain")
+    )
 
 
 class WaitingReferral(NamedTuple):

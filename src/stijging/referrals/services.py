@@ -15,6 +15,7 @@ from stijging.accounts import notifications
 from stijging.accounts.models import Role, User
 from stijging.concurrency import ConflictError
 from stijging.privacy import audit
+from stijging.privacy import services as privacy_services
 from stijging.privacy.models import AccessGrant, AuditAction, Consent, ConsentGivenBy, ConsentPurpose, LegalGround
 from stijging.privacy.services import AGE_OF_CONSENT
 from stijging.trajectories import services as trajectory_services
@@ -86,6 +87,7 @@ def referral_send(
         raise ValidationError(_("Only a case manager of the programme sends referrals."))
     if trajectory.status == TrajectoryStatus.CLOSED:
         raise ValidationError(_("This trajectory is closed."))
+    privacy_services.refuse_if_restricted(trajectory.person_id)
     if not question.strip():
         raise ValidationError({"question": _("Write the question to the partner.")})
     person = trajectory.person

@@ -16,6 +16,7 @@ from stijging.accounts.models import Role
 from stijging.concurrency import ConflictError
 from stijging.conversations.models import Domain, NonAnswer, Proposal, ProposalStatus, RungNonAnswer
 from stijging.privacy import audit
+from stijging.privacy import services as privacy_services
 from stijging.privacy.models import AuditAction
 
 from . import states
@@ -49,6 +50,7 @@ def _touch(trajectory: Trajectory) -> None:
 def _refuse_if_closed(trajectory: Trajectory) -> None:
     if trajectory.status == TrajectoryStatus.CLOSED:
         raise ValidationError(_("This trajectory is closed."))
+    privacy_services.refuse_if_restricted(trajectory.person_id)
 
 
 def _audit(acting_user, action: str, obj, trajectory: Trajectory, **detail) -> None:
@@ -73,6 +75,7 @@ def trajectory_open(
     proposal: Proposal | None = None,
 ) -> Trajectory:
     """Open a trajectory for a person, directly or from a proposal (which is then taken up)."""
+    privacy_services.refuse_if_restricted(person.pk)
     if not _is_case_manager(case_manager, programme_id):
         raise ValidationError({"case_manager": _("This user is not a case manager of the programme.")})
     if proposal is not None:
@@ -207,6 +210,7 @@ def action_set_status(*, acting_user, action: Action, version: int, status: str)
 def journal_note_add(*, acting_user, trajectory: Trajectory, text: str) -> JournalNote:
     if not text.strip():
         raise ValidationError({"text": _("Write the note.")})
+    privacy_services.refuse_if_restricted(trajectory.person_id)
     note = JournalNote.objects.create(trajectory=trajectory, text=text.strip(), author=acting_user)
     _touch(trajectory)
     _audit(acting_user, AuditAction.CREATE, note, trajectory)
@@ -233,6 +237,7 @@ def measurement_record(
 ) -> Measurement:
     """A follow-up measurement. A missing answer is never a score: each gap says why. Makes the next
     measurement of the person's open trajectories due one interval later."""
+    privacy_services.refuse_if_restricted(person.pk)
     errors: dict[str, str] = {}
     if measured_on > timezone.localdate():
         errors["measured_on"] = _("A measurement cannot be dated in the future.")
