@@ -158,7 +158,11 @@ def test_another_programmes_privacy_officer_cannot_open_or_act_on_a_request(worl
     assert Person.objects.get(pk=world.foreign.adult.pk).anonymised_at is None
     with pytest.raises(PermissionDenied):
         services.subject_request_close(
-            acting_user=world.user("privacy_officer"), request=request, version=request.version, status="done", outcome="x"
+            acting_user=world.user("privacy_officer"),
+            request=request,
+            version=request.version,
+            status="done",
+            outcome="x",
         )
 
 
@@ -166,15 +170,21 @@ def test_the_deadline_extends_once_by_at_most_two_months_with_a_reason(world):
     officer = world.user("privacy_officer")
     request = subject_request_of(world.own, world)
     with pytest.raises(ValidationError):
-        services.subject_request_extend(acting_user=officer, request=request, version=request.version, months=3, reason="x")
+        services.subject_request_extend(
+            acting_user=officer, request=request, version=request.version, months=3, reason="x"
+        )
     with pytest.raises(ValidationError):
-        services.subject_request_extend(acting_user=officer, request=request, version=request.version, months=2, reason=" ")
+        services.subject_request_extend(
+            acting_user=officer, request=request, version=request.version, months=2, reason=" "
+        )
     request = services.subject_request_extend(
         acting_user=officer, request=request, version=request.version, months=2, reason="Veel dossiers bij partners"
     )
     assert request.extended_until == datetime.date(2027, 2, 20)
     with pytest.raises(ValidationError):
-        services.subject_request_extend(acting_user=officer, request=request, version=request.version, months=1, reason="x")
+        services.subject_request_extend(
+            acting_user=officer, request=request, version=request.version, months=1, reason="x"
+        )
 
 
 def test_the_desk_lists_open_requests_by_deadline(world, django_assert_max_num_queries):
@@ -255,7 +265,9 @@ def test_the_residents_pdf_is_in_dutch(world):
 
     data = person_data(world.own.adult.pk)
     with translation.override("nl"):
-        html = render_to_string("privacy/export_pdf.html", {"data": data, "request": request, "today": timezone.localdate()})
+        html = render_to_string(
+            "privacy/export_pdf.html", {"data": data, "request": request, "today": timezone.localdate()}
+        )
     assert "Uw gegevens in Stijging" in html
     assert "Wie uw gegevens heeft bekeken of gewijzigd" in html
     assert "Anna zoekt werk" in html
@@ -286,7 +298,9 @@ def test_an_export_is_kept_only_as_long_as_the_request(world):
     request = subject_request_of(world.own, world)
     services.subject_export_create(acting_user=officer, request=request)
     request.refresh_from_db()
-    services.subject_request_close(acting_user=officer, request=request, version=request.version, status="done", outcome="Overhandigd")
+    services.subject_request_close(
+        acting_user=officer, request=request, version=request.version, status="done", outcome="Overhandigd"
+    )
     SubjectRequest.objects.filter(pk=request.pk).update(closed_at=timezone.now() - datetime.timedelta(days=40))
     assert retention.dry_run(timezone.localdate())["exports"] == 1
     run = retention.propose()
@@ -425,5 +439,9 @@ def test_a_restriction_request_cannot_be_closed_while_the_restriction_holds(worl
     request, restriction = _restrict(world)
     with pytest.raises(ValidationError):
         services.subject_request_close(
-            acting_user=world.user("privacy_officer"), request=request, version=request.version, status="done", outcome="x"
+            acting_user=world.user("privacy_officer"),
+            request=request,
+            version=request.version,
+            status="done",
+            outcome="x",
         )

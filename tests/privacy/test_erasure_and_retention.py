@@ -18,7 +18,6 @@ from stijging.monitoring import kpis
 from stijging.outreach.models import ContactAttempt, HouseholdOutreach
 from stijging.privacy import audit, retention, services, subject
 from stijging.privacy.models import AuditAction, AuditEvent, RetentionRun, RetentionRunStatus
-from stijging.referrals.models import Referral
 from stijging.registry.models import Household, Person
 from stijging.trajectories import services as trajectory_services
 from stijging.trajectories.models import Goal, JournalNote, Measurement, Trajectory
@@ -34,7 +33,11 @@ CLOSED = kpis.Period(start=datetime.date(2025, 1, 1), end=datetime.date(2025, 12
 def _decide(world, request, *, grant=True):
     request.refresh_from_db()
     return services.erasure_decide(
-        acting_user=world.user("privacy_officer"), request=request, version=request.version, grant=grant, outcome="Besluit"
+        acting_user=world.user("privacy_officer"),
+        request=request,
+        version=request.version,
+        grant=grant,
+        outcome="Besluit",
     )
 
 
@@ -95,7 +98,12 @@ def _history(world):
     for interview in conversation.interviews.all():
         Interview.objects.filter(pk=interview.pk).update(rung=2, note=f"Notitie over {interview.person.given_names}")
         DomainAnswer.objects.create(
-            interview=interview, domain=domain(), score=2, note="Schulden", help_question=True, help_question_text="Hulp"
+            interview=interview,
+            domain=domain(),
+            score=2,
+            note="Schulden",
+            help_question=True,
+            help_question_text="Hulp",
         )
         CohesionAnswer.objects.create(interview=interview, statement=statement, value=4)
     manager = case_manager_of(world.own, world)
@@ -117,8 +125,12 @@ def _history(world):
         closed_at=timezone.make_aware(datetime.datetime(2025, 10, 1)),
     )
     ContactAttempt.objects.create(
-        household=world.own.household, date=datetime.date(2025, 2, 1), channel="doorbell", outcome="appointment",
-        worker=fieldworker, note="Anna vroeg om later terug te komen",
+        household=world.own.household,
+        date=datetime.date(2025, 2, 1),
+        channel="doorbell",
+        outcome="appointment",
+        worker=fieldworker,
+        note="Anna vroeg om later terug te komen",
     )
     Person.objects.filter(pk=world.own.adult.pk).update(phone="0612345678", email="anna@example.test")
     return teen
@@ -263,11 +275,18 @@ def test_retention_runs_in_bounded_batches(world, monkeypatch):
     fieldworker = world.user("fieldworker")
     for day in range(1, 6):
         ContactAttempt.objects.create(
-            household=world.own.household, date=datetime.date(2020, 1, day), channel="letter", outcome="not_home",
+            household=world.own.household,
+            date=datetime.date(2020, 1, day),
+            channel="letter",
+            outcome="not_home",
             worker=fieldworker,
         )
     monkeypatch.setattr(retention, "BATCH", 2)
-    monkeypatch.setattr(retention, "STEPS", [retention.Step("contact_attempts", retention._contacts_attempts, retention._contacts_attempts_apply, batch=2)])
+    monkeypatch.setattr(
+        retention,
+        "STEPS",
+        [retention.Step("contact_attempts", retention._contacts_attempts, retention._contacts_attempts_apply, batch=2)],
+    )
     run = retention.propose()
     retention.retention_run_decide(acting_user=world.user("privacy_officer"), run=run, approve=True)
     # A budget of nothing: each tick takes one batch at most before it checks the clock.

@@ -252,4 +252,8 @@ def seed_demo(*, seed: int = 2009, households: int = 350) -> SeedResult:
 
     # Its own generator: the activities and waves do not shift when the help data change.
     seed_neighbourhood(programme, rng=random.Random(f"{seed}:neighbourhood"))
+    from .requests import seed_requests
+
+    # Last: the requests' lookups and exports see the whole demo, and the access log shows its views.
+    seed_requests(programme)
     return SeedResult(households=len(occupied), persons=person_count, addresses=len(addresses))
