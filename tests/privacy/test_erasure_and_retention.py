@@ -365,3 +365,30 @@ def test_the_retention_page_shows_the_periods_and_the_waiting_round(world, djang
     body = response.content.decode()
     assert "contact attempts and appointments" in body and "Approve and apply" in body
     assert Decimal(12) == Decimal(response.context["policies"][1].months) or response.context["policies"]
+
+
+def test_retention_leaves_the_records_of_a_restricted_person_or_one_with_an_open_trajectory_alone(world):
+    conversation = held_conversation(world.own, world.user("fieldworker"), held_on=datetime.date(2019, 5, 1))
+    Interview.objects.filter(conversation=conversation).update(note="Oude notitie")
+    assert retention.dry_run(timezone.localdate())["interviews"] == 2
+    open_trajectory(world.own, world)  # the adult's
+    request = subject_request_of(world.own, world, kind="restriction", person=world.own.child)
+    services.restriction_place(
+        acting_user=world.user("privacy_officer"), request=request, reason="Bewaren voor een geschil"
+    )
+    assert retention.dry_run(timezone.localdate())["interviews"] == 0
+
+
+def test_the_admin_sets_a_retention_period_and_it_is_audited(world):
+    from stijging.privacy.models import RetentionPolicy
+
+    policy = RetentionPolicy.objects.get(kind="contacts")
+    client = Client()
+    client.force_login(world.user("admin"))
+    url = reverse("beheer:privacy_retentionpolicy_change", args=[policy.pk])
+    response = client.post(url, {"months": 18, "reasoning": "Besluit college 2026"})
+    assert response.status_code == 302
+    assert RetentionPolicy.objects.get(pk=policy.pk).months == 18
+    assert retention.months_for("contacts") == 18
+    event = AuditEvent.objects.filter(object_type="privacy.retentionpolicy").get()
+    assert event.detail == {"kind": "contacts", "months": 18}

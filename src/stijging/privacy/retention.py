@@ -102,12 +102,37 @@ def _contacts_appointments_apply(ids):
     return Appointment.objects.filter(pk__in=ids).delete()[0]
 
 
+def _held_persons():
+    """Persons whose records retention leaves alone whatever their age: an open trajectory (the
+    work goes on), an active restriction (art. 18: storage is exactly what is asked) or an open
+    request (it is about these records)."""
+    from stijging.trajectories.models import Trajectory
+
+    from .models import Restriction, SubjectRequest
+
+    return (
+        Q(Exists(Trajectory.objects.not_closed().filter(person=OuterRef("person_id"))))
+        | Q(Exists(Restriction.objects.active().filter(person=OuterRef("person_id"))))
+        | Q(Exists(SubjectRequest.objects.open().filter(person=OuterRef("person_id"))))
+    )
+
+
 def _interviews(c):
-    from stijging.conversations.models import DomainAnswer, Interview
+    from stijging.conversations.models import DomainAnswer, Interview, MeldcodeSignal
+
+    from .subject import MELDCODE_HOLD_YEARS
 
     texts = DomainAnswer.objects.filter(interview=OuterRef("pk")).filter(~Q(note="") | ~Q(help_question_text=""))
-    return Interview.objects.filter(conversation__held_on__lt=c[RetentionKind.CONVERSATIONS]).filter(
-        ~Q(note="") | Q(Exists(texts))
+    meldcode_since = timezone.now() - datetime.timedelta(days=round(365.25 * MELDCODE_HOLD_YEARS))
+    return (
+        Interview.objects.filter(conversation__held_on__lt=c[RetentionKind.CONVERSATIONS])
+        .filter(~Q(note="") | Q(Exists(texts)))
+        .exclude(_held_persons())
+        .exclude(
+            Exists(
+                MeldcodeSignal.objects.filter(conversation=OuterRef("conversation_id"), raised_at__gte=meldcode_since)
+            )
+        )
     )
 
 
@@ -136,7 +161,9 @@ def _housing_apply(ids):
 def _trajectories(c):
     from stijging.trajectories.models import Goal, JournalNote, Trajectory
 
-    closed = Trajectory.objects.filter(status="closed", closed_at__lt=_start_of(c[RetentionKind.TRAJECTORIES]))
+    closed = Trajectory.objects.filter(status="closed", closed_at__lt=_start_of(c[RetentionKind.TRAJECTORIES])).exclude(
+        _held_persons()
+    )
     return closed.filter(
         ~Q(outcome_text="")
         | Q(Exists(Goal.objects.filter(trajectory=OuterRef("pk")).exclude(target="")))
@@ -157,8 +184,10 @@ def _trajectories_apply(ids):
 def _referrals(c):
     from stijging.referrals.models import Referral
 
-    return Referral.objects.filter(closed_at__lt=_start_of(c[RetentionKind.REFERRALS])).exclude(
-        question="", code_text=""
+    return (
+        Referral.objects.filter(closed_at__lt=_start_of(c[RetentionKind.REFERRALS]))
+        .exclude(question="", code_text="")
+        .exclude(_held_persons())
     )
 
 
