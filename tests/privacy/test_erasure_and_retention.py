@@ -201,6 +201,20 @@ def test_anonymisation_replaces_identity_removes_free_text_and_keeps_what_the_fi
     assert request.__class__.objects.get(pk=request.pk).status == "done"
 
 
+def test_erasure_deletes_the_copies_made_for_the_persons_earlier_access_requests(world):
+    from stijging.privacy.models import SubjectExport
+
+    officer = world.user("privacy_officer")
+    access = subject_request_of(world.own, world, kind="access")
+    services.subject_export_create(acting_user=officer, request=access)
+    access.refresh_from_db()
+    services.subject_request_close(
+        acting_user=officer, request=access, version=access.version, status="done", outcome="x"
+    )
+    _decide(world, subject_request_of(world.own, world, kind="erasure"))
+    assert not SubjectExport.objects.exists()
+
+
 def test_the_last_member_anonymised_takes_the_household_name_and_notes_with_them(world):
     _history(world)
     for person in Person.objects.filter(household_memberships__household=world.own.household):

@@ -514,6 +514,10 @@ def anonymise_person(person_id: int) -> dict[str, int]:
     done["journal_notes"], _by_model = JournalNote.objects.filter(trajectory__person_id=person_id).delete()
     done["referrals"] = Referral.objects.filter(person_id=person_id).update(question="", code_text="")
     ReferralEvent.objects.filter(referral__person_id=person_id).update(code_text="")
+    # Copies made for the person's own access requests go too: they hold everything that was erased.
+    from .models import SubjectExport
+
+    done["exports"], _by_model = SubjectExport.objects.filter(request__person_id=person_id).delete()
     done["participants"] = Participant.objects.filter(person_id=person_id).update(
         name=ANONYMISED_NAME, phone="", email="", parent_name="", note="", person=None
     )
