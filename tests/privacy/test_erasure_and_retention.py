@@ -406,3 +406,17 @@ def test_the_admin_sets_a_retention_period_and_it_is_audited(world):
     assert retention.months_for("contacts") == 18
     event = AuditEvent.objects.filter(object_type="privacy.retentionpolicy").get()
     assert event.detail == {"kind": "contacts", "months": 18}
+
+
+def test_stijging_tick_runs_the_reminders_and_the_retention_round(world):
+    from stijging.core import tick
+
+    _expired_contacts(world)
+    results = tick.run()
+    assert results["privacy_retention"]["proposed"] is not None
+    assert results["privacy_request_reminders"] == 0
+    # The privacy officers hear of the dry run by e-mail (a link, no names), sent in the same tick.
+    from stijging.accounts.models import OutgoingEmail
+
+    mail = OutgoingEmail.objects.get(dedup_key__startswith="retention:")
+    assert mail.to == world.user("privacy_officer").email and reverse("privacy:retention") in mail.body
