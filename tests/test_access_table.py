@@ -12,11 +12,12 @@ from stijging.privacy.models import AuditAction, AuditEvent, LegalGround
 
 from .cohesion.factories import activity_of, participant_of, wave_of
 from .conversations.factories import conversation_of
+from .privacy.factories import subject_request_of
 from .referrals.factories import referral_of
 from .trajectories.factories import proposal_of, trajectory_of
 
 # Pages that show persons only for a question: the walker asks one (the world's persons are "…sen").
-QUERY_STRINGS = {"registry:search": "?q=sen"}
+QUERY_STRINGS = {"registry:search": "?q=sen", "privacy:lookup": "?name=sen"}
 DUMMY_VALUES = {"app_label": "accounts", "uidb36": "1", "key": "x-set-password", "content_type_id": "1", "url": "x"}
 
 
@@ -96,6 +97,8 @@ def _kwargs(kind: str, site, world, arg_names: list[str]) -> dict:
         return {"pk": participant_of(site, world).pk}
     if kind == "wave":
         return {"pk": wave_of(site, world).pk}
+    if kind == "subjectrequest":
+        return {"pk": subject_request_of(site, world).pk}
     if kind == "any":
         return {arg: DUMMY_VALUES.get(arg, str(world.own.programme.pk)) for arg in arg_names}
     return {}
@@ -137,6 +140,7 @@ def _targets(row, world, arg_names):
         "activity",
         "participant",
         "wave",
+        "subjectrequest",
     }:
         return [
             ("own", _kwargs(row.object, world.own, world, arg_names)),

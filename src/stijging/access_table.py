@@ -10,12 +10,14 @@ Columns
             (of a trajectory), referral, referredperson (a person as a partner sees them, through
             a referral to their organisation: own = the own site's adult, referred to the partner's
             organisation; foreign = the foreign site's adult, referred to another partner),
-            activity, participant, wave (of the neighbourhood track), any
+            activity, participant, wave (of the neighbourhood track), subjectrequest (a data-subject
+            request, issue 13), any
             (dummy arguments for third-party URLs) or - (no object)
   anon      login = sent to the login page; yes = public
   none      a logged-in user without any programme membership
   roles     fieldworker case_manager partner coordinator manager admin privacy_officer
-  audits    the audit action a permitted GET writes (view, list, search) or no
+  audits    the audit action a permitted GET writes (view, list, search) or no (the privacy desk's
+            export downloads audit `export` only when an export exists: tests/privacy/test_desk.py)
 
 Cells
   own  allowed on an object of the user's own programme; an object of another programme is a 404
@@ -106,6 +108,23 @@ privacy:legal_grounds               -            login  -    -      -      -    
 privacy:legal_ground_create         -            login  -    -      -      -      -      -      -      yes    no
 privacy:legal_ground_edit           legalground  login  -    -      -      -      -      -      -      yes    no
 accounts:role_requests              -            login  -    -      -      -      -      -      yes    yes    no
+privacy:desk                        -            login  -    -      -      -      -      -      -      yes    list
+privacy:lookup                      -            login  -    -      -      -      -      -      -      yes    search
+privacy:person                      person       login  -    -      -      -      -      -      -      own    view
+privacy:request_create              person       login  -    -      -      -      -      -      -      own    view
+privacy:access_log                  person       login  -    -      -      -      -      -      -      own    view
+privacy:access_log_pdf              person       login  -    -      -      -      -      -      -      own    export
+privacy:request                     subjectrequest login -  -      -      -      -      -      -      own    view
+privacy:request_extend              subjectrequest login -  -      -      -      -      -      -      own    no
+privacy:request_close               subjectrequest login -  -      -      -      -      -      -      own    no
+privacy:export_create               subjectrequest login -  -      -      -      -      -      -      own    no
+privacy:export_pdf                  subjectrequest login -  -      -      -      -      -      -      own    no
+privacy:export_json                 subjectrequest login -  -      -      -      -      -      -      own    no
+privacy:erasure_decide              subjectrequest login -  -      -      -      -      -      -      own    no
+privacy:restriction_place           subjectrequest login -  -      -      -      -      -      -      own    no
+privacy:restriction_lift            subjectrequest login -  -      -      -      -      -      -      own    no
+privacy:rectify                     subjectrequest login -  -      -      -      -      -      -      own    view
+privacy:retention                   -            login  -    -      -      -      -      -      -      yes    no
 beheer:*                            any          login  -    -      -      -      -      -      yes    -      no
 """
 

@@ -45,6 +45,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Personal data features that need a legal basis are off unless the municipality turns them on.
 STIJGING_ENABLE_BSN = env_bool("STIJGING_ENABLE_BSN", False)
+# Whether a resident's copy of their file (AVG art. 15) and the log of who viewed it name the staff
+# members, or only their organisation and role: the municipality's policy (NEN 7513 leaves it open).
+STIJGING_EXPORT_STAFF_NAMES = env_bool("STIJGING_EXPORT_STAFF_NAMES", False)
 STIJGING_REQUIRE_MFA = env_bool("STIJGING_REQUIRE_MFA", True)
 STIJGING_DEMO = env_bool("STIJGING_DEMO", False)
 STIJGING_AUDIT_ANCHOR_FILE = Path(env_str("STIJGING_AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchor.log")))

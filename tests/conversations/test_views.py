@@ -275,12 +275,12 @@ def test_a_section_saved_with_htmx_comes_back_fresh_with_its_new_version(worker,
         "financien-question": "Schulden",
     }
     # AUTH + interview (scoped; + person, conversation, household, instrument version) + INSTRUMENT;
-    # the service: SAVEPOINT, does the household still live in the programme (1), [SAVEPOINT, INSERT
-    # key, RELEASE], applicable domains, UPDATE version,
-    # the answers so far, per answer INSERT + its proposal (2 × 2) + INSERT proposal, the interview
-    # again, INSERT audit, RELEASE; then the interview as stored now with its domain answers,
-    # cohesion answers and consents.
-    with django_assert_max_num_queries(AUTH + 1 + INSTRUMENT + 1 + 1 + 3 + 3 + 5 + 3 + 4):
+    # the service: SAVEPOINT, does the household still live in the programme (1), the restriction
+    # check (AVG art. 18), [SAVEPOINT, INSERT key, RELEASE], applicable domains, UPDATE version, the
+    # answers so far, per answer INSERT + its proposal (2 × 2) + INSERT proposal, the interview again,
+    # INSERT audit, RELEASE; then the interview as stored now with its domain answers, cohesion
+    # answers and consents.
+    with django_assert_max_num_queries(AUTH + 1 + INSTRUMENT + 1 + 1 + 1 + 3 + 3 + 5 + 3 + 4):
         response = worker.post(section_url(adult, "domains"), data, **HX)
     assert response.status_code == 200
     assert response["X-Stijging-Section"] == f"interview-{adult.pk}-domains"

@@ -74,14 +74,12 @@ def test_home_sends_a_fieldworker_with_one_programme_to_its_home(world, fieldwor
     assert response["Location"] == reverse("monitoring:programme", args=[world.own.programme.slug])
 
 
-def test_home_lists_the_privacy_officers_programmes(world, privacy_officer, django_assert_max_num_queries):
-    # AUTH + the user's programmes.
+def test_home_sends_the_privacy_officer_to_the_desk(world, privacy_officer, django_assert_max_num_queries):
+    # AUTH + the user's programmes. The privacy officer's home is the desk of open requests (issue 13).
     with django_assert_max_num_queries(AUTH + 1):
         response = privacy_officer.get("/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Own programme" in html
-    assert "Foreign programme" not in html
+    assert response.status_code == 302 and response["Location"] == reverse("privacy:desk")
+    html = privacy_officer.get(response["Location"]).content.decode()
     # The privacy officer's own screens are in the menu.
     assert reverse("privacy:audit_log") in html
     assert reverse("privacy:legal_grounds") in html
@@ -549,8 +547,9 @@ def test_person_edit_form_shows_the_current_values_and_logs_the_view(world, fiel
 
 def test_person_edit_saves_and_logs_the_change(world, fieldworker, django_assert_max_num_queries):
     person = world.own.adult
-    # AUTH + person (scoped); SAVEPOINT, conditional UPDATE, reload, INSERT audit event, RELEASE.
-    with django_assert_max_num_queries(AUTH + 6):
+    # AUTH + person (scoped); SAVEPOINT, restriction check (AVG art. 18), conditional UPDATE, reload,
+    # INSERT audit event, RELEASE.
+    with django_assert_max_num_queries(AUTH + 7):
         response = fieldworker.post(
             reverse("registry:person_edit", args=[person.pk]), person_data(email="anna@example.test")
         )

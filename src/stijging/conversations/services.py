@@ -23,6 +23,7 @@ from stijging.concurrency import ConflictError
 from stijging.outreach import services as outreach_services
 from stijging.outreach.models import HouseholdOutreach
 from stijging.privacy import audit
+from stijging.privacy import services as privacy_services
 from stijging.privacy.models import AuditAction
 from stijging.registry import services as registry_services
 from stijging.registry.access import case_programme_for, require_still_lives_in
@@ -219,6 +220,7 @@ def applicable_domains(interview: Interview) -> list[Domain]:
 def interview_save_domains(
     *, acting_user, interview: Interview, version: int, key: str, answers: list[DomainInput]
 ) -> Interview:
+    privacy_services.refuse_if_restricted(interview.person_id)
     _claim_key(
         key=key,
         conversation=interview.conversation,
@@ -300,6 +302,7 @@ def interview_save_ladder(
     rung_non_answer: str,
     note: str,
 ) -> Interview:
+    privacy_services.refuse_if_restricted(interview.person_id)
     _claim_key(
         key=key,
         conversation=interview.conversation,
@@ -325,6 +328,7 @@ def interview_save_cohesion(
     *, acting_user, interview: Interview, version: int, key: str, values: dict[int, tuple[int | None, str]]
 ) -> Interview:
     """values: statement id → (agreement 1–5 or None, non-answer)."""
+    privacy_services.refuse_if_restricted(interview.person_id)
     _claim_key(
         key=key,
         conversation=interview.conversation,

@@ -44,7 +44,9 @@ from stijging.conversations.models import (
     LadderRung,
     ScaleLevel,
 )
+from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden
+from stijging.privacy.models import AuditAction, RetentionPolicy
 from stijging.referrals.models import ServiceLevel
 from stijging.registry.models import Area, Programme
 
@@ -464,3 +466,29 @@ class InstrumentVersionAdmin(ConfigAdmin):
                 self.message_user(
                     request, _("Version %(n)s is published; new conversations use it.") % {"n": version.number}
                 )
+
+
+@admin.register(RetentionPolicy, site=admin_site)
+class RetentionPolicyAdmin(ConfigAdmin):
+    """The retention period per kind of record (issue 13): the admin sets it, the privacy officer
+    sees it on the retention page. One row per kind; the defaults come with the migration."""
+
+    list_display = ["kind", "months", "updated_at"]
+    fields = ["kind", "months", "reasoning"]
+    readonly_fields = ["kind"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # every kind has its row from the migration
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # without a row the default would apply silently
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        audit.record(
+            actor=request.user,
+            action=AuditAction.UPDATE,
+            obj=obj,
+            purpose="retention",
+            detail={"kind": obj.kind, "months": obj.months},
+        )

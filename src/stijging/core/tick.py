@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from stijging.accounts import notifications
 from stijging.monitoring import figures
-from stijging.privacy import audit
+from stijging.privacy import audit, retention
+from stijging.privacy import periodic as privacy_periodic
 from stijging.referrals import periodic as referral_periodic
 from stijging.trajectories import periodic as trajectory_periodic
 
@@ -23,6 +24,8 @@ from .models import JobRun
 STEPS: list[tuple[str, Callable[[], object]]] = [
     ("referrals_escalate_overdue", referral_periodic.escalate_overdue),
     ("trajectories_reminders", trajectory_periodic.send_reminders),
+    ("privacy_request_reminders", privacy_periodic.remind_deadlines),
+    ("privacy_retention", retention.tick),
     ("send_email", notifications.send_pending),
     ("monitoring_figures", figures.refresh_all),
     ("audit_seal", audit.seal),

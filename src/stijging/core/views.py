@@ -14,6 +14,11 @@ def home(request):
     """Where a logged-in user lands: their programmes, and their role's own start page."""
     programmes = list(registry_selectors.programmes_for(request.user))
     user = request.user
+    if user.has_role("privacy_officer") and not user.has_role(
+        "fieldworker", "case_manager", "partner", "coordinator", "manager", "admin"
+    ):
+        # The privacy officer's home is the desk: open requests by deadline.
+        return redirect("privacy:desk")
     if len(programmes) == 1 and user.has_role("fieldworker", "case_manager", "coordinator", "manager", "admin"):
         return redirect("monitoring:programme", slug=programmes[0].slug)
     return render(request, "core/home.html", {"programmes": programmes})

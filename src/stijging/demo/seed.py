@@ -256,4 +256,9 @@ def seed_demo(*, seed: int = 2009, households: int = 350) -> SeedResult:
 
     # A second, small programme, and one De Ruit household that moved into it (decision 0003).
     seed_second_programme(programme, organisations, rng=random.Random(f"{seed}:second"), password=DEMO_PASSWORD)
+
+    from .requests import seed_requests
+
+    # Last: the requests' lookups and exports see the whole demo, and the access log shows its views.
+    seed_requests(programme)
     return SeedResult(households=len(occupied), persons=person_count, addresses=len(addresses))

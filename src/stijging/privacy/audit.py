@@ -24,6 +24,9 @@ from .models import AuditAction, AuditEvent, AuditOutcome
 
 GENESIS_HASH = "0" * 64
 SEAL_BATCH = 2000
+# The detail key of the event that retention writes before it deletes the oldest sealed events
+# (privacy.retention.audit_events_expire): the seal the remaining chain continues from.
+EXPIRY_KEY = "expired_through"
 
 
 def _actor_fields(user) -> dict:
@@ -182,6 +185,17 @@ def verify() -> VerifyResult:
     result = VerifyResult(ok=True)
     previous = GENESIS_HASH
     expected_seq = 1
+    # Events past their retention were deleted from the start of the chain; it continues from the
+    # seal recorded when they were (the newest such record counts).
+    expiry = (
+        AuditEvent.objects.filter(action=AuditAction.DELETE, object_type="privacy.auditevent", purpose="retention")
+        .order_by("-id")
+        .values_list("detail", flat=True)
+        .first()
+    )
+    if expiry and EXPIRY_KEY in expiry:
+        previous = expiry[EXPIRY_KEY]["seal_hash"]
+        expected_seq = int(expiry[EXPIRY_KEY]["seal_seq"]) + 1
     hashes_by_seq: dict[int, str] = {}
     queryset = AuditEvent.objects.filter(seal_seq__isnull=False).order_by("seal_seq")
     for event in queryset.iterator(chunk_size=2000):

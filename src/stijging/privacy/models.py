@@ -26,6 +26,7 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", _("logged out")
     DENIED = "denied", _("access refused")
     ROLE_CHANGE = "role_change", _("role changed")
+    ANONYMISE = "anonymise", _("anonymised")
 
 
 class AuditOutcome(models.TextChoices):
@@ -214,3 +215,216 @@ class AccessGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason_type}#{self.reason_id}"
+
+
+# --- The privacy officer's desk (issue 13) ------------------------------------------------------
+
+
+class RequestKind(models.TextChoices):
+    ACCESS = "access", _("access (art. 15)")
+    RECTIFICATION = "rectification", _("rectification (art. 16)")
+    ERASURE = "erasure", _("erasure (art. 17)")
+    RESTRICTION = "restriction", _("restriction (art. 18)")
+    PORTABILITY = "portability", _("portability (art. 20)")
+    OBJECTION = "objection", _("objection (art. 21)")
+
+
+class IdentityCheck(models.TextChoices):
+    ID_DOCUMENT = "id_document", _("identity document shown in person")
+    DIGID = "digid", _("DigiD (the municipality's form)")
+    KNOWN_WORKER = "known_worker", _("confirmed in person by the own project worker or case manager")
+    PARENT_DOCUMENT = "parent_document", _("parent or guardian: identity document and proof of authority")
+    REPRESENTATIVE = "representative", _("representative: identity document and signed authorisation")
+
+
+class RequestStatus(models.TextChoices):
+    RECEIVED = "received", _("received")
+    IN_PROGRESS = "in_progress", _("in progress")
+    DONE = "done", _("done")
+    REFUSED = "refused", _("refused")
+    WITHDRAWN = "withdrawn", _("withdrawn by the requester")
+
+
+OPEN_REQUEST_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS)
+
+
+class ErasureDecision(models.TextChoices):
+    GRANTED = "granted", _("granted: anonymise")
+    REFUSED = "refused", _("refused: a legal hold applies")
+
+
+class SubjectRequestQuerySet(models.QuerySet["SubjectRequest"]):
+    def visible_to(self, user):
+        """The privacy officer of the request's programme; nobody else (deny by default)."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        programmes = user.programme_ids_with({"privacy_officer"})
+        if not programmes:
+            return self.none()
+        return self.filter(programme_id__in=programmes)
+
+    def open(self):
+        return self.filter(status__in=OPEN_REQUEST_STATUSES)
+
+
+class SubjectRequest(models.Model):
+    """A data-subject request (AVG art. 12, 15–21) with its statutory deadline: one month after
+    receipt, extendable by two more months with a reason the requester is told (art. 12(3))."""
+
+    programme = models.ForeignKey("registry.Programme", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="subject_requests")
+    kind = models.CharField(_("kind of request"), max_length=20, choices=RequestKind.choices)
+    received_on = models.DateField(_("received on"))
+    identity_check = models.CharField(_("identity checked by"), max_length=20, choices=IdentityCheck.choices)
+    identity_note = models.CharField(_("about the identity check"), max_length=300, blank=True)
+    requested_by_other = models.CharField(
+        _("requested by (when not the person)"),
+        max_length=200,
+        blank=True,
+        help_text=_("The parent, guardian or representative who made the request."),
+    )
+    description = models.TextField(_("what is asked"), blank=True)
+    deadline_on = models.DateField(_("deadline"))
+    extended_until = models.DateField(_("extended until"), null=True, blank=True)
+    extension_reason = models.CharField(_("reason for the extension"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=RequestStatus.choices, default=RequestStatus.RECEIVED)
+    outcome = models.TextField(_("outcome"), blank=True)
+    erasure_decision = models.CharField(max_length=10, choices=ErasureDecision.choices, blank=True)
+    legal_holds = models.JSONField(default=list, blank=True)
+    reminded_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = SubjectRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline_on", "id"]
+        indexes = [models.Index(fields=["status", "deadline_on"]), models.Index(fields=["person", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(extended_until__isnull=True) | ~Q(extension_reason=""), name="extension_has_reason"
+            )
+        ]
+        verbose_name = _("data-subject request")
+        verbose_name_plural = _("data-subject requests")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def due_on(self):
+        return self.extended_until or self.deadline_on
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REQUEST_STATUSES
+
+
+class SubjectExport(models.Model):
+    """What an access or portability request produced: the JSON and the resident's PDF. Kept only as
+    long as the request (the retention step deletes it after the request closed)."""
+
+    request = models.ForeignKey(SubjectRequest, on_delete=models.CASCADE, related_name="exports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField()
+    pdf = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of request {self.request_id}"
+
+
+class RestrictionQuerySet(models.QuerySet["Restriction"]):
+    def active(self):
+        return self.filter(lifted_at__isnull=True)
+
+
+class Restriction(models.Model):
+    """AVG art. 18: while active, the person's records are read-only for everyone and hidden from
+    partners. Kept after lifting, so the history shows when processing was restricted."""
+
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="restrictions")
+    request = models.ForeignKey(SubjectRequest, on_delete=models.PROTECT, related_name="restrictions")
+    reason = models.CharField(_("reason"), max_length=500)
+    started_at = models.DateTimeField(default=timezone.now)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = RestrictionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(lifted_at__isnull=True), name="restriction_one_active_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"restriction {self.person_id} ({'lifted' if self.lifted_at else 'active'})"
+
+
+class RetentionKind(models.TextChoices):
+    CONTACTS = "contacts", _("contact attempts and appointments")
+    CONVERSATIONS = "conversations", _("conversations and interviews")
+    TRAJECTORIES = "trajectories", _("trajectories")
+    REFERRALS = "referrals", _("referrals")
+    PARTICIPANTS = "participants", _("neighbourhood-track participants")
+    ADDRESS_NOTES = "address_notes", _("address notes")
+    AUDIT_EVENTS = "audit_events", _("audit events")
+    EXPORTS = "exports", _("data-subject exports")
+
+
+class RetentionPolicy(models.Model):
+    """How long one kind of record is kept after its last activity, in months. Set by the admin
+    (configuration, no personal data); defaults and their sources in docs/decisions/0006."""
+
+    kind = models.CharField(_("kind of record"), max_length=20, choices=RetentionKind.choices, unique=True)
+    months = models.PositiveIntegerField(_("retention (months)"))
+    reasoning = models.TextField(_("reasoning"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("retention period")
+        verbose_name_plural = _("retention periods")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.months}"
+
+
+class RetentionRunStatus(models.TextChoices):
+    PROPOSED = "proposed", _("dry run: waiting for approval")
+    APPROVED = "approved", _("approved: being applied")
+    DONE = "done", _("applied")
+    REJECTED = "rejected", _("not approved")
+
+
+class RetentionRun(models.Model):
+    """One retention round: the tick first counts what has expired (a dry run); after the privacy
+    officer approves, later ticks apply it in bounded batches and add up what they did per kind."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    # The cut-off is fixed at the dry run, so the approval covers exactly what was shown.
+    reference_date = models.DateField()
+    status = models.CharField(max_length=10, choices=RetentionRunStatus.choices, default=RetentionRunStatus.PROPOSED)
+    planned = models.JSONField(default=dict)
+    done = models.JSONField(default=dict)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"retention {self.reference_date} ({self.status})"

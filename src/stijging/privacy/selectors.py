@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
 
-from .models import AuditEvent, LegalGround
+from .models import AuditEvent, LegalGround, Restriction, RetentionPolicy, RetentionRun, SubjectRequest
 
 
 def audit_events(
@@ -45,3 +46,42 @@ def _with_person(events: QuerySet[AuditEvent], person_id: int) -> QuerySet[Audit
 def legal_grounds(*, active_only: bool = False) -> QuerySet[LegalGround]:
     grounds = LegalGround.objects.order_by("-active", "title")
     return grounds.filter(active=True) if active_only else grounds
+
+
+# --- The privacy officer's desk (issue 13) ------------------------------------------------------
+
+
+def person_is_restricted(person_id: int) -> bool:
+    """AVG art. 18: while a restriction is active, every write service refuses to change the
+    person's records (one query). Write services call this; it is the only rule they need."""
+    return Restriction.objects.active().filter(person_id=person_id).exists()
+
+
+def restricted_person_ids():
+    """The persons whose processing is restricted, as a subquery: partner selectors exclude them."""
+    return Restriction.objects.active().values("person_id")
+
+
+def subject_requests(user, *, open_only: bool = False):
+    """The requests of the programmes where the user is the privacy officer, by deadline."""
+    requests = SubjectRequest.objects.visible_to(user).select_related("person", "programme")
+    if open_only:
+        requests = requests.open()
+    return requests.annotate(due=Coalesce(F("extended_until"), F("deadline_on"))).order_by("due", "pk")
+
+
+def subject_request(user, pk: int):
+    return (
+        SubjectRequest.objects.visible_to(user)
+        .select_related("person", "programme", "created_by")
+        .prefetch_related("exports", "restrictions")
+        .get(pk=pk)
+    )
+
+
+def retention_policies():
+    return RetentionPolicy.objects.order_by("kind")
+
+
+def retention_runs(limit: int = 10):
+    return RetentionRun.objects.select_related("decided_by").order_by("-created_at", "-pk")[:limit]

@@ -8,8 +8,9 @@ from typing import NamedTuple
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from stijging.accounts.models import Organisation, Role, User
+from stijging.accounts.models import CASE_ROLES, Organisation, Role, User
 from stijging.privacy.models import Consent, ConsentPurpose, LegalGround
+from stijging.privacy.selectors import restricted_person_ids
 from stijging.registry.models import Address, HouseholdResidence, Person, full_name_of
 from stijging.registry.selectors import current_on
 
@@ -21,14 +22,23 @@ INBOX_PER_PAGE = 25
 INBOX_CAP = 250  # referrals counted for the pager
 
 
+def _visible(user) -> QuerySet[Referral]:
+    """`visible_to`, and for a partner without a case role not a person whose processing is
+    restricted (AVG art. 18): hidden from partners until the privacy officer lifts it."""
+    referrals = Referral.objects.visible_to(user)
+    if not user.programme_ids_with(CASE_ROLES):
+        referrals = referrals.exclude(person_id__in=restricted_person_ids())
+    return referrals
+
+
 def referral_for(user, pk: int) -> Referral:
-    return Referral.objects.visible_to(user).select_related("trajectory", "person").get(pk=pk)
+    return _visible(user).select_related("trajectory", "person").get(pk=pk)
 
 
 def referral_page(user, pk: int) -> Referral:
     """Everything a referral page shows, in a fixed number of queries."""
     return (
-        Referral.objects.visible_to(user)
+        _visible(user)
         .select_related(
             "person",
             "organisation",
@@ -62,7 +72,11 @@ def current_address(person_id: int, on: datetime.date | None = None) -> Address 
 
 
 def partner_inbox(user, *, status: str = "") -> QuerySet[Referral]:
-    queryset = Referral.objects.for_partner(user).select_related("person", "domain", "assigned_to")
+    queryset = (
+        Referral.objects.for_partner(user)
+        .exclude(person_id__in=restricted_person_ids())
+        .select_related("person", "domain", "assigned_to")
+    )
     if status:
         queryset = queryset.filter(status=status)
     return queryset.order_by("-priority", "answer_due_on", "-sent_at", "-pk")
@@ -80,8 +94,12 @@ def colleagues_of(user) -> QuerySet[User]:
 def partner_person(user, pk: int) -> Person:
     """A person a partner may see: only through a referral to their organisation, in a programme where
     they are a partner, with an active grant — never through the registry's scope, whatever other
-    roles the same user holds."""
-    return Person.objects.filter(pk__in=Referral.objects.for_partner(user).values("person_id")).get(pk=pk)
+    roles the same user holds — and not while the person restricted the processing (AVG art. 18)."""
+    return (
+        Person.objects.filter(pk__in=Referral.objects.for_partner(user).values("person_id"))
+        .exclude(pk__in=restricted_person_ids())
+        .get(pk=pk)
+    )
 
 
 def withdrawn_referral_for_partner(user, pk: int) -> Referral | None:
@@ -90,7 +108,12 @@ def withdrawn_referral_for_partner(user, pk: int) -> Referral | None:
 
 
 def referrals_of_person_for_partner(user, person: Person) -> list[Referral]:
-    return list(Referral.objects.for_partner(user).filter(person=person).select_related("domain"))
+    return list(
+        Referral.objects.for_partner(user)
+        .filter(person=person)
+        .exclude(person_id__in=restricted_person_ids())
+        .select_related("domain")
+    )
 
 
 class WaitingReferral(NamedTuple):

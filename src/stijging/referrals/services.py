@@ -15,6 +15,7 @@ from stijging.accounts import notifications
 from stijging.accounts.models import Role, User
 from stijging.concurrency import ConflictError
 from stijging.privacy import audit
+from stijging.privacy import services as privacy_services
 from stijging.privacy.models import AccessGrant, AuditAction, Consent, ConsentGivenBy, ConsentPurpose, LegalGround
 from stijging.privacy.services import AGE_OF_CONSENT
 from stijging.registry.access import require_person_still_in
@@ -103,6 +104,7 @@ def referral_send(
     if trajectory.status == TrajectoryStatus.CLOSED:
         raise ValidationError(_("This trajectory is closed."))
     require_person_still_in(trajectory.person_id, trajectory.programme_id)
+    privacy_services.refuse_if_restricted(trajectory.person_id)
     if not question.strip():
         raise ValidationError({"question": _("Write the question to the partner.")})
     person = trajectory.person

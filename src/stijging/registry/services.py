@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from stijging.concurrency import ConflictError
 from stijging.privacy import audit
+from stijging.privacy import services as privacy_services
 from stijging.privacy.models import AuditAction
 
 from .models import Address, Household, HouseholdMembership, HouseholdResidence, Person, bsn_enabled
@@ -141,7 +142,13 @@ def person_add_to_household(
 
 
 @transaction.atomic
-def person_update(*, acting_user, person: Person, version: int, **fields) -> Person:
+def person_update(
+    *, acting_user, person: Person, version: int, subject_request_id: int | None = None, **fields
+) -> Person:
+    """Change a person's data. A rectification request (AVG art. 16) comes through here too, with the
+    request as its reason; it is the one change allowed while processing is restricted (art. 18)."""
+    if subject_request_id is None:
+        privacy_services.refuse_if_restricted(person.pk)
     changes = {key: value for key, value in fields.items() if key in PERSON_FIELDS}
     _refuse_bsn_unless_enabled(changes)
     candidate = Person(pk=person.pk, **{key: getattr(person, key) for key in PERSON_FIELDS} | changes)
@@ -155,7 +162,7 @@ def person_update(*, acting_user, person: Person, version: int, **fields) -> Per
         action=AuditAction.UPDATE,
         obj=person,
         person_ids=[person.pk],
-        detail={"fields": sorted(changes)},
+        detail={"fields": sorted(changes)} | ({"subject_request_id": subject_request_id} if subject_request_id else {}),
     )
     return person
 

@@ -16,6 +16,7 @@ from stijging.accounts.models import CASE_ROLES, Role
 from stijging.concurrency import ConflictError
 from stijging.conversations.models import Domain, NonAnswer, Proposal, ProposalStatus, RungNonAnswer
 from stijging.privacy import audit
+from stijging.privacy import services as privacy_services
 from stijging.privacy.models import AuditAction, Consent, ConsentPurpose, LegalGround
 from stijging.registry.access import require_person_still_in
 
@@ -50,6 +51,7 @@ def _touch(trajectory: Trajectory) -> None:
 def _refuse_if_closed(trajectory: Trajectory) -> None:
     if trajectory.status == TrajectoryStatus.CLOSED:
         raise ValidationError(_("This trajectory is closed."))
+    privacy_services.refuse_if_restricted(trajectory.person_id)
 
 
 def _refuse_if_moved_away(trajectory: Trajectory) -> None:
@@ -102,6 +104,7 @@ def trajectory_open(
     require_person_still_in(person.pk, programme_id)
     if programme_id not in acting_user.programme_ids_with(CASE_ROLES):
         raise ValidationError(_("You do not work in this programme."))
+    privacy_services.refuse_if_restricted(person.pk)
     if not _is_case_manager(case_manager, programme_id):
         raise ValidationError({"case_manager": _("This user is not a case manager of the programme.")})
     _require_basis_for_help(person, legal_ground)
@@ -242,6 +245,7 @@ def action_set_status(*, acting_user, action: Action, version: int, status: str)
 def journal_note_add(*, acting_user, trajectory: Trajectory, text: str) -> JournalNote:
     if not text.strip():
         raise ValidationError({"text": _("Write the note.")})
+    privacy_services.refuse_if_restricted(trajectory.person_id)
     note = JournalNote.objects.create(trajectory=trajectory, text=text.strip(), author=acting_user)
     _touch(trajectory)
     _audit(acting_user, AuditAction.CREATE, note, trajectory)
@@ -269,6 +273,7 @@ def measurement_record(
     """A follow-up measurement. A missing answer is never a score: each gap says why. Makes the next
     measurement of the person's open trajectories due one interval later."""
     require_person_still_in(person.pk, programme_id)
+    privacy_services.refuse_if_restricted(person.pk)
     errors: dict[str, str] = {}
     if measured_on > timezone.localdate():
         errors["measured_on"] = _("A measurement cannot be dated in the future.")
