@@ -28,6 +28,11 @@ class Command(BaseCommand):
             candidate = Path(f"{path}{suffix}")
             if candidate.exists():
                 candidate.unlink()
+        # The anchor belongs to the database just deleted: a fresh log starts a fresh anchor, or the
+        # sealer would (rightly) refuse to continue a chain that no longer reaches the anchor's end.
+        anchor = Path(settings.STIJGING_AUDIT_ANCHOR_FILE)
+        if anchor.exists():
+            anchor.unlink()
         # The demo shows its banner and lets the demo users in without a second factor.
         # At 350 households the figures take milliseconds: computed on every visit, so what a demo
         # user records shows at once (a region keeps them; see STIJGING_FIGURES_MAX_AGE).
