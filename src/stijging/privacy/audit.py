@@ -31,8 +31,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import context
-from .signals import audit_alarm
 from .models import AuditAction, AuditEvent, AuditOutcome
+from .signals import audit_alarm
 
 GENESIS_HASH = "0" * 64
 SEAL_BATCH = 2000
