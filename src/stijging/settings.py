@@ -1,7 +1,10 @@
 """One settings module, read from the environment.
 
-The defaults are safe for the demo (SQLite under var/, console e-mail, DEBUG on). With DEBUG off the
-module refuses to start on an insecure default, so a production deployment cannot forget one.
+DEBUG is off unless set on: every safeguard below hangs on it, so forgetting the variable gives the
+production behaviour, never the demo's. With DEBUG off the module refuses to start on an insecure
+default (secret key, demo mode, MFA, hosts), so a production deployment cannot forget one. `stijging
+demo` and the tests (stijging.test_settings) turn DEBUG on themselves; the other defaults suit the demo
+(SQLite under var/, console e-mail).
 """
 
 import os
@@ -38,7 +41,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 INSECURE_SECRET_KEY = "insecure-demo-key-never-use-in-production"
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", INSECURE_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -208,7 +211,13 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    # The site's own host name and any name under it: nothing under the application's host is plain HTTP.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The HSTS preload list takes registrable domains (a municipality's example.nl), and that is the
+# municipality's decision for all its sites, not this application's: it never sends `preload`.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # Content Security Policy without unsafe-inline or unsafe-eval (Django 6 built-in).
 from django.utils.csp import CSP  # noqa: E402

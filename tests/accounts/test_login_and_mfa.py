@@ -442,6 +442,35 @@ def test_the_demo_data_refuse_to_load_with_debug_off(db, settings):
     assert not Programme.objects.exists()
 
 
+def test_the_demo_data_refuse_to_load_with_debug_on_but_demo_mode_off(db, settings):
+    # DEBUG on by mistake on a production database must not bring demo users with a published password.
+    settings.DEBUG = True
+    settings.STIJGING_DEMO = False
+    with pytest.raises(CommandError, match="demo mode"):
+        call_command("seed_demo", households=3)
+    assert not Programme.objects.exists()
+
+
+def test_debug_is_off_unless_set_on(tmp_path):
+    env = _settings_env(tmp_path, SECRET_KEY=GOOD_PRODUCTION["SECRET_KEY"], ALLOWED_HOSTS="stijging.example.nl")
+    completed = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG, settings.STIJGING_REQUIRE_MFA)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["False", "True"]
+
+
+def test_without_any_setting_the_application_refuses_to_start_rather_than_run_as_a_demo(tmp_path):
+    completed = _import_settings(_settings_env(tmp_path))
+    assert completed.returncode != 0
+    assert "SECRET_KEY must be set" in completed.stderr
+
+
 def test_the_stijging_seed_demo_command_exits_non_zero_in_production(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "stijging", "seed_demo", "--households", "3"],
