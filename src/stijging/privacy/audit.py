@@ -21,6 +21,7 @@ guard: the demo database is a file the application's user owns anyway.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -85,6 +86,14 @@ def record(
         path=ctx.path,
         detail=detail or {},
     )
+
+
+def search_hash(text: str) -> str:
+    """A keyed hash of a typed search (normalised: case and spaces), for the log instead of the text.
+
+    Keyed with SECRET_KEY, so the log alone does not allow a dictionary of names to be tried."""
+    normalised = " ".join(text.lower().split())
+    return hmac.new(settings.SECRET_KEY.encode(), b"search:" + normalised.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def record_denied(*, actor, object_type: str = "", object_id: str | int = "", detail: dict | None = None):
