@@ -104,7 +104,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "stijging.privacy.middleware.AuditContextMiddleware",
+    "stijging.accounts.middleware.SessionTimeoutMiddleware",
     "stijging.accounts.middleware.RequireMFAMiddleware",
+    "stijging.core.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "stijging.urls"
@@ -185,16 +187,25 @@ ACCOUNT_ADAPTER = "stijging.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
-# allauth's rate limits are the brute-force throttle (per IP and per account).
+# allauth's rate limits are the brute-force throttle, per client address and per account (the
+# e-mail typed, or the user for a second factor), each with a longer window behind the short one as
+# back-off: 5 failures lock an account for 5 minutes, 20 in an hour for the hour, 50 in a day for
+# the day. The refusal reads the same for an address that has no account.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip,300/h/ip",
+    "login_failed": "10/m/ip,60/h/ip,5/5m/key,20/h/key,50/d/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+# The client address behind STIJGING_PROXY_HOPS proxies: the same rule as the audit log's (the
+# account adapter reads it from there; this is for allauth's own code that reads the setting).
+ALLAUTH_TRUSTED_PROXY_COUNT = STIJGING_PROXY_HOPS
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Stijging"
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
+# A session ends after this many seconds without a request (a tablet left on a kitchen table), beside
+# the absolute SESSION_COOKIE_AGE since login; both are enforced by accounts.middleware.
+STIJGING_IDLE_TIMEOUT = env_int("STIJGING_IDLE_TIMEOUT", 30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True

@@ -134,6 +134,26 @@ class UserAdmin(ConfigAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fields = ["email", "username", "first_name", "last_name", "organisation", "phone", "is_active"]
     inlines = [MembershipInline]
+    actions = ["send_second_factor_invitation", "reset_second_factor"]
+
+    @admin.action(description=_("Send a second-factor invitation (single use, 72 hours)"))
+    def send_second_factor_invitation(self, request, queryset):
+        # The only way a user enrols a first second factor: the password alone never does.
+        for user in queryset:
+            try:
+                account_services.second_factor_invite(acting_user=request.user, user=user)
+            except ValidationError as error:
+                self.message_user(request, f"{user.email}: {' '.join(error.messages)}", level=messages.ERROR)
+            else:
+                self.message_user(request, _("Invitation sent to %(email)s.") % {"email": user.email})
+
+    @admin.action(description=_("Reset the second factor (lost or stolen phone)"))
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            account_services.second_factor_reset(acting_user=request.user, user=user)
+            self.message_user(
+                request, _("The second factor of %(email)s was removed; send an invitation.") % {"email": user.email}
+            )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Membership:
