@@ -93,6 +93,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Right after WhiteNoise (which answers static files itself): every other response, redirects
+    # of the middleware below included, is marked no-store.
+    "stijging.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -106,7 +109,6 @@ MIDDLEWARE = [
     "stijging.privacy.middleware.AuditContextMiddleware",
     "stijging.accounts.middleware.SessionTimeoutMiddleware",
     "stijging.accounts.middleware.RequireMFAMiddleware",
-    "stijging.core.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "stijging.urls"

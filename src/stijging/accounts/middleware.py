@@ -1,3 +1,4 @@
+import secrets
 import time
 from urllib.parse import quote
 
@@ -15,6 +16,8 @@ _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/health/", "/i18n/")
 # Session keys: when this session logged in, and when it was last seen (epoch seconds).
 LOGIN_AT = "stijging_login_at"
 LAST_SEEN = "stijging_last_seen"
+# A random tag per session for the browser's kept conversation answers (never the session key).
+SESSION_TAG_KEY = "stijging_storage_tag"
 # The last-seen time is written at most this often, so that a page does not cost a session UPDATE.
 LAST_SEEN_GRANULARITY = 60
 
@@ -73,6 +76,7 @@ def mark_session_start(request) -> None:
     now = int(time.time())
     request.session[LOGIN_AT] = now
     request.session[LAST_SEEN] = now
+    request.session[SESSION_TAG_KEY] = secrets.token_hex(8)
 
 
 class SessionTimeoutMiddleware:
