@@ -155,6 +155,10 @@ def appointment_plan(
 def appointment_set_status(*, acting_user, appointment: Appointment, version: int, status: str) -> Appointment:
     if status not in (AppointmentStatus.DONE, AppointmentStatus.CANCELLED, AppointmentStatus.PLANNED):
         raise ValidationError(_("Unknown status."))
+    if status == AppointmentStatus.PLANNED:
+        # Setting a cancelled or done appointment back to planned is planning it again: a household
+        # that objected is never planned, whichever way the appointment comes about.
+        _require_contactable(appointment.household)
     if not Appointment.objects.filter(pk=appointment.pk, version=version).update(status=status, version=version + 1):
         raise ConflictError
     appointment.refresh_from_db()

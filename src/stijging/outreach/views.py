@@ -295,6 +295,8 @@ def appointment_status(request, pk: int):
             )
         except ConflictError:
             messages.error(request, _("Someone else changed this appointment in the meantime; check it and try again."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("The appointment was updated."))
     else:
