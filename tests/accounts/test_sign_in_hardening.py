@@ -364,3 +364,18 @@ def test_resetting_the_password_is_logged(world, client):
     client.post(form_url, {"password1": new, "password2": new})
     event = AuditEvent.objects.get(action=AuditAction.PASSWORD_CHANGE)
     assert event.detail == {"how": "reset"} and event.object_id == str(user.pk)
+
+
+def test_the_first_administrator_is_invited_from_the_command_line(world, capsys):
+    from django.core.management import CommandError, call_command
+
+    admin = world.user("admin")
+    call_command("mfa_invite", admin.email.upper())
+    email = OutgoingEmail.objects.get(to=admin.email)
+    token = re.search(r"/accounts/2fa/invitation/([^/\s]+)/", email.body).group(1)
+    out = capsys.readouterr().out
+    assert "Invitation queued" in out and token not in out
+    event = AuditEvent.objects.get(action=AuditAction.MFA_CHANGE)
+    assert event.actor is None and event.object_id == str(admin.pk)
+    with pytest.raises(CommandError, match="No user"):
+        call_command("mfa_invite", "nobody@example.test")
