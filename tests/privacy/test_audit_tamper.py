@@ -285,3 +285,64 @@ def test_on_postgresql_recording_and_sealing_still_work_under_the_trigger(db):
     assert audit.seal() == 2
     assert audit.verify().ok
     assert AuditAction.VIEW in set(AuditEvent.objects.values_list("action", flat=True))
+
+
+# --- after the investigation: a new anchor, and the anchor is only ever appended to ----------------
+
+
+def test_after_the_investigation_a_new_anchor_lets_sealing_resume_and_is_logged(db, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    make_events(6)
+    audit.seal()
+    _cut_the_tail(2)
+    make_events(1, start=50)
+    with pytest.raises(audit.AuditChainBroken):
+        audit.seal()
+    # Refused while the old anchor is in place: it is the evidence, moved aside by hand.
+    with pytest.raises(CommandError, match="move it aside"):
+        call_command("audit_reanchor", reason="INC-7")
+    anchor = Path(settings.STIJGING_AUDIT_ANCHOR_FILE)
+    anchor.rename(tmp_path / "audit-anchor.evidence")
+
+    call_command("audit_reanchor", reason="INC-7")
+
+    assert audit.current_alarm() is None
+    assert [seq for seq, _e, _h in audit.read_anchor()] == [4]
+    assert audit.seal() == 2  # the filler and the reanchoring's own event
+    assert audit.verify().ok
+    assert AuditEvent.objects.filter(object_type="privacy.auditanchor", detail__reason="INC-7").exists()
+
+
+def test_a_new_anchor_is_refused_while_the_chain_in_the_database_is_edited(db, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    make_events(3)
+    audit.seal()
+    with as_table_owner():
+        AuditEvent.objects.filter(pk=sealed_events()[1].pk).update(purpose="tampered")
+    Path(settings.STIJGING_AUDIT_ANCHOR_FILE).rename(tmp_path / "old")
+    with pytest.raises(CommandError, match="not consistent"):
+        call_command("audit_reanchor", reason="x")
+    assert not Path(settings.STIJGING_AUDIT_ANCHOR_FILE).exists()
+
+
+def test_the_anchor_file_is_only_ever_opened_for_appending(db, monkeypatch):
+    """So it can be kept append-only (chattr +a, docs/operations/audit-log.md): the application's user
+    can add lines but never rewrite or shorten the file."""
+    anchor = Path(settings.STIJGING_AUDIT_ANCHOR_FILE)
+    modes = []
+    real_open = Path.open
+
+    def spy(self, mode="r", *args, **kwargs):
+        if self == anchor:
+            modes.append(mode)
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", spy)
+    make_events(3)
+    audit.seal()
+    make_events(2, start=3)
+    audit.seal()
+    # Read to check the tail, appended to: never opened for (over)writing.
+    assert "a" in modes and set(modes) <= {"a", "r"}

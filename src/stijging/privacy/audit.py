@@ -259,6 +259,32 @@ def _seal() -> int:
             total += len(batch)
 
 
+def reanchor(*, reason: str) -> tuple[int, int, str]:
+    """Start a new anchor at the database's sealed tail, after the privacy officer investigated a
+    break and moved the old anchor file aside (kept as evidence). Refused when the anchor file still
+    exists, or when the chain in the database has an edited or missing event. Logged, and the
+    alarm is cleared."""
+    if anchor_path().exists() and anchor_path().stat().st_size:
+        raise AuditChainBroken(f"{anchor_path()} still exists: move it aside (keep it) before re-anchoring")
+    with transaction.atomic():
+        _lock_sealer()
+        own = verify_chain()
+        if own.problems:
+            raise AuditChainBroken("the chain in the database is not consistent: " + "; ".join(own.problems))
+        last = AuditEvent.objects.filter(seal_seq__isnull=False).order_by("-seal_seq").first()
+        seq, event_id, digest = (last.seal_seq or 0, last.pk, last.seal_hash) if last else (0, 0, GENESIS_HASH)
+        if seq:
+            _write_anchor(seq, event_id, digest)
+        record(
+            actor=None,
+            action=AuditAction.UPDATE,
+            object_type="privacy.auditanchor",
+            detail={"reanchored_at_seal": seq, "reason": reason[:200]},
+        )
+    clear_alarm()
+    return seq, event_id, digest
+
+
 @dataclass
 class VerifyResult:
     ok: bool
@@ -268,6 +294,16 @@ class VerifyResult:
 
 
 def verify() -> VerifyResult:
+    """The chain in itself, then held against every line of the anchor."""
+    return _verify(with_anchor=True)
+
+
+def verify_chain() -> VerifyResult:
+    """Only the chain in the database: every event matches its seal and no seal number is missing."""
+    return _verify(with_anchor=False)
+
+
+def _verify(*, with_anchor: bool) -> VerifyResult:
     result = VerifyResult(ok=True)
     previous = GENESIS_HASH
     expected_seq = 1
@@ -293,7 +329,7 @@ def verify() -> VerifyResult:
         expected_seq += 1
         result.sealed += 1
     last_seq = expected_seq - 1
-    anchor = read_anchor()
+    anchor = read_anchor() if with_anchor else []
     # Every anchor line must name a seal the log still holds, with the same event and hash, and the
     # lines must climb: otherwise a cut tail sealed over afterwards would pass (only the last line
     # was compared before).
@@ -318,7 +354,7 @@ def verify() -> VerifyResult:
             f"the log is sealed up to seal {last_seq} but the anchor's last line is seal {anchor[-1][0]}:"
             " the anchor lost lines"
         )
-    if not anchor and last_seq:
+    if with_anchor and not anchor and last_seq:
         result.problems.append("there is no anchor file, so a cut-off tail cannot be ruled out")
     result.unsealed = AuditEvent.objects.filter(seal_seq__isnull=True).count()
     result.ok = not result.problems

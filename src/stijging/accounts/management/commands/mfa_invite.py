@@ -23,4 +23,6 @@ class Command(BaseCommand):
             invitation = services.second_factor_invite(acting_user=None, user=user)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
-        self.stdout.write(f"Invitation queued for {user.email}; it expires at {invitation.expires_at:%Y-%m-%d %H:%M %Z}.")
+        self.stdout.write(
+            f"Invitation queued for {user.email}; it expires at {invitation.expires_at:%Y-%m-%d %H:%M %Z}."
+        )
