@@ -5,7 +5,7 @@ from stijging.privacy import audit
 
 
 def stijging(request):
-    context = {"STIJGING_DEMO": settings.STIJGING_DEMO}
+    context: dict[str, object] = {"STIJGING_DEMO": settings.STIJGING_DEMO}
     # The alarm lives in the shared cache (no query on any page); only then is the role looked up.
     alarm = audit.current_alarm()
     user = getattr(request, "user", None)

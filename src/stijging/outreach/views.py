@@ -218,7 +218,7 @@ def _household_page(request, household, *, attempt_form=None, appointment_form=N
         purpose="outreach",
         person_ids=[m.person_id for m in household.current_members],
         # The page shows the address's safety note: say so, and which address's.
-        detail={"safety_note_of_address": residence.address.pk} if note and note.safety_note else {},
+        detail={"safety_note_of_address": residence.address.pk} if residence and note and note.safety_note else {},
     )
     return render(request, "outreach/household.html", context, status=status)
 

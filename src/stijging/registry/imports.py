@@ -152,7 +152,7 @@ def _read_csv(data: bytes) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
+    rows: list[list[str]] = []
     try:
         for row in reader:
             if len(rows) >= MAX_ROWS + 1:  # the header and MAX_ROWS rows
@@ -186,7 +186,7 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     except Exception as error:  # noqa: BLE001 - any failure to open is "not a readable workbook"
         raise ImportFileError(_("The file is not a readable XLSX workbook (%(error)s).") % {"error": error}) from error
     sheet = workbook.worksheets[0]
-    rows = []
+    rows: list[list[str]] = []
     try:
         # A sheet can claim any dimension: the columns read are bounded, and the rows are counted.
         for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
