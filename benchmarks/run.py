@@ -54,6 +54,9 @@ sys.path.insert(0, str(ROOT / "src"))
 # serves. The demo defaults (DEBUG on) keep it from needing the production secrets of the server.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stijging.settings")
 os.environ.setdefault("DEBUG", "1")
+# The tick it runs beside the workloads seals the benchmark database's audit log: its anchor is the
+# one serve.sh's server uses (var/bench), never the demo's under var/.
+os.environ.setdefault("STIJGING_VAR_DIR", str(ROOT / "var" / "bench"))
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 MAX_REQUESTS = 200_000  # a hard stop for any workload, whatever the flags say

@@ -1,7 +1,10 @@
 """One settings module, read from the environment.
 
-The defaults are safe for the demo (SQLite under var/, console e-mail, DEBUG on). With DEBUG off the
-module refuses to start on an insecure default, so a production deployment cannot forget one.
+DEBUG is off unless set on: every safeguard below hangs on it, so forgetting the variable gives the
+production behaviour, never the demo's. With DEBUG off the module refuses to start on an insecure
+default (secret key, demo mode, MFA, hosts), so a production deployment cannot forget one. `stijging
+demo` and the tests (stijging.test_settings) turn DEBUG on themselves; the other defaults suit the demo
+(SQLite under var/, console e-mail).
 """
 
 import os
@@ -38,7 +41,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 INSECURE_SECRET_KEY = "insecure-demo-key-never-use-in-production"
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", INSECURE_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -93,6 +96,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Right after WhiteNoise (which answers static files itself): every other response, redirects
+    # of the middleware below included, is marked no-store.
+    "stijging.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,6 +110,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "stijging.privacy.middleware.AuditContextMiddleware",
+    "stijging.accounts.middleware.SessionTimeoutMiddleware",
     "stijging.accounts.middleware.RequireMFAMiddleware",
 ]
 
@@ -188,16 +195,25 @@ ACCOUNT_ADAPTER = "stijging.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
-# allauth's rate limits are the brute-force throttle (per IP and per account).
+# allauth's rate limits are the brute-force throttle, per client address and per account (the
+# e-mail typed, or the user for a second factor), each with a longer window behind the short one as
+# back-off: 5 failures lock an account for 5 minutes, 20 in an hour for the hour, 50 in a day for
+# the day. The refusal reads the same for an address that has no account.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip,300/h/ip",
+    "login_failed": "10/m/ip,60/h/ip,5/5m/key,20/h/key,50/d/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+# The client address behind STIJGING_PROXY_HOPS proxies: the same rule as the audit log's (the
+# account adapter reads it from there; this is for allauth's own code that reads the setting).
+ALLAUTH_TRUSTED_PROXY_COUNT = STIJGING_PROXY_HOPS
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Stijging"
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
+# A session ends after this many seconds without a request (a tablet left on a kitchen table), beside
+# the absolute SESSION_COOKIE_AGE since login; both are enforced by accounts.middleware.
+STIJGING_IDLE_TIMEOUT = env_int("STIJGING_IDLE_TIMEOUT", 30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
@@ -214,7 +230,13 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    # The site's own host name and any name under it: nothing under the application's host is plain HTTP.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The HSTS preload list takes registrable domains (a municipality's example.nl), and that is the
+# municipality's decision for all its sites, not this application's: it never sends `preload`.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # Content Security Policy without unsafe-inline or unsafe-eval (Django 6 built-in).
 from django.utils.csp import CSP  # noqa: E402

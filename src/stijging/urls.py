@@ -8,6 +8,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("health/", core_views.health, name="health"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("stijging.accounts.mfa_urls")),
     path("accounts/", include("allauth.urls")),
     path("privacy/", include("stijging.privacy.urls")),
     path("rollen/", include("stijging.accounts.urls")),

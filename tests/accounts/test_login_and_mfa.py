@@ -20,7 +20,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from stijging.accounts import services
-from stijging.accounts.models import Membership
+from stijging.accounts.models import Membership, OutgoingEmail
 from stijging.privacy.models import AuditAction, AuditEvent, AuditOutcome
 from stijging.registry.models import Programme
 
@@ -172,7 +172,8 @@ def test_a_successful_login_does_not_reset_the_failure_count(world, client):
 def test_with_mfa_required_a_user_without_totp_is_sent_to_set_it_up(world, login, settings):
     settings.STIJGING_REQUIRE_MFA = True
     client = login(world.user("fieldworker"))
-    activate = reverse("mfa_activate_totp")
+    # Without an invitation: to the page that says how to get one (the password alone enrols nothing).
+    activate = reverse("mfa_invitation_needed")
 
     for url in (
         "/",
@@ -194,9 +195,15 @@ def test_with_mfa_required_the_health_check_and_the_mfa_pages_still_work(world, 
     client.post(LOGIN_URL, {"login": user.email, "password": PASSWORD})
     assert client.session.get("_auth_user_id") == str(user.pk)
     assert client.get("/health/").status_code == 200
-    # Setting up TOTP asks for the password once more (allauth's reauthentication), and both pages
-    # are reachable: the middleware does not send the user round in circles.
+    # Setting up TOTP needs the admin's invitation, then asks for the password once more (allauth's
+    # reauthentication), and both pages are reachable: the middleware does not send the user round
+    # in circles.
     activate = reverse("mfa_activate_totp")
+    assert client.get(activate)["Location"] == reverse("mfa_invitation_needed")
+    services.second_factor_invite(acting_user=world.user("admin"), user=user)
+    token = re.search(r"/accounts/2fa/invitation/([^/\s]+)/", OutgoingEmail.objects.get(to=user.email).body).group(1)
+    response = client.get(reverse("mfa_invitation", args=[token]))
+    assert response["Location"] == activate
     response = client.get(activate)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_reauthenticate"))
@@ -235,7 +242,7 @@ def test_with_mfa_required_recovery_codes_alone_do_not_count_as_a_second_factor(
     user = world.user("fieldworker")
     Authenticator.objects.create(user=user, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "x"})
     response = login(user).get("/")
-    assert response["Location"] == reverse("mfa_activate_totp")
+    assert response["Location"] == reverse("mfa_invitation_needed")
 
 
 def test_with_mfa_off_nobody_is_redirected(world, login, settings):
@@ -442,6 +449,39 @@ def test_the_demo_data_refuse_to_load_with_debug_off(db, settings):
     with pytest.raises(CommandError, match="DEBUG is off"):
         call_command("demo", no_serve=True)
     assert not Programme.objects.exists()
+
+
+def test_the_demo_data_refuse_to_load_with_debug_on_but_demo_mode_off(db, settings):
+    # DEBUG on by mistake on a production database must not bring demo users with a published password.
+    settings.DEBUG = True
+    settings.STIJGING_DEMO = False
+    with pytest.raises(CommandError, match="demo mode"):
+        call_command("seed_demo", households=3)
+    assert not Programme.objects.exists()
+
+
+def test_debug_is_off_unless_set_on(tmp_path):
+    env = _settings_env(tmp_path, SECRET_KEY=GOOD_PRODUCTION["SECRET_KEY"], ALLOWED_HOSTS="stijging.example.nl")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.DEBUG, settings.STIJGING_REQUIRE_MFA)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["False", "True"]
+
+
+def test_without_any_setting_the_application_refuses_to_start_rather_than_run_as_a_demo(tmp_path):
+    completed = _import_settings(_settings_env(tmp_path))
+    assert completed.returncode != 0
+    assert "SECRET_KEY must be set" in completed.stderr
 
 
 def test_the_stijging_seed_demo_command_exits_non_zero_in_production(tmp_path):

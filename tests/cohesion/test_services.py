@@ -343,3 +343,54 @@ def test_volunteering_of_a_record_without_a_consented_link_is_never_shown(world,
     participant = participant_of(world.own)
     participant.hours.create(date=D(2026, 11, 20), hours=Decimal(2), recorded_by=coordinator)
     assert selectors.volunteering_of([world.own.adult.pk], D(2026, 11, 25)) == {}
+
+
+def _look_up(coordinator, participant, site, date_of_birth):
+    return services.participant_link(
+        acting_user=coordinator,
+        participant=participant,
+        link_consent_on=D(2026, 6, 1),
+        postcode=site.address.postcode,
+        huisnummer=site.address.huisnummer,
+        date_of_birth=date_of_birth,
+    )
+
+
+def test_every_resident_look_up_is_audited_found_or_not_without_the_typed_address_or_date(world, coordinator):
+    from django.core.cache import cache
+
+    cache.clear()
+    participant = participant_of(world.own)
+    site = world.own
+    with pytest.raises(ValidationError):
+        _look_up(coordinator, participant, site, D(1985, 4, 3))
+    missed = AuditEvent.objects.get(action=AuditAction.SEARCH, object_type="cohesion.participant")
+    assert missed.detail == {"resident_lookup": "not_found"} and missed.person_ids == []
+    assert missed.actor == coordinator
+    _look_up(coordinator, participant, site, site.adult.date_of_birth)
+    found = AuditEvent.objects.filter(action=AuditAction.SEARCH, object_type="cohesion.participant").latest("pk")
+    assert found.detail == {"resident_lookup": "found"} and found.person_ids == [site.adult.pk]
+    for event in (missed, found):
+        text = str(event.detail) + event.path
+        assert site.address.postcode not in text and "1985" not in text
+
+
+def test_resident_look_ups_are_throttled_per_user(world, coordinator):
+    """Trying birth dates in a loop ("is someone born on D living here?") stops after ten an hour."""
+    from django.core.cache import cache
+
+    cache.clear()
+    participant = participant_of(world.own)
+    site = world.own
+    for day in range(1, services.LINK_LOOKUPS_PER_HOUR + 1):
+        with pytest.raises(ValidationError, match="No single resident"):
+            _look_up(coordinator, participant, site, D(1985, 1, day))
+    # The eleventh, even with the right date, is refused without looking.
+    with pytest.raises(ValidationError, match="Too many look-ups"):
+        _look_up(coordinator, participant, site, site.adult.date_of_birth)
+    assert Participant.objects.get(pk=participant.pk).person_id is None
+    refused = AuditEvent.objects.filter(action=AuditAction.SEARCH).latest("pk")
+    assert refused.outcome == "denied" and refused.detail == {"resident_lookup": "throttled"}
+    # When the hour has passed (here: its counter is gone), look-ups are answered again.
+    cache.delete(f"stijging:participant-link-lookups:{coordinator.pk}")
+    _look_up(coordinator, participant, site, site.adult.date_of_birth)

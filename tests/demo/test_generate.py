@@ -14,7 +14,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from stijging.accounts.models import Membership, Role, User
-from stijging.demo.generate import BENCH_TOTP_SECRET, bench_email, generate_region
+from stijging.demo.generate import BENCH_PASSWORD, BENCH_TOTP_SECRET, bench_email, generate_region
 from stijging.privacy.models import Consent, ConsentPurpose
 from stijging.registry.models import (
     Address,
@@ -35,7 +35,7 @@ HOUSEHOLDS = 400
 
 @pytest.fixture
 def region():
-    return generate_region(households=HOUSEHOLDS, seed=7)
+    return generate_region(households=HOUSEHOLDS, seed=7, bench_users=True)
 
 
 def households_of(slug: str):
@@ -176,11 +176,36 @@ def test_the_command_refuses_when_debug_is_off(settings):
     assert not Household.objects.exists()
 
 
-def test_the_command_generates_with_debug_on(settings, capsys):
+def test_the_command_refuses_with_debug_on_but_demo_mode_off(settings):
     settings.DEBUG = True
+    settings.STIJGING_DEMO = False
+    with pytest.raises(CommandError, match="demo mode"):
+        call_command("generate", households=10)
+    assert not Household.objects.exists()
+
+
+def test_the_command_generates_in_demo_mode_with_users_nobody_can_log_in_to(settings, capsys):
+    from allauth.mfa.models import Authenticator
+
+    settings.DEBUG = True
+    settings.STIJGING_DEMO = True
     call_command("generate", households=25, programme_slug="klein")
     assert households_of("klein").count() == 25
+    out = capsys.readouterr().out
+    assert BENCH_PASSWORD not in out and "fieldworker@bench.stijging.nl" not in out
+    for role in Role:
+        user = User.objects.get(email=bench_email(role.value))
+        assert not user.has_usable_password()
+        assert not user.check_password(BENCH_PASSWORD)
+        assert not Authenticator.objects.filter(user=user).exists()
+
+
+def test_the_command_makes_the_bench_users_only_when_asked(settings, capsys):
+    settings.DEBUG = True
+    settings.STIJGING_DEMO = True
+    call_command("generate", households=25, programme_slug="klein", bench_users=True)
     assert "fieldworker@bench.stijging.nl" in capsys.readouterr().out
+    assert User.objects.get(email=bench_email("admin")).check_password(BENCH_PASSWORD)
 
 
 def test_no_address_lies_outside_its_area_programme(region):

@@ -121,3 +121,37 @@ def test_the_address_note_is_versioned(world):
         )
     note.refresh_from_db()
     assert (note.safety_note, note.interpreter_language) == ("Hond is weg", "")
+
+
+def test_a_cancelled_appointment_of_a_household_that_objected_cannot_be_set_back_to_planned(world, login):
+    """The objection is checked on every (re)planning, also the status form's (issue 12, item 6)."""
+    from django.urls import reverse
+
+    worker, household = world.user("fieldworker"), world.own.household
+    appointment = world.own.appointment
+    services.attempt_record(
+        acting_user=worker, household=household, date=timezone.localdate(), channel="doorbell", outcome="objected"
+    )
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
+
+    with pytest.raises(ValidationError, match="objected"):
+        services.appointment_set_status(
+            acting_user=worker, appointment=appointment, version=appointment.version, status=AppointmentStatus.PLANNED
+        )
+    # Through the page: a clear message, nothing changed, no server error.
+    client = login(worker)
+    response = client.post(
+        reverse("outreach:appointment_status", args=[appointment.pk]),
+        {"status": AppointmentStatus.PLANNED, "version": appointment.version},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "objected" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
+    assert status(household) == OutreachStatus.OBJECTED
+    # Marking it done or leaving it cancelled is still possible: only planning is refused.
+    services.appointment_set_status(
+        acting_user=worker, appointment=appointment, version=appointment.version, status=AppointmentStatus.CANCELLED
+    )

@@ -27,6 +27,8 @@ from stijging.core.models import JobRun
 from stijging.privacy import audit, context
 from stijging.privacy.models import AuditAction, AuditEvent, AuditOutcome
 
+from .tamper import as_table_owner
+
 pytestmark = pytest.mark.django_db
 
 SRC_DIR = Path(__file__).resolve().parents[2] / "src"
@@ -214,7 +216,8 @@ def test_verify_detects_an_edited_event(db):
     victim = sealed_events()[2]
 
     # Someone with database access rewrites whose data was viewed.
-    AuditEvent.objects.filter(pk=victim.pk).update(person_ids=[999])
+    with as_table_owner():
+        AuditEvent.objects.filter(pk=victim.pk).update(person_ids=[999])
 
     result = audit.verify()
     assert not result.ok
@@ -225,7 +228,8 @@ def test_verify_detects_an_edited_actor_or_timestamp_too(db):
     make_events(3)
     audit.seal()
     victim = sealed_events()[0]
-    AuditEvent.objects.filter(pk=victim.pk).update(actor_label="someone-else@example.test")
+    with as_table_owner():
+        AuditEvent.objects.filter(pk=victim.pk).update(actor_label="someone-else@example.test")
     assert not audit.verify().ok
 
 
@@ -234,7 +238,8 @@ def test_verify_detects_a_deleted_event_in_the_middle(db):
     audit.seal()
     victim = sealed_events()[2]  # seal 3
 
-    AuditEvent.objects.filter(pk=victim.pk).delete()
+    with as_table_owner():
+        AuditEvent.objects.filter(pk=victim.pk).delete()
 
     result = audit.verify()
     assert not result.ok
@@ -247,7 +252,8 @@ def test_verify_detects_the_last_events_cut_off(db):
     newest = sealed_events()[-2:]
 
     # Deleting the newest sealed events leaves a chain that is consistent in itself ...
-    AuditEvent.objects.filter(pk__in=[e.pk for e in newest]).delete()
+    with as_table_owner():
+        AuditEvent.objects.filter(pk__in=[e.pk for e in newest]).delete()
 
     # ... but the anchor outside the database still names seal 6.
     result = audit.verify()
@@ -262,13 +268,14 @@ def test_a_chain_rewritten_from_scratch_after_a_deletion_is_caught_by_the_anchor
 
     # The attacker deletes one event, fabricates a harmless one so the count still matches, and
     # recomputes every seal hash in order, so the chain is consistent in itself.
-    AuditEvent.objects.filter(pk=chain[2].pk).delete()
-    audit.record(actor=None, action=AuditAction.VIEW, object_type="x", object_id="filler")
-    AuditEvent.objects.update(seal_seq=None, seal_hash="")  # seal_seq is unique: clear before renumbering
-    previous = audit.GENESIS_HASH
-    for seq, event in enumerate(AuditEvent.objects.order_by("id"), start=1):
-        previous = audit.chain_hash(previous, event)
-        AuditEvent.objects.filter(pk=event.pk).update(seal_seq=seq, seal_hash=previous)
+    with as_table_owner():
+        AuditEvent.objects.filter(pk=chain[2].pk).delete()
+        audit.record(actor=None, action=AuditAction.VIEW, object_type="x", object_id="filler")
+        AuditEvent.objects.update(seal_seq=None, seal_hash="")  # seal_seq is unique: clear before renumbering
+        previous = audit.GENESIS_HASH
+        for seq, event in enumerate(AuditEvent.objects.order_by("id"), start=1):
+            previous = audit.chain_hash(previous, event)
+            AuditEvent.objects.filter(pk=event.pk).update(seal_seq=seq, seal_hash=previous)
     assert AuditEvent.objects.filter(seal_seq__isnull=False).count() == 6
 
     result = audit.verify()
@@ -419,7 +426,8 @@ def test_audit_verify_command_says_the_log_is_intact(db, capsys):
 def test_audit_verify_command_fails_on_an_edited_event(db, capsys):
     make_events(3)
     audit.seal()
-    AuditEvent.objects.filter(pk=sealed_events()[1].pk).update(purpose="tampered")
+    with as_table_owner():
+        AuditEvent.objects.filter(pk=sealed_events()[1].pk).update(purpose="tampered")
 
     with pytest.raises(CommandError, match="failed verification"):
         call_command("audit_verify")
@@ -429,7 +437,8 @@ def test_audit_verify_command_fails_on_an_edited_event(db, capsys):
 def test_audit_verify_command_fails_on_a_cut_off_tail(db):
     make_events(4)
     audit.seal()
-    AuditEvent.objects.filter(pk=sealed_events()[-1].pk).delete()
+    with as_table_owner():
+        AuditEvent.objects.filter(pk=sealed_events()[-1].pk).delete()
     with pytest.raises(CommandError):
         call_command("audit_verify")
 
@@ -439,7 +448,8 @@ def test_audit_verify_from_the_command_line_exits_non_zero_on_tamper(db, monkeyp
 
     make_events(3)
     audit.seal()
-    AuditEvent.objects.filter(pk=sealed_events()[1].pk).delete()
+    with as_table_owner():
+        AuditEvent.objects.filter(pk=sealed_events()[1].pk).delete()
     monkeypatch.setattr(sys, "argv", ["stijging", "audit_verify"])
 
     with pytest.raises(SystemExit) as exited:

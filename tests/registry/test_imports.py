@@ -280,3 +280,68 @@ def test_the_upload_screen_previews_then_imports_for_the_admin_and_shows_the_rep
         response = client.post(url, {"token": token, "plan": plan})
     assert response.status_code == 200 and "Imported" in response.content.decode()
     assert Address.objects.filter(postcode="5911AB", huisnummer=5, area=world.own.area).exists()
+
+
+# --- Bad input: oversized fields and workbooks (issue 12, item 6) ------------------------------------
+
+
+def test_a_csv_field_over_the_csv_modules_limit_is_a_file_error_that_names_the_line(area):
+    huge = row(street="T" * 140_000)
+    with pytest.raises(ImportFileError, match="Line 2 cannot be read as CSV"):
+        run(area, csv_bytes(NLEXTRACT, huge, row(nr="3")))
+    assert not Address.objects.exists()
+
+
+def test_a_long_field_under_the_csv_limit_rejects_its_row(area):
+    report = run(area, csv_bytes(NLEXTRACT, row(nr="1"), row(street="T" * 5_000, nr="2")), valid_rows_only=True)
+    assert [(p.row, p.reason) for p in report.rejected] == [(3, "a field is longer than 500 characters")]
+    assert Address.objects.count() == 1
+
+
+def test_a_csv_with_more_rows_than_the_limit_is_refused(area, monkeypatch):
+    from stijging.registry import imports
+
+    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    lines = [row(nr=str(n), obj=f"09830100000000{n:02d}") for n in range(1, 5)]
+    with pytest.raises(ImportFileError, match="more than 3 rows"):
+        run(area, csv_bytes(NLEXTRACT, *lines))
+    assert not Address.objects.exists()
+
+
+def _workbook(rows: int) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(["openbareruimte", "huisnummer", "postcode", "woonplaats", "object_id", "x", "y"])
+    for n in range(rows):
+        sheet.append(["Tredelaan", n + 1, "5928AB", "Venlo", f"0983010000{n:06d}", 209000, 376000])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_xlsx_with_more_rows_than_the_limit_is_refused(area, monkeypatch):
+    from stijging.registry import imports
+
+    monkeypatch.setattr(imports, "MAX_ROWS", 10)
+    with pytest.raises(ImportFileError, match="more than 10 rows"):
+        run(area, _workbook(11), filename="adressen.xlsx")
+    assert not Address.objects.exists()
+
+
+def test_an_xlsx_that_unpacks_beyond_the_limit_is_refused_before_it_is_read(area, monkeypatch):
+    """A zip bomb: a few kilobytes that unpack to far more. Bounded by what the archive declares,
+    before openpyxl parses a byte of it."""
+    from stijging.registry import imports
+
+    data = _workbook(2_000)
+    assert len(data) < 200_000
+    monkeypatch.setattr(imports, "MAX_XLSX_UNPACKED_BYTES", 200_000)
+
+    def never(*args, **kwargs):
+        raise AssertionError("openpyxl must not open a workbook over the limit")
+
+    monkeypatch.setattr("openpyxl.load_workbook", never)
+    with pytest.raises(ImportFileError, match="unpacks to more than"):
+        run(area, data, filename="adressen.xlsx")

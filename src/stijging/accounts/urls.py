@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 
+# Under /rollen/: the second person's page.
 app_name = "accounts"
 
 urlpatterns = [

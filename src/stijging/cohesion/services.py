@@ -16,7 +16,7 @@ from stijging.concurrency import ConflictError
 from stijging.conversations.models import CohesionStatement, NonAnswer
 from stijging.conversations.services import current_instrument
 from stijging.privacy import audit
-from stijging.privacy.models import AuditAction
+from stijging.privacy.models import AuditAction, AuditOutcome
 from stijging.registry import selectors as registry_selectors
 from stijging.registry.models import Area, Programme, Street
 
@@ -320,7 +320,24 @@ def participant_update(*, acting_user, participant: Participant, version: int | 
     return participant
 
 
-@transaction.atomic
+# Each look-up answers "does someone born on D live at this address?": a coordinator may ask it a
+# few times per participant, not try dates in a loop. Per user, a fixed window in the shared cache.
+LINK_LOOKUPS_PER_HOUR = 10
+
+
+def _link_lookup_allowed(user) -> bool:
+    from django.core.cache import cache
+
+    key = f"stijging:participant-link-lookups:{user.pk}"
+    cache.add(key, 0, 60 * 60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: a fresh window
+        cache.set(key, 1, 60 * 60)
+        count = 1
+    return count <= LINK_LOOKUPS_PER_HOUR
+
+
 def participant_link(
     *,
     acting_user,
@@ -337,6 +354,20 @@ def participant_link(
     person matched, so the coordinator learns nobody else's data."""
     if link_consent_on > timezone.localdate():
         raise ValidationError({"link_consent_on": _("Consent cannot be given on a date still to come.")})
+    # Every look-up is logged, found or not, in its own write (a refusal below must not roll it
+    # back); never the address or the date typed, only whom it found.
+    if not _link_lookup_allowed(acting_user):
+        audit.record(
+            actor=acting_user,
+            action=AuditAction.SEARCH,
+            obj=participant,
+            purpose=PURPOSE,
+            outcome=AuditOutcome.DENIED,
+            detail={"resident_lookup": "throttled"},
+        )
+        raise ValidationError(
+            _("Too many look-ups in the registry in the last hour. Try again later, or ask a colleague to check.")
+        )
     person = registry_selectors.resident_born_on(
         programme=participant.programme,
         postcode=postcode,
@@ -345,6 +376,14 @@ def participant_link(
         toevoeging=toevoeging,
         date_of_birth=date_of_birth,
     )
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.SEARCH,
+        obj=participant,
+        purpose=PURPOSE,
+        person_ids=[person.pk] if person is not None else [],
+        detail={"resident_lookup": "found" if person is not None else "not_found"},
+    )
     if person is None:
         raise ValidationError(
             _(
@@ -352,9 +391,14 @@ def participant_link(
                 "Check the address and the date with the participant."
             )
         )
-    if Participant.objects.filter(programme=participant.programme, person=person).exclude(pk=participant.pk).exists():
-        raise ValidationError(_("Another participant record is already linked to this resident."))
-    return _set_link(acting_user, participant, person, link_consent_on, {"linked_to_person": True})
+    with transaction.atomic():
+        if (
+            Participant.objects.filter(programme=participant.programme, person=person)
+            .exclude(pk=participant.pk)
+            .exists()
+        ):
+            raise ValidationError(_("Another participant record is already linked to this resident."))
+        return _set_link(acting_user, participant, person, link_consent_on, {"linked_to_person": True})
 
 
 @transaction.atomic

@@ -257,7 +257,10 @@ def participants(request, slug: str):
         object_type="cohesion.participant",
         purpose=services.PURPOSE,
         person_ids=[p.person_id for p in page if p.person_id],
-        detail={"participants": [p.pk for p in page], "q": query},
+        # Never the typed name: the log is sealed and cannot be erased, so a name typed here would
+        # outlive every erasure. A keyed hash lets the privacy officer match a known search
+        # (recompute it with the same text) without the log holding the text.
+        detail={"participants": [p.pk for p in page], "q_hash": audit.search_hash(query) if query else ""},
     )
     context = {
         "programme": programme,

@@ -44,9 +44,8 @@ from stijging.conversations.models import (
     LadderRung,
     ScaleLevel,
 )
-from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden
-from stijging.privacy.models import AuditAction, RetentionPolicy
+from stijging.privacy.models import RetentionPolicy
 from stijging.referrals.models import ServiceLevel
 from stijging.registry.models import Area, Programme
 
@@ -299,6 +298,26 @@ class UserAdmin(ConfigAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fields = _IDENTITY_FIELDS
     inlines = [MembershipInline]
+    actions = ["send_second_factor_invitation", "reset_second_factor"]
+
+    @admin.action(description=_("Send a second-factor invitation (single use, 72 hours)"))
+    def send_second_factor_invitation(self, request, queryset):
+        # The only way a user enrols a first second factor: the password alone never does.
+        for user in queryset:
+            try:
+                account_services.second_factor_invite(acting_user=request.user, user=user)
+            except ValidationError as error:
+                self.message_user(request, f"{user.email}: {' '.join(error.messages)}", level=messages.ERROR)
+            else:
+                self.message_user(request, _("Invitation sent to %(email)s.") % {"email": user.email})
+
+    @admin.action(description=_("Reset the second factor (lost or stolen phone)"))
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            account_services.second_factor_reset(acting_user=request.user, user=user)
+            self.message_user(
+                request, _("The second factor of %(email)s was removed; send an invitation.") % {"email": user.email}
+            )
 
     def get_queryset(self, request):
         return account_selectors.users_administered_by(request.user).select_related("organisation")
@@ -483,12 +502,4 @@ class RetentionPolicyAdmin(ConfigAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # without a row the default would apply silently
 
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        audit.record(
-            actor=request.user,
-            action=AuditAction.UPDATE,
-            obj=obj,
-            purpose="retention",
-            detail={"kind": obj.kind, "months": obj.months},
-        )
+    # Saved and audited with what changed by ConfigAdmin.save_model, as every configuration change.

@@ -444,13 +444,17 @@ def bench_email(role: str) -> str:
     return f"{role}@{BENCH_EMAIL_DOMAIN}"
 
 
-def _bench_users(programme: Programme, organisations: dict[str, Organisation]) -> dict[str, User]:
-    """One user per role in the programme, each with a TOTP authenticator (BENCH_TOTP_SECRET)."""
+def _bench_users(programme: Programme, organisations: dict[str, Organisation], *, can_log_in: bool) -> dict[str, User]:
+    """One user per role in the programme (the generated rows point at them). Only with `can_log_in`
+    (`generate --bench-users`) do they get the published password and TOTP secret the benchmark
+    logs in with; otherwise their password is unusable and they have no second factor, so a region
+    generated without asking holds no account anyone can log in to, admin included."""
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP
 
     users = {}
-    password_hash = make_password(BENCH_PASSWORD)  # hashed once: the slow hash is on purpose
+    # Hashed once: the slow hash is on purpose.
+    password_hash = make_password(BENCH_PASSWORD if can_log_in else None)
     for role in Role:
         email = bench_email(role.value)
         user = User.objects.filter(email=email).first()
@@ -464,7 +468,7 @@ def _bench_users(programme: Programme, organisations: dict[str, Organisation]) -
                 last_name=str(role.label),
                 organisation=organisation,
             )
-        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        if can_log_in and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, BENCH_TOTP_SECRET)
         Membership.objects.get_or_create(user=user, programme=programme, role=role.value)
         users[role.value] = user
@@ -2276,6 +2280,7 @@ def generate_region(
     programme_name: str | None = None,
     using: str = "default",
     progress: Callable[[str], None] | None = None,
+    bench_users: bool = False,
 ) -> GenerateResult:
     """Generate a region of `households` households in one transaction: all or nothing."""
     if households < 1:
@@ -2294,7 +2299,7 @@ def generate_region(
         started = time.perf_counter()
         programme = _programme(slug=programme_slug, name=programme_name, today=today)
         organisations = _organisations()
-        bench = _bench_users(programme, organisations)
+        bench = _bench_users(programme, organisations, can_log_in=bench_users)
         ctx = Context(
             seed=seed,
             today=today,

@@ -9,6 +9,7 @@ from io import BytesIO
 
 from django.utils.translation import gettext as _
 
+from stijging.core.xlsx import is_formula_like, safe_row, safe_sheet_title
 from stijging.registry.models import Area, Programme
 
 from . import kpis
@@ -41,11 +42,17 @@ def housing_workbook(
 
     def heading(sheet, text: str) -> list:
         cell = WriteOnlyCell(sheet, value=text)
+        if is_formula_like(text):
+            cell.data_type = "s"  # an area name from an import is text, never a formula
         cell.font = bold
         return [cell]
 
-    about = workbook.create_sheet(title=_("About"))
-    about.append(heading(about, _("Housing signals")) + [programme.name])
+    # Area names come from imports and the configuration screens: any of them may hold ":" or "/"
+    # (refused in a sheet title) or start like a formula, so every title and cell goes through the
+    # shared helpers.
+    taken: set[str] = set()
+    about = workbook.create_sheet(title=safe_sheet_title(_("About"), taken))
+    about.append(heading(about, _("Housing signals")) + safe_row(about, [programme.name]))
     for line in (
         [_("Period"), f"{period.start.isoformat()} – {period.end.isoformat()}"],
         [_("Source"), _("The housing section of each household's latest living-room conversation in the period.")],
@@ -54,13 +61,13 @@ def housing_workbook(
     ):
         about.append(line)
     for area, tables, means in areas:
-        sheet = workbook.create_sheet(title=area.name[:31])
+        sheet = workbook.create_sheet(title=safe_sheet_title(area.name, taken))
         sheet.column_dimensions["A"].width = 40
         sheet.append(heading(sheet, area.name))
         sheet.append([])
         sheet.append([_("Mean satisfaction (1–5)")])
         for label, mean in means:
-            sheet.append([label, SUPPRESSED if mean is None else float(mean)])
+            sheet.append(safe_row(sheet, [label, SUPPRESSED if mean is None else float(mean)]))
         for table in tables:
             sheet.append([])
             sheet.append(heading(sheet, table.caption))
@@ -69,14 +76,14 @@ def housing_workbook(
                 header.append(column)
                 if index:
                     header.append(_("share"))
-            sheet.append(header)
+            sheet.append(safe_row(sheet, header))
             for row in table.rows:
                 values: list = [row.label]
                 for index, cell in enumerate(row.cells):
                     values.append("" if cell.blank else _value(cell.count))
                     if index:
                         values.append(_share(cell.share))
-                sheet.append(values)
+                sheet.append(safe_row(sheet, values))
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -7,7 +7,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from stijging.registry.models import (
@@ -265,4 +265,16 @@ def colleagues(user, programme: Programme) -> QuerySet:
         )
         .distinct()
         .order_by("first_name", "last_name")
+    )
+
+
+def resident_ids(address: Address, on: datetime.date | None = None) -> list[int]:
+    """The persons who live at the address now (for the audit log of its safety note): one query."""
+    on = on or timezone.localdate()
+    return list(
+        HouseholdMembership.objects.filter(current_on(on))
+        # One filter call: the residence that is at this address must be the current one.
+        .filter(Q(household__residences__address=address) & current_on(on, prefix="household__residences__"))
+        .values_list("person_id", flat=True)
+        .distinct()
     )

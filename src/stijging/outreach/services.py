@@ -180,6 +180,10 @@ def appointment_set_status(*, acting_user, appointment: Appointment, version: in
     if status != AppointmentStatus.CANCELLED:
         # Cancelling stays possible after a move (the visit will not happen); nothing else does.
         require_still_lives_in(appointment.household_id, appointment.programme_id)
+    if status == AppointmentStatus.PLANNED:
+        # Setting a cancelled or done appointment back to planned is planning it again: a household
+        # that objected is never planned, whichever way the appointment comes about.
+        _require_contactable(appointment.household)
     if not Appointment.objects.filter(pk=appointment.pk, version=version).update(status=status, version=version + 1):
         raise ConflictError
     appointment.refresh_from_db()

@@ -128,16 +128,25 @@ def _walking_context(request, slug, area_id, street_id):
     }
 
 
+def _listed(context) -> tuple[list[int], list[int]]:
+    """The households a walking list names and their current members (prefetched with the list): the
+    audit log says whose addresses went out on the street, not only which street."""
+    households = [h for stop in (*context["odd"], *context["even"]) for h in stop.households]
+    persons = [m.person_id for h in households for m in h.current_members]
+    return [h.pk for h in households], persons
+
+
 @login_required
 def walking_list(request, slug: str, area_id: int, street_id: int):
     context = _walking_context(request, slug, area_id, street_id)
+    household_ids, person_ids = _listed(context)
     audit.record(
         actor=request.user,
         action=AuditAction.LIST,
         obj=context["street"],
         purpose="outreach",
-        person_ids=[],
-        detail={"walking_list": True},
+        person_ids=person_ids,
+        detail={"walking_list": True, "households": household_ids},
     )
     return render(request, "outreach/walking_list.html", context)
 
@@ -149,12 +158,14 @@ def walking_list_pdf(request, slug: str, area_id: int, street_id: int):
 
     html = render_to_string("outreach/walking_list_print.html", context, request=request)
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    household_ids, person_ids = _listed(context)
     audit.record(
         actor=request.user,
         action=AuditAction.EXPORT,
         obj=context["street"],
         purpose="outreach",
-        detail={"walking_list": "pdf"},
+        person_ids=person_ids,
+        detail={"walking_list": "pdf", "households": household_ids},
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="looplijst-{context["street"].pk}.pdf"'
@@ -204,12 +215,15 @@ def _household_page(request, household, *, attempt_form=None, appointment_form=N
         ),
         "do_not_contact": selectors.status_of(household) == OutreachStatus.OBJECTED,
     }
+    note = getattr(residence.address, "worker_note", None) if residence else None
     audit.record(
         actor=request.user,
         action=AuditAction.VIEW,
         obj=household,
         purpose="outreach",
         person_ids=[m.person_id for m in household.current_members],
+        # The page shows the address's safety note: say so, and which address's.
+        detail={"safety_note_of_address": residence.address.pk} if residence and note and note.safety_note else {},
     )
     return render(request, "outreach/household.html", context, status=status)
 
@@ -282,6 +296,8 @@ def appointment_status(request, pk: int):
             )
         except ConflictError:
             messages.error(request, _("Someone else changed this appointment in the meantime; check it and try again."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("The appointment was updated."))
     else:
@@ -348,6 +364,17 @@ def address_note(request, address_id: int):
                 area_id=address.area_id,
                 street_id=address.street_id,
             )
+    if note is not None and note.safety_note:
+        # Reading a safety note is reading about the household at that address (who may be
+        # dangerous, who is vulnerable): logged like any view of personal data.
+        audit.record(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            obj=address,
+            purpose="outreach",
+            person_ids=selectors.resident_ids(address),
+            detail={"safety_note": True},
+        )
     return render(request, "outreach/address_note.html", {"form": form, "address": address, "note": note})
 
 

@@ -4,12 +4,24 @@
 `seal()` (run by `stijging tick`) chains the unsealed events in id order: each event's hash covers its
 own content and the hash of the event sealed before it. The newest hash is appended to an anchor
 file outside the database, which the privacy officer keeps. `verify()` recomputes the chain and
-compares it with the anchor, so an edited event, a deleted event and a cut-off tail all show.
+compares it with every anchor line, so an edited event, a deleted event and a cut-off tail all show.
+
+Before it chains anything, `seal()` checks that the database's sealed chain still ends exactly where
+the anchor's last line says (sequence number and hash). If it does not, the tail was cut or
+rewritten: sealing on from the database's last row would bury that under a fresh, consistent
+chain, so the sealer refuses, and raises an alarm (`audit_alarm` signal: the accounts app e-mails
+the privacy officers through the outbox; the page banner reads the cache key below) until the
+privacy officer has investigated and restored the log.
+
+On PostgreSQL a trigger (migration privacy 0003) refuses every DELETE of an event and every UPDATE
+of its content or of a seal already written; see docs/operations/audit-log.md. SQLite has no such
+guard: the demo database is a file the application's user owns anyway.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,12 +33,18 @@ from django.utils import timezone
 
 from . import context
 from .models import AuditAction, AuditEvent, AuditOutcome
+from .signals import audit_alarm
 
 GENESIS_HASH = "0" * 64
 SEAL_BATCH = 2000
 # The detail key of the event that retention writes before it deletes the oldest sealed events
 # (privacy.retention.audit_events_expire): the seal the remaining chain continues from.
 EXPIRY_KEY = "expired_through"
+
+# The cache key the page banner reads (no query on any page): set by every refused seal, so it
+# comes back within a tick when the cache is cleared, and it lasts a day beyond the last refusal.
+ALARM_CACHE_KEY = "stijging:audit-alarm"
+ALARM_CACHE_SECONDS = 24 * 60 * 60
 
 
 def _actor_fields(user) -> dict:
@@ -72,6 +90,14 @@ def record(
         path=ctx.path,
         detail=detail or {},
     )
+
+
+def search_hash(text: str) -> str:
+    """A keyed hash of a typed search (normalised: case and spaces), for the log instead of the text.
+
+    Keyed with SECRET_KEY, so the log alone does not allow a dictionary of names to be tried."""
+    normalised = " ".join(text.lower().split())
+    return hmac.new(settings.SECRET_KEY.encode(), b"search:" + normalised.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def record_denied(*, actor, object_type: str = "", object_id: str | int = "", detail: dict | None = None):
@@ -147,13 +173,77 @@ def _lock_sealer() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(7513)")
 
 
+class AuditChainBroken(Exception):
+    """The database's chain does not reach the anchor's last line: sealing would hide the break."""
+
+
+def _check_tail(last: AuditEvent | None) -> None:
+    """Refuse when the database's newest seal is not the anchor's newest line (seq, event, hash)."""
+    anchor = read_anchor()
+    db_seq = (last.seal_seq or 0) if last else 0
+    if not anchor:
+        if db_seq:
+            raise AuditChainBroken(
+                f"the log holds {db_seq} sealed events but the anchor file is missing or empty:"
+                " the anchor was removed or replaced"
+            )
+        return
+    anchor_seq, anchor_event, anchor_hash = anchor[-1]
+    if last is None or db_seq < anchor_seq:
+        raise AuditChainBroken(
+            f"the anchor names seal {anchor_seq} (event {anchor_event}) but the log ends at seal {db_seq}:"
+            " the newest events were cut off"
+        )
+    if db_seq > anchor_seq:
+        raise AuditChainBroken(
+            f"the log ends at seal {db_seq} but the anchor's last line is seal {anchor_seq}:"
+            " the anchor lost lines or the log was sealed past it"
+        )
+    if last.pk != anchor_event or last.seal_hash != anchor_hash:
+        raise AuditChainBroken(f"seal {db_seq} (event {last.pk}) differs from the anchor: the chain was rewritten")
+
+
+def raise_alarm(problem: str) -> None:
+    """Tell the privacy officer: the banner on every page (cache) and an e-mail (through the signal)."""
+    from django.core.cache import cache
+
+    cache.set(ALARM_CACHE_KEY, {"problem": problem, "at": timezone.now().isoformat()}, ALARM_CACHE_SECONDS)
+    # The receivers queue e-mail; a failing receiver must not hide the refusal itself.
+    audit_alarm.send_robust(sender=AuditChainBroken, problem=problem)
+
+
+def current_alarm() -> dict | None:
+    from django.core.cache import cache
+
+    return cache.get(ALARM_CACHE_KEY)
+
+
+def clear_alarm() -> None:
+    from django.core.cache import cache
+
+    cache.delete(ALARM_CACHE_KEY)
+
+
 def seal() -> int:
-    """Chain every unsealed event. Returns how many were sealed."""
+    """Chain every unsealed event. Returns how many were sealed.
+
+    Raises AuditChainBroken (after raising the alarm) when the chain in the database does not end
+    where the anchor's last line says."""
+    try:
+        return _seal()
+    except AuditChainBroken as broken:
+        # Outside the sealing transaction, which the refusal rolled back: the alarm's e-mails stay.
+        raise_alarm(str(broken))
+        raise
+
+
+def _seal() -> int:
     total = 0
     while True:
         with transaction.atomic():
             _lock_sealer()
             last = AuditEvent.objects.filter(seal_seq__isnull=False).order_by("-seal_seq").first()
+            _check_tail(last)
             seq: int = (last.seal_seq or 0) if last else 0
             previous = last.seal_hash if last else GENESIS_HASH
             batch = list(AuditEvent.objects.filter(seal_seq__isnull=True).order_by("id")[:SEAL_BATCH])
@@ -168,9 +258,35 @@ def seal() -> int:
                 event.sealed_at = now
             AuditEvent.objects.bulk_update(batch, ["seal_seq", "seal_hash", "sealed_at"], batch_size=500)
             # The anchor is written inside the transaction: if the commit failed, the anchor would
-            # be ahead of the database and verify() would say so, which is the safe direction.
+            # be ahead of the database and the next seal and verify() would say so, the safe direction.
             _write_anchor(seq, batch[-1].pk, previous)
             total += len(batch)
+
+
+def reanchor(*, reason: str) -> tuple[int, int, str]:
+    """Start a new anchor at the database's sealed tail, after the privacy officer investigated a
+    break and moved the old anchor file aside (kept as evidence). Refused when the anchor file still
+    exists, or when the chain in the database has an edited or missing event. Logged, and the
+    alarm is cleared."""
+    if anchor_path().exists() and anchor_path().stat().st_size:
+        raise AuditChainBroken(f"{anchor_path()} still exists: move it aside (keep it) before re-anchoring")
+    with transaction.atomic():
+        _lock_sealer()
+        own = verify_chain()
+        if own.problems:
+            raise AuditChainBroken("the chain in the database is not consistent: " + "; ".join(own.problems))
+        last = AuditEvent.objects.filter(seal_seq__isnull=False).order_by("-seal_seq").first()
+        seq, event_id, digest = (last.seal_seq or 0, last.pk, last.seal_hash) if last else (0, 0, GENESIS_HASH)
+        if seq:
+            _write_anchor(seq, event_id, digest)
+        record(
+            actor=None,
+            action=AuditAction.UPDATE,
+            object_type="privacy.auditanchor",
+            detail={"reanchored_at_seal": seq, "reason": reason[:200]},
+        )
+    clear_alarm()
+    return seq, event_id, digest
 
 
 @dataclass
@@ -182,6 +298,16 @@ class VerifyResult:
 
 
 def verify() -> VerifyResult:
+    """The chain in itself, then held against every line of the anchor."""
+    return _verify(with_anchor=True)
+
+
+def verify_chain() -> VerifyResult:
+    """Only the chain in the database: every event matches its seal and no seal number is missing."""
+    return _verify(with_anchor=False)
+
+
+def _verify(*, with_anchor: bool) -> VerifyResult:
     result = VerifyResult(ok=True)
     previous = GENESIS_HASH
     expected_seq = 1
@@ -197,6 +323,7 @@ def verify() -> VerifyResult:
         previous = expiry[EXPIRY_KEY]["seal_hash"]
         expected_seq = int(expiry[EXPIRY_KEY]["seal_seq"]) + 1
     hashes_by_seq: dict[int, str] = {}
+    ids_by_seq: dict[int, int] = {}
     queryset = AuditEvent.objects.filter(seal_seq__isnull=False).order_by("seal_seq")
     for event in queryset.iterator(chunk_size=2000):
         if event.seal_seq != expected_seq:
@@ -206,29 +333,43 @@ def verify() -> VerifyResult:
             previous = event.seal_hash  # resynchronise so that one gap is reported once
             expected_seq = (event.seal_seq or 0) + 1
             hashes_by_seq[event.seal_seq or 0] = event.seal_hash
+            ids_by_seq[event.seal_seq or 0] = event.pk
             continue
         digest = chain_hash(previous, event)
         if digest != event.seal_hash:
             result.problems.append(f"event {event.pk} (seal {event.seal_seq}) does not match its seal: edited")
         previous = event.seal_hash
         hashes_by_seq[event.seal_seq] = event.seal_hash
+        ids_by_seq[event.seal_seq] = event.pk
         expected_seq += 1
         result.sealed += 1
     last_seq = expected_seq - 1
-    anchor = read_anchor()
-    if anchor:
-        anchor_seq, anchor_event, anchor_hash = anchor[-1]
-        if anchor_seq > last_seq:
+    anchor = read_anchor() if with_anchor else []
+    # Every anchor line must name a seal the log still holds, with the same event and hash, and the
+    # lines must climb: otherwise a cut tail sealed over afterwards would pass (only the last line
+    # was compared before).
+    previous_line_seq = 0
+    for seq, event_id, digest in anchor:
+        if seq <= previous_line_seq:
             result.problems.append(
-                f"the anchor names seal {anchor_seq} (event {anchor_event}) but the log ends at seal {last_seq}:"
+                f"anchor line for seal {seq} follows one for seal {previous_line_seq}: the anchor was reordered"
+            )
+        previous_line_seq = max(previous_line_seq, seq)
+        if seq > last_seq:
+            result.problems.append(
+                f"the anchor names seal {seq} (event {event_id}) but the log ends at seal {last_seq}:"
                 " the newest events were cut off"
             )
-        for seq, event_id, digest in anchor:
-            if seq in hashes_by_seq and hashes_by_seq[seq] != digest:
-                result.problems.append(
-                    f"seal {seq} (event {event_id}) differs from the anchor: the chain was rewritten"
-                )
-    elif last_seq:
+        elif seq not in hashes_by_seq:
+            result.problems.append(f"the anchor names seal {seq} (event {event_id}) which the log no longer holds")
+        elif hashes_by_seq[seq] != digest or ids_by_seq[seq] != event_id:
+            result.problems.append(f"seal {seq} (event {event_id}) differs from the anchor: the chain was rewritten")
+    if anchor and last_seq > anchor[-1][0]:
+        result.problems.append(
+            f"the log is sealed up to seal {last_seq} but the anchor's last line is seal {anchor[-1][0]}:"
+            " the anchor lost lines"
+        )
+    if with_anchor and not anchor and last_seq:
         result.problems.append("there is no anchor file, so a cut-off tail cannot be ruled out")
     result.unsealed = AuditEvent.objects.filter(seal_seq__isnull=True).count()
     result.ok = not result.problems

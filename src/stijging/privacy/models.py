@@ -27,6 +27,9 @@ class AuditAction(models.TextChoices):
     DENIED = "denied", _("access refused")
     ROLE_CHANGE = "role_change", _("role changed")
     ANONYMISE = "anonymise", _("anonymised")
+    MFA_FAILED = "mfa_failed", _("second factor failed")
+    MFA_CHANGE = "mfa_change", _("second factor changed")
+    PASSWORD_CHANGE = "password_change", _("password changed")
 
 
 class AuditOutcome(models.TextChoices):

@@ -337,6 +337,7 @@ def dry_run(reference: datetime.date) -> dict[str, int]:
     return {step.name: step.pending(c).order_by().count() for step in STEPS}
 
 
+@transaction.atomic
 def audit_events_expire(ids: list[int]) -> int:
     """The one way audit events are ever deleted: sealed events past their retention, oldest first.
     Before deleting, it records the seal number and hash the remaining chain continues from, as an
@@ -362,7 +363,19 @@ def audit_events_expire(ids: list[int]) -> int:
         purpose="retention",
         detail={audit.EXPIRY_KEY: {"seal_seq": last.seal_seq, "seal_hash": last.seal_hash}},
     )
-    return AuditEvent.objects.filter(seal_seq__lte=last.seal_seq, seal_seq__isnull=False).delete()[0]
+    expiring = AuditEvent.objects.filter(seal_seq__lte=last.seal_seq, seal_seq__isnull=False)
+    if connection.vendor == "postgresql":
+        # The append-only trigger (migration privacy 0005) lets a delete through only inside this
+        # transaction's own door: sealed events older than the moment set here, which must itself lie
+        # a year or more in the past. Any retention period shorter than that is refused by the
+        # database, whatever an admin sets.
+        newest = expiring.aggregate(newest=Max("created_at"))["newest"]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('stijging.audit_retention_before', %s, true)",
+                [(newest + datetime.timedelta(microseconds=1)).isoformat()],
+            )
+    return expiring.delete()[0]
 
 
 # --- The tick's part ----------------------------------------------------------------------------

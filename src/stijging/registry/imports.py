@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import re
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -151,6 +152,16 @@ class ImportReport:
 
 # --- Reading ------------------------------------------------------------------------------------
 
+# Limits of what is read at all, whatever the upload's size: an area's addresses are thousands of
+# rows of short fields. A CSV field over the csv module's own limit (131,072 characters) is a file
+# error; one over MAX_CELL_CHARS a row error. An XLSX is a zip: its compressed size says nothing
+# about what it unpacks to, so the unpacked size, the rows and the columns are bounded before and
+# while openpyxl reads it.
+MAX_ROWS = 100_000
+MAX_COLUMNS = 60
+MAX_CELL_CHARS = 500
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
+
 
 def _decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
@@ -162,27 +173,65 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(
+        _("The file has more than %(rows)s rows. Split it per area.") % {"rows": f"{MAX_ROWS:,}".replace(",", ".")}
+    )
+
+
 def _read_csv(data: bytes) -> list[list[str]]:
     text = _decode(data)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            if len(rows) >= MAX_ROWS + 1:  # the header and MAX_ROWS rows
+                raise _too_many_rows()
+            rows.append(row[:MAX_COLUMNS])
+    except csv.Error as error:
+        # The csv module stops at a field over its limit (or an unclosed quote running to the end):
+        # it cannot go on reading after it, so the file as a whole is refused, naming the line.
+        raise ImportFileError(
+            _("Line %(line)s cannot be read as CSV (%(error)s); nothing was imported.")
+            % {"line": reader.line_num, "error": error}
+        ) from error
+    return rows
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook  # imported here: only admins importing XLSX pay for it
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise ImportFileError(_("The file is not a readable XLSX workbook (%(error)s).") % {"error": error}) from error
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFileError(
+            _("The workbook unpacks to more than %(mb)s MB. Split it per area, or save it as CSV.")
+            % {"mb": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)}
+        )
+    try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - any failure to open is "not a readable workbook"
         raise ImportFileError(_("The file is not a readable XLSX workbook (%(error)s).") % {"error": error}) from error
     sheet = workbook.worksheets[0]
-    rows = []
-    for values in sheet.iter_rows(values_only=True):
-        rows.append(
-            ["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in values]
-        )
-    workbook.close()
+    rows: list[list[str]] = []
+    try:
+        # A sheet can claim any dimension: the columns read are bounded, and the rows are counted.
+        for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            if len(rows) >= MAX_ROWS + 1:  # the header and MAX_ROWS rows
+                raise _too_many_rows()
+            rows.append(
+                [
+                    "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                    for v in values
+                ]
+            )
+    finally:
+        workbook.close()
     return rows
 
 
@@ -320,6 +369,11 @@ def parse(data: bytes, filename: str = "addresses.csv") -> ImportReport:
     seen: dict[tuple, int] = {}
     for number, cells in numbered[1:]:
         report.rows_read += 1
+        if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+            report.rejected.append(
+                RowProblem(number, _("a field is longer than %(n)s characters") % {"n": MAX_CELL_CHARS})
+            )
+            continue
         try:
             values, skip_reason = _validate(cells, mapping, width)
         except ValueError as error:

@@ -14,7 +14,10 @@
    again on its own, until the worker saves that section again or discards it.
 
    Privacy: localStorage holds nothing but these unsent section payloads of the current conversation,
-   tagged with the user who typed them (never sent as someone else). Each is removed as soon as the
+   tagged with the user who typed them (never sent as someone else) and with the session they were
+   typed in: they never outlive it. When a save finds the session ended they are removed (the input
+   stays on the screen only), and session-guard.js removes them on logout and on any page of another
+   or no session. Each is removed as soon as the
    server confirms it. No page, no name and nothing the server already has stays on the device, and
    htmx's own history cache is switched off in the page's htmx-config. */
 (function () {
@@ -28,6 +31,7 @@
   var SECTION_HEADER = 'X-Stijging-Section';
   var RETRY_MS = 15000;
   var userId = root.getAttribute('data-user');
+  var sessionTag = document.body.getAttribute('data-session-tag') || '';
   var inFlight = {};
   var replaying = false;
 
@@ -44,13 +48,14 @@
   function readEntry(sectionId) {
     try {
       var entry = JSON.parse(window.localStorage.getItem(storageKey(sectionId)));
-      return entry && entry.user === userId ? entry : null;
+      return entry && entry.user === userId && entry.session === sessionTag ? entry : null;
     } catch (error) {
       return null;
     }
   }
 
   function writeEntry(entry) {
+    entry.session = sessionTag;
     try {
       window.localStorage.setItem(storageKey(entry.section), JSON.stringify(entry));
     } catch (error) {
@@ -125,6 +130,8 @@
     status.className = 'conv-status conv-status--' + state;
     status.textContent = message(state);
     if (state === 'expired') {
+      // The session is over: nothing typed in it stays on the device beyond it.
+      entries().forEach(function (entry) { removeEntry(entry.section); });
       var link = document.createElement('a');
       link.href = root.getAttribute('data-login-url');
       link.textContent = message('login');

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from .seed_demo import refuse_in_production
+from .seed_demo import refuse_without_demo_mode
 
 
 class Command(BaseCommand):
@@ -17,7 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="Set up the database but do not start the server.")
 
     def handle(self, *args, **options):
-        refuse_in_production()
+        # `stijging demo` turns demo mode on itself (see __main__: before the settings load); run any
+        # other way, with DEBUG off, it refuses like the other demo commands.
+        if not settings.DEBUG:
+            raise CommandError("The demo data cannot be loaded when DEBUG is off (production).")
         database = settings.DATABASES["default"]
         if database["ENGINE"] != "django.db.backends.sqlite3":
             raise CommandError("The demo runs on SQLite only; unset DATABASE_URL to use the default file under var/.")
@@ -28,6 +31,11 @@ class Command(BaseCommand):
             candidate = Path(f"{path}{suffix}")
             if candidate.exists():
                 candidate.unlink()
+        # The anchor belongs to the database just deleted: a fresh log starts a fresh anchor, or the
+        # sealer would (rightly) refuse to continue a chain that no longer reaches the anchor's end.
+        anchor = Path(settings.STIJGING_AUDIT_ANCHOR_FILE)
+        if anchor.exists():
+            anchor.unlink()
         # The demo shows its banner and lets the demo users in without a second factor.
         # At 350 households the figures take milliseconds: computed on every visit, so what a demo
         # user records shows at once (a region keeps them; see STIJGING_FIGURES_MAX_AGE).
@@ -38,6 +46,7 @@ class Command(BaseCommand):
         settings.STIJGING_REQUIRE_MFA = False
         settings.STIJGING_FIGURES_MAX_AGE = int(os.environ["STIJGING_FIGURES_MAX_AGE"])
         call_command("migrate", interactive=False, verbosity=0)
+        refuse_without_demo_mode()
         call_command("seed_demo")
         call_command("tick")
         if options["no_serve"]:

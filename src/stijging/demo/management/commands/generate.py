@@ -3,14 +3,15 @@ from django.core.management.base import BaseCommand, CommandError
 from stijging.accounts.models import Role
 from stijging.demo.generate import BENCH_PASSWORD, DEFAULT_SLUG, bench_email, generate_region
 
-from .seed_demo import refuse_in_production
+from .seed_demo import refuse_without_demo_mode
 
 
 class Command(BaseCommand):
     help = (
         "Generate a synthetic region for the benchmark (SPEC §3): areas, fictional streets, BAG addresses, "
-        "households with moves, persons with dated memberships, and one bench user per role. "
-        "PostgreSQL: COPY; SQLite: batched inserts. Refuses when DEBUG is off."
+        "households with moves, persons with dated memberships, and one user per role (able to log in with "
+        "the published bench password and TOTP secret only with --bench-users). PostgreSQL: COPY; SQLite: batched "
+        "inserts. Refuses unless demo mode is on (STIJGING_DEMO=1, which needs DEBUG=1)."
     )
 
     def add_arguments(self, parser):
@@ -20,9 +21,14 @@ class Command(BaseCommand):
             "--programme-slug", default=DEFAULT_SLUG, help=f"Short name of the new programme (default {DEFAULT_SLUG})."
         )
         parser.add_argument("--programme-name", default=None)
+        parser.add_argument(
+            "--bench-users",
+            action="store_true",
+            help="Let the one user per role log in with the published bench password and TOTP secret (benchmarks).",
+        )
 
     def handle(self, *args, **options):
-        refuse_in_production()
+        refuse_without_demo_mode()
         if options["households"] < 1:
             raise CommandError("--households must be at least 1.")
         self.stdout.write(f"Generating {options['households']:,} households ...")
@@ -33,6 +39,7 @@ class Command(BaseCommand):
                 programme_slug=options["programme_slug"],
                 programme_name=options["programme_name"],
                 progress=self.stdout.write,
+                bench_users=options["bench_users"],
             )
         except ValueError as error:
             raise CommandError(str(error)) from error
@@ -50,6 +57,9 @@ class Command(BaseCommand):
         for name, seconds in result.seconds.items():
             if name != "total":
                 self.stdout.write(f"  {name:<26} {seconds:7.1f} s")
+        if not options["bench_users"]:
+            self.stdout.write("No user of this region can log in (run with --bench-users for the benchmark's).")
+            return
         self.stdout.write(f"Bench users (password {BENCH_PASSWORD}, TOTP secret in stijging.demo.generate):")
         for role in Role:
             self.stdout.write(f"  {role.value:<16} {bench_email(role.value)}")

@@ -4,10 +4,16 @@ from django.core.management.base import BaseCommand, CommandError
 from stijging.demo.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
 
 
-def refuse_in_production() -> None:
-    # Production never holds synthetic people: the demo only loads with DEBUG on.
+def refuse_without_demo_mode() -> None:
+    # Production never holds synthetic people: they load only in demo mode, which the settings refuse
+    # with DEBUG off. DEBUG on alone is not enough: a production database run once with DEBUG on by
+    # mistake must not receive demo users with published passwords.
     if not settings.DEBUG:
         raise CommandError("The demo data cannot be loaded when DEBUG is off (production).")
+    if not settings.STIJGING_DEMO:
+        raise CommandError(
+            "The demo data load only in demo mode: set STIJGING_DEMO=1 (and DEBUG=1) for a demo or benchmark database."
+        )
 
 
 class Command(BaseCommand):
@@ -18,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2009)
 
     def handle(self, *args, **options):
-        refuse_in_production()
+        refuse_without_demo_mode()
         result = seed_demo(seed=options["seed"], households=options["households"])
         self.stdout.write(
             f"Demo loaded: {result.households} households, {result.persons} persons, {result.addresses} addresses."
