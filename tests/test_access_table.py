@@ -169,6 +169,8 @@ def forbidden_names(who: str, name: str) -> tuple[str, ...]:
         return FOREIGN_NAMES
     if who == "partner" and name in PARTNER_REFERRAL_PAGES:
         return (*FOREIGN_NAMES, "Bram Ownsen", "Own family")
+    if who == "privacy_officer" and name.startswith("privacy:"):
+        return FOREIGN_NAMES  # the desk finds and shows the own programme's persons, no one else
     if who == "coordinator":
         return (*FOREIGN_NAMES, *OWN_RESIDENTS)
     return (*FOREIGN_NAMES, *OWN_RESIDENTS, "Noor Ownberg")
