@@ -206,6 +206,10 @@ class DomainsForm(SectionForm):
             note = (cleaned.get(f"{domain.code}-note") or "").strip()
             help_question = cleaned.get(f"{domain.code}-help")
             question = (cleaned.get(f"{domain.code}-question") or "").strip()
+            if question and not help_question:
+                # A question written down is a help question, ticked or not: dropping it while the
+                # page says "saved" lost residents' questions.
+                help_question = cleaned[f"{domain.code}-help"] = True
             if help_question and not question:
                 self.add_error(f"{domain.code}-question", _("Write down the help question."))
             if not answer and (note or help_question):
@@ -508,8 +512,19 @@ class ConversationStartForm(_PickObjects, forms.Form):
         },
     )
 
-    def __init__(self, data=None, *, workers: list, members: list, **kwargs):
+    def __init__(self, data=None, *, workers: list, members: list, earlier: list | None = None, **kwargs):
         super().__init__(data, **kwargs)
+        self.earlier = earlier or []
+        if self.earlier:
+            # A second visit on another day is a choice the worker makes on purpose, not a slip.
+            self.fields["second_visit"] = forms.BooleanField(
+                label=_("This is a new visit: start a second conversation with this household"),
+                error_messages={
+                    "required": _(
+                        "This household already had a conversation. Open it to go on, or tick that this is a new visit."
+                    )
+                },
+            )
         self.offered_workers = {str(u.pk): u for u in workers}
         self.offered_members = {str(p.pk): p for p in members}
         self.fields["workers"].choices = [(pk, u.get_full_name() or u.email) for pk, u in self.offered_workers.items()]  # type: ignore[attr-defined]

@@ -50,6 +50,14 @@ class AlreadySaved(Exception):
     """This exact save (same key) was applied before; nothing is done again."""
 
 
+class ConversationExists(Exception):
+    """The household already has a conversation on that day: one visit, one conversation."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        super().__init__(conversation.pk)
+        self.conversation = conversation
+
+
 def current_instrument() -> InstrumentVersion:
     version = InstrumentVersion.objects.filter(published_at__isnull=False).order_by("-number").first()
     if version is None:
@@ -114,6 +122,11 @@ def conversation_start(
     )
     if any(person.pk not in current_ids for person in members_present):
         raise ValidationError({"members_present": _("Only current members of this household can take part.")})
+    # One visit, one conversation: pressing "start" again (a second tab, a double tap, the back
+    # button) made a second, empty conversation for the same day beside the one with the answers.
+    same_day = Conversation.objects.filter(household=household, held_on=held_on).order_by("pk").first()
+    if same_day is not None:
+        raise ConversationExists(same_day)
     conversation = Conversation.objects.create(
         household=household,
         held_on=held_on,

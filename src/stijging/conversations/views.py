@@ -334,6 +334,13 @@ def conversation_start(request, household_id: int):
         household = selectors.household_for_start(request.user, household_id)
     except Household.DoesNotExist:
         raise deny_not_found(request, "registry.household", household_id) from None
+    earlier = list(selectors.conversations_of_household(request.user, household))
+    today = timezone.localdate()
+    todays = next((c for c in earlier if c.held_on == today), None)
+    if request.method == "GET" and todays is not None:
+        # "Start a conversation" on a household visited today goes on with that visit.
+        messages.info(request, _("This household already has a conversation today: here it is."))
+        return redirect("conversations:conversation", pk=todays.pk)
     residence = selectors.current_residence(household)
     programme = residence.address.area.programme if residence else None
     members = [m.person for m in household.current_memberships]  # type: ignore[attr-defined]  # Prefetch(to_attr=...)
@@ -346,7 +353,7 @@ def conversation_start(request, household_id: int):
         "members_present": [str(p.pk) for p in members],
     }
     form = ConversationStartForm(
-        request.POST or None, workers=workers, members=members, initial=initial, auto_id="start-%s"
+        request.POST or None, workers=workers, members=members, earlier=earlier, initial=initial, auto_id="start-%s"
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -358,6 +365,9 @@ def conversation_start(request, household_id: int):
                 members_present=form.selected_members(),
                 informed=form.cleaned_data["informed"],
             )
+        except services.ConversationExists as exists:
+            messages.info(request, _("This household already has a conversation on that day: here it is."))
+            return redirect("conversations:conversation", pk=exists.conversation.pk)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -367,7 +377,7 @@ def conversation_start(request, household_id: int):
     return render(
         request,
         "conversations/start.html",
-        {"form": form, "household": household, "residence": residence, "programme": programme},
+        {"form": form, "household": household, "residence": residence, "programme": programme, "earlier": earlier},
         status=422 if form.errors else 200,
     )
 
