@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from stijging import access_table
 from stijging.privacy.models import AuditAction, AuditEvent, LegalGround
 
-from .cohesion.factories import activity_of, participant_of, wave_of
+from .cohesion.factories import activity_of, hours_of, participant_of, wave_of
 from .conversations.factories import conversation_of
 from .referrals.factories import referral_of
 from .trajectories.factories import proposal_of, trajectory_of
@@ -94,6 +94,8 @@ def _kwargs(kind: str, site, world, arg_names: list[str]) -> dict:
         return {"pk": activity_of(site, world).pk}
     if kind == "participant":
         return {"pk": participant_of(site, world).pk}
+    if kind == "hours":
+        return {"pk": hours_of(site, world).pk}
     if kind == "wave":
         return {"pk": wave_of(site, world).pk}
     if kind == "any":
@@ -136,6 +138,7 @@ def _targets(row, world, arg_names):
         "referredperson",
         "activity",
         "participant",
+        "hours",
         "wave",
     }:
         return [
