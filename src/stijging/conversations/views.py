@@ -513,6 +513,8 @@ def _save(kind: str, user, interview: Interview, form: SectionForm) -> None:
         "version": form.cleaned_data["version"],
         "key": form.cleaned_data["key"],
     }
+    if kind in ("domains", "ladder"):
+        common["reason"] = form.cleaned_data.get("reason") or ""
     if kind == "domains":
         assert isinstance(form, DomainsForm)
         services.interview_save_domains(**common, answers=form.inputs())

@@ -12,6 +12,7 @@ from django.utils import timezone
 from stijging.accounts.models import Role, User
 from stijging.cohesion.selectors import Volunteering, volunteering_of
 from stijging.conversations.models import (
+    BaselineRevision,
     Conversation,
     Domain,
     DomainAnswer,
@@ -144,6 +145,22 @@ def baseline_of(person: Person) -> Baseline:
         interview.rung_non_answer,
         {a.domain_id: a.score for a in interview.domain_answers.all()},
     )
+
+
+def first_measurement_on(person_id: int) -> datetime.date | None:
+    """The day of the person's first follow-up measurement (not scoped: it only tells the
+    conversation that its baseline is compared against, never what was measured)."""
+    return (
+        Measurement.objects.filter(person_id=person_id)
+        .order_by("measured_on")
+        .values_list("measured_on", flat=True)
+        .first()
+    )
+
+
+def baseline_revisions_of(person: Person) -> list[BaselineRevision]:
+    """Changes to the person's baseline made after a follow-up measurement, newest first."""
+    return list(BaselineRevision.objects.filter(person=person).select_related("changed_by").order_by("-changed_at"))
 
 
 def measurements_of(user, person: Person) -> list[Measurement]:

@@ -140,6 +140,7 @@ def _page_context(request, trajectory: Trajectory, **forms) -> dict:
         "today": timezone.localdate(),
         "action_statuses": ActionStatus.choices,
         "volunteering": selectors.volunteering_hint(trajectory) if manages else None,
+        "baseline_revisions": selectors.baseline_revisions_of(trajectory.person),
     }
     if manages and not trajectory.is_closed:
         context.update(
