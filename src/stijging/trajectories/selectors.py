@@ -21,6 +21,7 @@ from stijging.conversations.models import (
     MeldcodeSignal,
     Proposal,
     ProposalStatus,
+    RungNonAnswer,
 )
 from stijging.registry.models import HouseholdResidence, Person, full_name_of
 
@@ -125,6 +126,11 @@ class Baseline:
     rung: int | None
     rung_non_answer: str
     scores: dict[int, int | None]  # domain id → score (None: a non-answer)
+
+    @property
+    def rung_non_answer_display(self) -> str:
+        """Why there is no rung, in words (the stored code is never shown)."""
+        return str(dict(RungNonAnswer.choices).get(self.rung_non_answer, "")) if self.rung_non_answer else ""
 
 
 def baseline_of(person: Person) -> Baseline:
