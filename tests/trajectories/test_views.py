@@ -180,7 +180,8 @@ def test_trajectory_page_queries(world, django_assert_max_num_queries):
     # auth (3) + trajectory (joined) + goals + actions + notes + events + audit + referrals panel
     # + the form choice lists (domains, owners) + the volunteering hint (linked volunteer hours; only
     # when they are regular also the latest rung — tests/cohesion/test_views.py has that case)
-    with django_assert_max_num_queries(AUTH + 10):
+    # + the changes to the person's baseline after a follow-up measurement
+    with django_assert_max_num_queries(AUTH + 11):
         assert client.get(reverse("trajectories:trajectory", args=[trajectory.pk])).status_code == 200
 
 
