@@ -149,3 +149,30 @@ def test_raw_codes_are_recognised():
     assert raw_codes("<p>reden: not_applicable, rol case_manager</p>") == ["case_manager", "not_applicable"]
     assert raw_codes('<p title="not_applicable">niet van toepassing</p><script>a_b()</script>') == []
     assert raw_codes("<td>2026-03-01</td>") == ["2026-03-01"]
+
+
+def test_error_pages_are_dutch_styled_and_keep_the_navigation(world, login, rf):
+    from stijging.core.views import server_error
+
+    partner = login(world.user("partner"))
+    forbidden = partner.get(reverse("registry:search"), HTTP_ACCEPT_LANGUAGE="nl")
+    html = forbidden.content.decode()
+    assert forbidden.status_code == 403
+    assert "Geen toegang" in html and 'class="site-nav"' in html and "Forbidden" not in html
+    assert reverse("referrals:inbox") in html  # the partner's own menu, to go on from
+
+    worker = login(world.user("fieldworker"))
+    missing = worker.get(reverse("registry:household", args=[world.foreign.household.pk]), HTTP_ACCEPT_LANGUAGE="nl")
+    html = missing.content.decode()
+    assert missing.status_code == 404
+    assert "Pagina niet gevonden" in html and 'class="site-nav"' in html and reverse("registry:search") in html
+
+    request = rf.get("/", HTTP_ACCEPT_LANGUAGE="nl")
+    request.user = world.user("fieldworker")
+    from django.utils import translation
+
+    with translation.override("nl"):
+        failed = server_error(request)
+    html = failed.content.decode()
+    assert failed.status_code == 500
+    assert "Er ging iets mis" in html and 'class="site-nav"' in html
