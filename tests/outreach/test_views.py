@@ -131,10 +131,12 @@ def test_the_household_outreach_page_records_attempts_and_appointments(
 ):
     url = reverse("outreach:household", args=[world.own.household.pk])
     # AUTH + household (scoped, with status), residences, attempts, appointments, members,
-    # colleagues for the appointment form, audit insert.
-    with django_assert_max_num_queries(AUTH + 8):
+    # colleagues for the appointment form, the worker's usual channel, audit insert.
+    with django_assert_max_num_queries(AUTH + 9):
         response = fieldworker.get(url)
     assert response.status_code == 200
+    # The tablet is used at the door: a worker without attempts yet starts from the doorbell.
+    assert '<option value="doorbell" selected>' in response.content.decode()
     event = AuditEvent.objects.latest("id")
     assert (event.action, event.object_type) == (AuditAction.VIEW, "registry.household")
     today = timezone.localdate().isoformat()
@@ -288,3 +290,15 @@ def test_the_coordinator_sees_the_area_counts_with_small_cells_suppressed(world,
     worker = login(world.user("fieldworker"))
     (row,) = worker.get(reverse("outreach:area", args=[world.own.programme.slug, world.own.area.pk])).context["streets"]
     assert row.empty_addresses == 8 - 7 and row.by_status.get(OutreachStatus.REFUSED, 0) == 0
+
+
+def test_a_contact_attempt_defaults_to_how_the_worker_usually_makes_them(world, fieldworker):
+    today = timezone.localdate().isoformat()
+    for channel in ("phone", "phone", "doorbell"):
+        fieldworker.post(
+            reverse("outreach:attempt_create", args=[world.own.household.pk]),
+            {"date": today, "channel": channel, "outcome": "not_home"},
+        )
+    html = fieldworker.get(reverse("outreach:household", args=[world.own.household.pk])).content.decode()
+    assert '<option value="phone" selected>' in html
+    assert '<option value="letter" selected>' not in html

@@ -191,7 +191,8 @@ def _household_page(request, household, *, attempt_form=None, appointment_form=N
         "attempts": list(household.contact_attempts.all()),
         "appointments": list(household.appointments.all()),
         "members": household.current_members,
-        "attempt_form": attempt_form or AttemptForm(initial={"date": timezone.localdate()}),
+        "attempt_form": attempt_form
+        or AttemptForm(initial={"date": timezone.localdate(), "channel": selectors.usual_channel(request.user)}),
         "appointment_form": appointment_form
         or AppointmentForm(
             workers=workers,
