@@ -176,3 +176,17 @@ def test_error_pages_are_dutch_styled_and_keep_the_navigation(world, login, rf):
     html = failed.content.decode()
     assert failed.status_code == 500
     assert "Er ging iets mis" in html and 'class="site-nav"' in html
+
+
+def test_django_s_own_empty_choice_and_the_seeded_legal_grounds_are_dutch(db):
+    from django.db.models.fields import BLANK_CHOICE_LABEL
+    from django.utils import translation
+
+    from stijging.privacy.models import LegalGround
+
+    with translation.override("nl"):
+        assert str(BLANK_CHOICE_LABEL) == "- Kies een optie -"
+    assert set(LegalGround.objects.values_list("title", flat=True)) >= {
+        "Publieke taak van de gemeente",
+        "Wettelijke verplichting",
+    }

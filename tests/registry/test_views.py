@@ -855,8 +855,8 @@ def test_legal_ground_list_shows_the_closed_list(world, privacy_officer, django_
         response = privacy_officer.get(reverse("privacy:legal_grounds"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Public task of the municipality" in html
-    assert "Meldcode domestic violence and child abuse" in html
+    assert "Publieke taak van de gemeente" in html
+    assert "Meldcode huiselijk geweld en kindermishandeling" in html
     assert reverse("privacy:legal_ground_create") in html
 
 
