@@ -155,7 +155,13 @@ def appointment_plan(
 def appointment_set_status(*, acting_user, appointment: Appointment, version: int, status: str) -> Appointment:
     if status not in (AppointmentStatus.DONE, AppointmentStatus.CANCELLED, AppointmentStatus.PLANNED):
         raise ValidationError(_("Unknown status."))
-    if not Appointment.objects.filter(pk=appointment.pk, version=version).update(status=status, version=version + 1):
+    undo = appointment.status == AppointmentStatus.CANCELLED and status == AppointmentStatus.PLANNED
+    if undo and not appointment.cancellation_undoable:
+        raise ValidationError(_("A cancellation can only be undone on the day it was made; plan a new appointment."))
+    cancelled_at = timezone.now() if status == AppointmentStatus.CANCELLED else None
+    if not Appointment.objects.filter(pk=appointment.pk, version=version).update(
+        status=status, version=version + 1, cancelled_at=cancelled_at
+    ):
         raise ConflictError
     appointment.refresh_from_db()
     recompute_status(appointment.household)
@@ -165,7 +171,7 @@ def appointment_set_status(*, acting_user, appointment: Appointment, version: in
         obj=appointment,
         person_ids=_member_ids(appointment.household),
         purpose="outreach",
-        detail={"status": status},
+        detail={"status": status, "undid_cancellation": True} if undo else {"status": status},
     )
     return appointment
 

@@ -282,8 +282,13 @@ def appointment_status(request, pk: int):
             )
         except ConflictError:
             messages.error(request, _("Someone else changed this appointment in the meantime; check it and try again."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("The appointment was updated."))
+            if form.cleaned_data["status"] == "cancelled":
+                messages.success(request, _("The appointment was cancelled. You can undo this today, in the list of appointments."))
+            else:
+                messages.success(request, _("The appointment was updated."))
     else:
         messages.error(request, _("The appointment could not be updated."))
     if request.POST.get("next_page") == "agenda":
