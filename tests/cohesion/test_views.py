@@ -254,7 +254,10 @@ def test_another_programmes_hours_cannot_be_corrected_or_removed(world, login):
     assert entry.hours == Decimal("2.5")
     # Nor by a role that keeps no neighbourhood records, in the own programme.
     own_entry = hours_of(world.own)
-    assert login(world.user("case_manager")).post(
-        reverse("cohesion:hours_edit", args=[own_entry.pk]), {"remove": "1"}
-    ).status_code == 404
+    assert (
+        login(world.user("case_manager"))
+        .post(reverse("cohesion:hours_edit", args=[own_entry.pk]), {"remove": "1"})
+        .status_code
+        == 404
+    )
     assert own_entry.__class__.objects.filter(pk=own_entry.pk).exists()

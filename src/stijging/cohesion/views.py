@@ -367,7 +367,9 @@ def hours_add(request, pk: int):
             form.is_valid()
             form.add_error(
                 "confirm_duplicate",
-                _("Hours were already recorded for this day. Tick this to record these as well, or correct the entry above."),
+                _(
+                    "Hours were already recorded for this day. Tick this to record these as well, or correct the entry above."
+                ),
             )
             return _participant_page(request, participant, hours_form=form, status=400)
         cleaned = {k: v for k, v in form.cleaned_data.items() if k != "confirm_duplicate"}

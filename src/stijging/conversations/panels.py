@@ -15,7 +15,9 @@ from .models import _case_user
 def household_panel(user, household) -> Panel | None:
     if not _case_user(user):
         return None
-    conversations = list(selectors.conversations_of_household(user, household).annotate(interview_count=Count("interviews")))
+    conversations = list(
+        selectors.conversations_of_household(user, household).annotate(interview_count=Count("interviews"))
+    )
     today = timezone.localdate()
     return Panel(
         "conversations/_household_panel.html",

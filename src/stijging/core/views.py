@@ -2,8 +2,8 @@ import logging
 
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
-from django.template import loader
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 
 from stijging.privacy.access import login_required
@@ -56,5 +56,6 @@ def server_error(request):
         return HttpResponseServerError(template.render({}))
     except Exception:  # noqa: BLE001
         return HttpResponseServerError(
-            "<!DOCTYPE html><html lang=nl><title>Er ging iets mis</title><h1>Er ging iets mis</h1>", content_type="text/html"
+            "<!DOCTYPE html><html lang=nl><title>Er ging iets mis</title><h1>Er ging iets mis</h1>",
+            content_type="text/html",
         )

@@ -259,7 +259,9 @@ def usual_channel(user) -> str:
     """How this worker made most of their latest contact attempts: the form's default, so that a
     worker at the door does not record a letter by accident. The doorbell when they made none yet
     (the tablet is used at the door). Only the worker's own attempts, only the channel."""
-    recent = list(ContactAttempt.objects.filter(worker=user).order_by("-created_at", "-pk").values_list("channel", flat=True)[:20])
+    recent = list(
+        ContactAttempt.objects.filter(worker=user).order_by("-created_at", "-pk").values_list("channel", flat=True)[:20]
+    )
     if not recent:
         return Channel.DOORBELL
     counts = Counter(recent)

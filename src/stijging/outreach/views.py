@@ -286,7 +286,9 @@ def appointment_status(request, pk: int):
             messages.error(request, " ".join(error.messages))
         else:
             if form.cleaned_data["status"] == "cancelled":
-                messages.success(request, _("The appointment was cancelled. You can undo this today, in the list of appointments."))
+                messages.success(
+                    request, _("The appointment was cancelled. You can undo this today, in the list of appointments.")
+                )
             else:
                 messages.success(request, _("The appointment was updated."))
     else:

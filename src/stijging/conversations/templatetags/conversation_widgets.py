@@ -159,9 +159,7 @@ def domain_row(row) -> SafeString:
     parts += ["\n  ", choices(row.scores, "scale"), "\n  ", choices(row.non_answers, "quiet"), "\n  "]
     if row.stored:
         listed = "; ".join(f"{_esc(label)}: {_esc(value)}" for label, value in row.stored)
-        parts.append(
-            f'<p class="conv-stored"><span class="conv-stored__label">{_esc(stored_text)}</span> {listed}</p>'
-        )
+        parts.append(f'<p class="conv-stored"><span class="conv-stored__label">{_esc(stored_text)}</span> {listed}</p>')
     parts += [
         '\n  <details class="conv-extra"',
         " open" if row.open_extra else "",
