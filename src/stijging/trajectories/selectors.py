@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Prefetch, QuerySet, Subquery
+from django.db.models import Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from stijging.accounts.models import Role, User
@@ -217,6 +217,11 @@ class Caseload:
     measurements_due: list[CaseloadTrajectory]
     inactive: list[CaseloadTrajectory]
     meldcode_signals: list[CaseloadSignal]
+    # The list of all trajectories pages, sorts and searches (the urgent lists above it do not).
+    page: int = 1
+    pages: int = 1
+    sort: str = "activity"
+    query: str = ""
 
 
 def _labels(model, field: str) -> dict[str, str]:
@@ -245,15 +250,37 @@ def _trajectory_rows(queryset: QuerySet[Trajectory], labels: dict[str, str]) -> 
     ]
 
 
-def caseload_of(user, today: datetime.date | None = None) -> Caseload:
+# How the list of all trajectories can be sorted (the urgent lists keep their own order).
+CASELOAD_SORTS = {
+    "activity": ("-last_activity_at", "pk"),
+    "quiet": ("last_activity_at", "pk"),
+    "name": ("person__family_name", "person__given_names", "pk"),
+    "status": ("status", "-last_activity_at", "pk"),
+}
+
+
+def caseload_of(
+    user, today: datetime.date | None = None, *, page: int = 1, sort: str = "activity", query: str = ""
+) -> Caseload:
     """A case manager's caseload: one query per list (plus one count), whatever its size. The rows
     are tuples of the shown columns, not model instances: at region scale building ~800 instances
-    per page cost more than the SQL."""
+    per page cost more than the SQL. The list of all trajectories comes a page at a time, sorted and
+    optionally narrowed to a name."""
     today = today or timezone.localdate()
     mine = Trajectory.objects.visible_to(user).filter(case_manager=user).not_closed()
     status_labels = _labels(Trajectory, "status")
-    trajectories = _trajectory_rows(mine.order_by("status", "-last_activity_at")[:CASELOAD_LIMIT], status_labels)
-    total = len(trajectories) if len(trajectories) < CASELOAD_LIMIT else mine.count()
+    sort = sort if sort in CASELOAD_SORTS else "activity"
+    query = query.strip()[:100]
+    listed = mine
+    for word in query.split():
+        listed = listed.filter(Q(person__family_name__icontains=word) | Q(person__given_names__icontains=word))
+    page = max(page, 1)
+    offset = (page - 1) * CASELOAD_LIMIT
+    trajectories = _trajectory_rows(
+        listed.order_by(*CASELOAD_SORTS[sort])[offset : offset + CASELOAD_LIMIT], status_labels
+    )
+    # A first page that is not full is the whole list: no count needed.
+    total = len(trajectories) if page == 1 and len(trajectories) < CASELOAD_LIMIT else listed.count()
     overdue_actions = [
         CaseloadAction(
             pk,
@@ -300,7 +327,10 @@ def caseload_of(user, today: datetime.date | None = None) -> Caseload:
             .values_list("pk", "conversation_id", "conversation__household__name", "kind", "raised_at")[:CASELOAD_LIMIT]
         )
     ]
-    return Caseload(trajectories, total, overdue_actions, measurements_due, inactive, signals)
+    pages = max(1, -(-total // CASELOAD_LIMIT))
+    return Caseload(
+        trajectories, total, overdue_actions, measurements_due, inactive, signals, min(page, pages), pages, sort, query
+    )
 
 
 def open_trajectories_of(user, owner: User) -> QuerySet[Trajectory]:
