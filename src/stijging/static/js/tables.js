@@ -60,10 +60,15 @@
     }
   }
 
-  var wrappers = Array.prototype.map.call(main.querySelectorAll('table'), wrapperOf);
-
+  // Only a table that is wider than its place gets a wrapper; the others keep their markup.
   function updateAll() {
-    wrappers.forEach(update);
+    Array.prototype.forEach.call(main.querySelectorAll('table'), function (table) {
+      var parent = table.parentElement;
+      var wrapped = parent && parent.classList.contains('table-scroll');
+      if (wrapped || table.offsetWidth > parent.clientWidth + 1) {
+        update(wrapperOf(table));
+      }
+    });
   }
 
   updateAll();
@@ -72,9 +77,6 @@
     window.clearTimeout(pending);
     pending = window.setTimeout(updateAll, 100);
   });
-  // Tables swapped in later (htmx) are wrapped too.
-  document.body.addEventListener('htmx:afterSettle', function () {
-    wrappers = Array.prototype.map.call(main.querySelectorAll('table'), wrapperOf);
-    updateAll();
-  });
+  // Tables swapped in later (htmx) too.
+  document.body.addEventListener('htmx:afterSettle', updateAll);
 }());
