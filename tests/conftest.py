@@ -63,6 +63,7 @@ def ensure_reference_data() -> None:
         importlib.import_module("stijging.privacy.migrations.0002_legal_grounds_and_person_index").add_grounds(
             apps, None
         )
+        importlib.import_module("stijging.privacy.migrations.0008_legal_grounds_in_dutch").to_dutch(apps, None)
     if not InstrumentVersion.objects.filter(number=1).exists():
         importlib.import_module("stijging.conversations.migrations.0002_instrument_v1").forwards(apps, None)
     from stijging.cohesion.models import ActivityKind

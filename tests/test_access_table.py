@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from stijging import access_table
 from stijging.privacy.models import AuditAction, AuditEvent, LegalGround
 
-from .cohesion.factories import activity_of, participant_of, wave_of
+from .cohesion.factories import activity_of, hours_of, participant_of, wave_of
 from .conversations.factories import conversation_of
 from .privacy.factories import subject_request_of
 from .referrals.factories import referral_of
@@ -95,6 +95,8 @@ def _kwargs(kind: str, site, world, arg_names: list[str]) -> dict:
         return {"pk": activity_of(site, world).pk}
     if kind == "participant":
         return {"pk": participant_of(site, world).pk}
+    if kind == "hours":
+        return {"pk": hours_of(site, world).pk}
     if kind == "wave":
         return {"pk": wave_of(site, world).pk}
     if kind == "subjectrequest":
@@ -139,6 +141,7 @@ def _targets(row, world, arg_names):
         "referredperson",
         "activity",
         "participant",
+        "hours",
         "wave",
         "subjectrequest",
     }:

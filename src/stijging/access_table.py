@@ -10,8 +10,8 @@ Columns
             (of a trajectory), referral, referredperson (a person as a partner sees them, through
             a referral to their organisation: own = the own site's adult, referred to the partner's
             organisation; foreign = the foreign site's adult, referred to another partner),
-            activity, participant, wave (of the neighbourhood track), subjectrequest (a data-subject
-            request, issue 13), any
+            activity, participant, hours (one entry of a volunteer's hours), wave (of the neighbourhood
+            track), subjectrequest (a data-subject request, issue 13), any
             (dummy arguments for third-party URLs) or - (no object)
   anon      login = sent to the login page; yes = public
   none      a logged-in user without any programme membership
@@ -54,6 +54,7 @@ cohesion:activity                   activity     login  -    -      -      -    
 cohesion:attendance                 activity     login  -    -      -      -      own    -      -      -      no
 cohesion:participant                participant  login  -    -      -      -      own    -      -      -      view
 cohesion:hours_add                  participant  login  -    -      -      -      own    -      -      -      no
+cohesion:hours_edit                 hours        login  -    -      -      -      own    -      -      -      no
 cohesion:participant_link           participant  login  -    -      -      -      own    -      -      -      view
 cohesion:wave                       wave         login  -    -      -      -      own    -      -      -      no
 registry:area_import                area         login  -    -      -      -      -      -      own    -      no

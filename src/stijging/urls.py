@@ -21,3 +21,7 @@ urlpatterns = [
     path("", include("stijging.cohesion.urls")),
     path("", include("stijging.monitoring.urls")),
 ]
+
+# Django's own 403 and 404 handlers render 403.html and 404.html with the request; the 500 handler
+# does not, so the site's navigation needs this one.
+handler500 = "stijging.core.views.server_error"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from stijging.cohesion import services
-from stijging.cohesion.models import Activity, ActivityKind, Participant, Wave
+from stijging.cohesion.models import Activity, ActivityKind, Participant, VolunteerHours, Wave
 from tests.accounts.factories import UserFactory
 
 
@@ -50,6 +51,19 @@ def participant_of(site, world=None) -> Participant:
         consent_given_by="self",
         street=site.street,
         volunteer=True,
+    )
+
+
+def hours_of(site, world=None) -> VolunteerHours:
+    participant = participant_of(site, world)
+    existing = VolunteerHours.objects.filter(participant=participant).order_by("pk").first()
+    if existing is not None:
+        return existing
+    return services.hours_record(
+        acting_user=_coordinator_of(site),
+        participant=participant,
+        date=datetime.date(2026, 3, 2),
+        hours=Decimal("2.5"),
     )
 
 

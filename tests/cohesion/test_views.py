@@ -181,3 +181,83 @@ def test_the_case_manager_sees_regular_volunteering_as_a_hint_for_rung_4(world, 
     )
     body = client.get(reverse("trajectories:trajectory", args=[trajectory.pk])).content.decode()
     assert "candidate for rung 4" not in body
+
+
+# --- Volunteer hours as people write them, once, correctable (issue 19) ---------------------------
+
+
+def _hours_post(coordinator, participant, **data):
+    return coordinator.post(reverse("cohesion:hours_add", args=[participant.pk]), {"date": "2026-03-02"} | data)
+
+
+def test_hours_typed_with_a_dutch_comma_are_stored_as_written(world, coordinator):
+    participant = participant_of(world.own)
+    response = _hours_post(coordinator, participant, hours="3,5")
+    assert response.status_code == 302
+    assert participant.hours.get().hours == Decimal("3.5")
+    url = reverse("cohesion:participant", args=[participant.pk])
+    page = coordinator.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert '<td class="num">3,5</td>' in page
+    # A point is read the same way; a thousands separator is refused, never guessed.
+    participant.hours.all().delete()
+    assert _hours_post(coordinator, participant, hours="2.5").status_code == 302
+    assert participant.hours.get().hours == Decimal("2.5")
+    assert _hours_post(coordinator, participant, date="2026-03-03", hours="1.000,5").status_code == 400
+    assert participant.hours.count() == 1
+
+
+def test_hours_for_a_day_already_recorded_warn_before_they_are_recorded_again(world, coordinator):
+    participant = participant_of(world.own)
+    assert _hours_post(coordinator, participant, hours="2").status_code == 302
+    response = _hours_post(coordinator, participant, hours="2")
+    assert response.status_code == 400
+    assert 'name="confirm_duplicate"' in response.content.decode()
+    assert participant.hours.count() == 1
+    assert _hours_post(coordinator, participant, hours="2", confirm_duplicate="on").status_code == 302
+    assert participant.hours.count() == 2
+
+
+def test_hours_are_corrected_and_removed_with_the_old_values_in_the_log(
+    world, coordinator, django_assert_max_num_queries
+):
+    participant = participant_of(world.own)
+    _hours_post(coordinator, participant, hours="12")
+    entry = participant.hours.get()
+    url = reverse("cohesion:hours_edit", args=[entry.pk])
+    # session, user, memberships, the entry (+ participant, programme, activity; scoped), recent
+    # activities for the form.
+    with django_assert_max_num_queries(5):
+        response = coordinator.get(url)
+    assert response.status_code == 200
+    assert 'value="12"' in response.content.decode()
+    response = coordinator.post(url, {"date": "2026-03-02", "hours": "3,5"})
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.hours == Decimal("3.5")
+    event = AuditEvent.objects.filter(action=AuditAction.UPDATE, object_type="cohesion.volunteerhours").latest("pk")
+    assert (event.detail["before"]["hours"], event.detail["after"]["hours"]) == ("12.0", "3.5")
+    assert coordinator.post(url, {"remove": "1"}).status_code == 302
+    assert not participant.hours.exists()
+    event = AuditEvent.objects.filter(action=AuditAction.DELETE, object_type="cohesion.volunteerhours").latest("pk")
+    assert event.detail["removed"]["hours"] == "3.5"
+
+
+def test_another_programmes_hours_cannot_be_corrected_or_removed(world, login):
+    from .factories import hours_of
+
+    entry = hours_of(world.foreign)
+    own_coordinator = login(world.user("coordinator"))
+    url = reverse("cohesion:hours_edit", args=[entry.pk])
+    assert own_coordinator.post(url, {"remove": "1"}).status_code == 404
+    assert own_coordinator.post(url, {"date": "2026-03-02", "hours": "9"}).status_code == 404
+    entry.refresh_from_db()
+    assert entry.hours == Decimal("2.5")
+    # Nor by a role that keeps no neighbourhood records, in the own programme.
+    own_entry = hours_of(world.own)
+    assert (
+        login(world.user("case_manager"))
+        .post(reverse("cohesion:hours_edit", args=[own_entry.pk]), {"remove": "1"})
+        .status_code
+        == 404
+    )
+    assert own_entry.__class__.objects.filter(pk=own_entry.pk).exists()

@@ -206,7 +206,7 @@ def test_the_page_costs_the_same_queries_however_many_members_and_answers(world,
     # every defect, a second worker.
     for year in (1950, 1979, 2008, 2010, 2019):
         MemberFactory(household=site.household, person=PersonFactory(date_of_birth=datetime.date(year, 3, 3)))
-    large = held_conversation(site, fieldworker)
+    large = held_conversation(site, fieldworker, held_on=timezone.localdate() - datetime.timedelta(days=1))
     large.workers.add(world.user("case_manager"))
     _answer_everything(large, fieldworker)
     counts = []
@@ -279,8 +279,9 @@ def test_a_section_saved_with_htmx_comes_back_fresh_with_its_new_version(worker,
     # check (AVG art. 18), [SAVEPOINT, INSERT key, RELEASE], applicable domains, UPDATE version, the
     # answers so far, per answer INSERT + its proposal (2 × 2) + INSERT proposal, the interview again,
     # INSERT audit, RELEASE; then the interview as stored now with its domain answers, cohesion
-    # answers and consents.
-    with django_assert_max_num_queries(AUTH + 1 + INSTRUMENT + 1 + 1 + 1 + 3 + 3 + 5 + 3 + 4):
+    # answers and consents; + whether a follow-up measurement compares against this interview as a
+    # baseline (a changed answer only).
+    with django_assert_max_num_queries(AUTH + 1 + INSTRUMENT + 1 + 1 + 1 + 3 + 3 + 5 + 3 + 4 + 1):
         response = worker.post(section_url(adult, "domains"), data, **HX)
     assert response.status_code == 200
     assert response["X-Stijging-Section"] == f"interview-{adult.pk}-domains"
@@ -449,9 +450,9 @@ def test_the_housing_section_saves_and_keeps_the_input_on_a_conflict(
 def test_the_start_form_offers_every_member_and_me_for_today(world, worker, fieldworker, django_assert_max_num_queries):
     before = last_id()
     url = reverse("conversations:start", args=[world.own.household.pk])
-    # AUTH + household (scoped), its residences (+ address, street, area, programme), its current
-    # members (+ persons), the programme's workers, INSERT audit.
-    with django_assert_max_num_queries(AUTH + 5):
+    # AUTH + household (scoped), its conversations so far (scoped), its residences (+ address,
+    # street, area, programme), its current members (+ persons), the programme's workers, INSERT audit.
+    with django_assert_max_num_queries(AUTH + 6):
         response = worker.get(url)
     assert response.status_code == 200
     html = response.content.decode()
@@ -619,3 +620,76 @@ def test_the_proposal_list_is_refused_to_other_roles_and_the_refusal_logged(worl
         response = client.get(reverse("conversations:proposals"))
         assert response.status_code == 403, role
         assert [e.action for e in last_events(before)] == [AuditAction.DENIED], role
+
+
+# --- One conversation per visit (issue 19) ------------------------------------------------------------------
+
+
+def test_starting_again_on_the_same_day_opens_the_conversation_already_there(world, worker, fieldworker):
+    site = world.own
+    existing = held_conversation(site, fieldworker)
+    start = reverse("conversations:start", args=[site.household.pk])
+    response = worker.get(start)
+    assert (response.status_code, response["Location"]) == (302, page_url(existing))
+    # A second tab, or a form opened before the first was sent, posts for the same day anyway.
+    data = {
+        "held_on": timezone.localdate().isoformat(),
+        "workers": [str(fieldworker.pk)],
+        "members_present": [str(site.adult.pk)],
+        "informed": "on",
+        "second_visit": "on",
+    }
+    response = worker.post(start, data)
+    assert (response.status_code, response["Location"]) == (302, page_url(existing))
+    assert Conversation.objects.filter(household=site.household).count() == 1
+
+
+def test_a_second_visit_on_another_day_is_a_deliberate_choice(world, worker, fieldworker):
+    site = world.own
+    earlier = held_conversation(site, fieldworker, held_on=timezone.localdate() - datetime.timedelta(days=40))
+    start = reverse("conversations:start", args=[site.household.pk])
+    html = worker.get(start).content.decode()
+    assert page_url(earlier) in html  # the earlier conversation is offered to go on with
+    data = {
+        "held_on": timezone.localdate().isoformat(),
+        "workers": [str(fieldworker.pk)],
+        "members_present": [str(site.adult.pk)],
+        "informed": "on",
+    }
+    response = worker.post(start, data)
+    assert response.status_code == 422
+    assert 'name="second_visit"' in response.content.decode()
+    assert Conversation.objects.filter(household=site.household).count() == 1
+    response = worker.post(start, data | {"second_visit": "on"})
+    assert response.status_code == 302
+    assert Conversation.objects.filter(household=site.household).count() == 2
+
+
+def test_the_household_page_lists_its_conversations_with_links(world, worker, fieldworker):
+    site = world.own
+    earlier = held_conversation(site, fieldworker, held_on=timezone.localdate() - datetime.timedelta(days=40))
+    todays = held_conversation(site, fieldworker)
+    html = worker.get(reverse("registry:household", args=[site.household.pk])).content.decode()
+    assert page_url(earlier) in html
+    assert html.count(page_url(todays)) == 2  # in the list, and as "go on with today's conversation"
+    # A role without case work sees no conversations on the household page.
+    coordinator = client_for(world.user("coordinator"))
+    response = coordinator.get(reverse("registry:household", args=[site.household.pk]))
+    assert page_url(earlier) not in response.content.decode()
+
+
+def test_a_help_question_typed_without_ticking_the_box_is_kept_as_a_help_question(worker, adult):
+    data = domains_post(1, "untick-key-1", wonen="4", financien="2") | {"financien-question": "Hulp bij schulden"}
+    response = worker.post(section_url(adult, "domains"), data, **HX)
+    assert response.status_code == 200
+    answer = DomainAnswer.objects.get(interview=adult, domain__code="financien")
+    assert (answer.help_question, answer.help_question_text) == (True, "Hulp bij schulden")
+    assert Proposal.objects.get().question == "Hulp bij schulden"
+
+
+def test_a_help_question_without_an_answer_is_refused_not_dropped(worker, adult):
+    data = domains_post(1, "untick-key-2", wonen="4") | {"financien-question": "Hulp bij schulden"}
+    response = worker.post(section_url(adult, "domains"), data, **HX)
+    assert response.status_code == 422
+    assert "Hulp bij schulden" in response.content.decode()
+    assert not DomainAnswer.objects.filter(interview=adult, domain__code="financien").exists()

@@ -135,7 +135,7 @@ def test_a_case_manager_takes_a_proposal_to_a_referral_and_a_rise(page, world, l
     # A priority referral to the GGD, on Anna's consent.
     send_url = reverse("referrals:send", args=[trajectory.pk])
     follow(page, send_url)
-    form = page.locator("main form")
+    form = page.locator("#referral-form")  # the consent form sits above it (issue 19)
     form.locator('select[name="organisation"]').select_option(str(ggd.pk))
     form.locator('select[name="domain"]').select_option(str(health.pk))
     form.locator('textarea[name="question"]').fill("Graag hulp bij het vinden van een huisarts.")

@@ -4,6 +4,7 @@ size of the street or agenda), and their audit events."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -131,10 +132,12 @@ def test_the_household_outreach_page_records_attempts_and_appointments(
 ):
     url = reverse("outreach:household", args=[world.own.household.pk])
     # AUTH + household (scoped, with status), residences, attempts, appointments, members,
-    # colleagues for the appointment form, audit insert.
-    with django_assert_max_num_queries(AUTH + 8):
+    # colleagues for the appointment form, the worker's usual channel, audit insert.
+    with django_assert_max_num_queries(AUTH + 9):
         response = fieldworker.get(url)
     assert response.status_code == 200
+    # The tablet is used at the door: a worker without attempts yet starts from the doorbell.
+    assert '<option value="doorbell" selected>' in response.content.decode()
     event = AuditEvent.objects.latest("id")
     assert (event.action, event.object_type) == (AuditAction.VIEW, "registry.household")
     today = timezone.localdate().isoformat()
@@ -290,3 +293,45 @@ def test_the_coordinator_sees_the_area_counts_with_small_cells_suppressed(world,
     worker = login(world.user("fieldworker"))
     (row,) = worker.get(reverse("outreach:area", args=[world.own.programme.slug, world.own.area.pk])).context["streets"]
     assert row.empty_addresses == 8 - 7 and row.by_status.get(OutreachStatus.REFUSED, 0) == 0
+
+
+def test_a_contact_attempt_defaults_to_how_the_worker_usually_makes_them(world, fieldworker):
+    today = timezone.localdate().isoformat()
+    for channel in ("phone", "phone", "doorbell"):
+        fieldworker.post(
+            reverse("outreach:attempt_create", args=[world.own.household.pk]),
+            {"date": today, "channel": channel, "outcome": "not_home"},
+        )
+    html = fieldworker.get(reverse("outreach:household", args=[world.own.household.pk])).content.decode()
+    assert '<option value="phone" selected>' in html
+    assert '<option value="letter" selected>' not in html
+
+
+def test_a_cancelled_appointment_asks_first_and_can_be_undone_the_same_day(world, fieldworker):
+    appointment = world.own.appointment
+    page = fieldworker.get(reverse("outreach:household", args=[appointment.household_id])).content.decode()
+    # The cancel button sits inside a confirmation that has to be opened first.
+    assert re.search(r"<details[^>]*>\s*<summary>[^<]*Cancel….*?value=\"cancelled\"", page, re.S)
+    url = reverse("outreach:appointment_status", args=[appointment.pk])
+    assert fieldworker.post(url, {"version": 1, "status": "cancelled"}).status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled" and appointment.cancellation_undoable
+    page = fieldworker.get(reverse("outreach:household", args=[appointment.household_id])).content.decode()
+    assert "Undo the cancellation" in page
+    assert fieldworker.post(url, {"version": 2, "status": "planned"}).status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.cancelled_at) == ("planned", None)
+    event = AuditEvent.objects.filter(object_type="outreach.appointment").latest("pk")
+    assert event.detail == {"status": "planned", "undid_cancellation": True}
+
+
+def test_a_cancellation_of_an_earlier_day_is_not_undone(world, fieldworker):
+    appointment = world.own.appointment
+    url = reverse("outreach:appointment_status", args=[appointment.pk])
+    fieldworker.post(url, {"version": 1, "status": "cancelled"})
+    Appointment.objects.filter(pk=appointment.pk).update(cancelled_at=timezone.now() - datetime.timedelta(days=1))
+    fieldworker.post(url, {"version": 2, "status": "planned"})
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled"
+    page = fieldworker.get(reverse("outreach:household", args=[appointment.household_id])).content.decode()
+    assert "Undo the cancellation" not in page

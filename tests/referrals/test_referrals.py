@@ -8,10 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from stijging.accounts.models import OrganisationKind
 from stijging.privacy import services as privacy_services
-from stijging.privacy.models import AccessGrant, AuditAction, AuditEvent, LegalGround
+from stijging.privacy.models import AccessGrant, AuditAction, AuditEvent, Consent, LegalGround
 from stijging.referrals import services
 from stijging.referrals.models import Referral
 from stijging.referrals.states import Side
@@ -270,8 +271,9 @@ def test_referral_page_queries(world, django_assert_max_num_queries):
 def test_send_page_queries(world, django_assert_max_num_queries):
     trajectory = open_trajectory(world.own, world)
     client = client_for(world.user("case_manager"))
-    # auth (3) + trajectory + domains + audit + the four choice lists of the form
-    with django_assert_max_num_queries(AUTH + 7):
+    # auth (3) + trajectory + domains + audit + the four choice lists of the form + whether a
+    # consent to share exists + the organisations of the in-place consent form
+    with django_assert_max_num_queries(AUTH + 9):
         assert client.get(reverse("referrals:send", args=[trajectory.pk])).status_code == 200
 
 
@@ -294,3 +296,40 @@ def test_the_inbox_counts_its_referrals_up_to_the_cap_only(world, monkeypatch):
     page = response.context["page"]
     assert (page.paginator.count, page.paginator.more_than_cap, len(page.object_list)) == (3, True, 1)
     assert "Page 2 of more than 3" in response.content.decode()  # three pages counted, more exist
+
+
+def test_a_missing_consent_is_recorded_from_the_referral_form_which_comes_back(world):
+    trajectory = open_trajectory(world.own, world)
+    client = client_for(world.user("case_manager"))
+    send_url = reverse("referrals:send", args=[trajectory.pk])
+    html = client.get(send_url).content.decode()
+    # No consent yet: the form says so and offers to record it right there, open.
+    assert 'id="record-consent"' in html and f'name="next" value="{send_url}"' in html
+    response = client.post(
+        reverse("registry:consent_create", args=[world.own.adult.pk]),
+        {
+            "purpose": "share",
+            "organisation": world.partner_organisation.pk,
+            "given_by": "person",
+            "given_on": timezone.localdate().isoformat(),
+            "next": send_url,
+        },
+    )
+    assert (response.status_code, response["Location"]) == (302, send_url)
+    consent = Consent.objects.get(person=world.own.adult, purpose="share")
+    assert f'value="{consent.pk}"' in client.get(send_url).content.decode()  # offered in the referral form now
+
+
+def test_the_consent_form_never_sends_the_user_off_site(world):
+    client = client_for(world.user("case_manager"))
+    response = client.post(
+        reverse("registry:consent_create", args=[world.own.adult.pk]),
+        {
+            "purpose": "share",
+            "organisation": world.partner_organisation.pk,
+            "given_by": "person",
+            "given_on": timezone.localdate().isoformat(),
+            "next": "https://evil.example/steal",
+        },
+    )
+    assert response["Location"] == reverse("registry:person", args=[world.own.adult.pk])

@@ -82,6 +82,26 @@ def test_street_and_number_find_the_address(world, jan):
     assert [a.house_number_display for a in result.addresses] == ["12A"]
 
 
+@pytest.mark.parametrize("query", ["Fictiefstraat12a", "Kapelaan Fictiefstraat12 A", "fictiefstraat 12a"])
+def test_street_and_number_are_found_with_or_without_a_space(world, jan, query):
+    result = search(world.user("fieldworker"), query)
+    assert (result.kind, [a.house_number_display for a in result.addresses]) == ("address", ["12A"])
+
+
+def test_a_name_result_shows_the_address_and_age(world, jan, client):
+    client.force_login(world.user("fieldworker"))
+    html = client.get("/search/", {"q": "vries"}).content.decode()
+    assert "Kapelaan Fictiefstraat 12A" in html
+    assert f'<td class="num">{jan.age}</td>' in html
+
+
+def test_a_street_search_does_not_say_nobody_was_found(world, jan, client):
+    client.force_login(world.user("fieldworker"))
+    html = client.get("/search/", {"q": "Fictiefstraat"}, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Kapelaan Fictiefstraat" in html
+    assert 'id="persons-heading"' not in html  # no "0 persons – nobody found with this name"
+
+
 def test_a_street_name_lists_the_street_with_its_area(world, jan):
     result = search(world.user("fieldworker"), "fictief")
     assert [(row["street__name"], row["area_id"]) for row in result.streets] == [
@@ -117,8 +137,8 @@ def test_the_search_page_audits_the_persons_it_shows_but_not_the_typed_name(
     client.force_login(world.user("fieldworker"))
     # session, user, memberships, [PG: similarity threshold on a new connection], does any name match
     # exactly (else the typo-tolerant match), capped count, persons page, current memberships +
-    # households, street rows, audit insert.
-    with django_assert_max_num_queries(9):
+    # households, the households' current residences + addresses + streets, street rows, audit insert.
+    with django_assert_max_num_queries(10):
         response = client.get("/search/", {"q": "J. de Vries"})
     assert response.status_code == 200
     assert "Jan Willem de Vries" in response.content.decode()

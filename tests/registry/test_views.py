@@ -32,6 +32,9 @@ AUTH = 3
 # domains), the baseline interview (+ its answers), measurements (+ scores), domain codes, the
 # current instrument's domains.
 PLAN_PANEL = 3
+# The conversations floor's panel on the household page: the household's conversations (scoped),
+# with the number of members interviewed in each.
+CONVERSATIONS_PANEL = 1
 HELP_PANEL = 9
 
 
@@ -106,8 +109,8 @@ def test_household_page_query_count_does_not_grow_with_members_or_moves(
     url = reverse("registry:household", args=[world.own.household.pk])
     # AUTH + household (scoped), residences with addresses (prefetch), memberships with persons
     # (prefetch), audit insert; the trajectories floor's "one plan" panel: the members' trajectories
-    # (with goals and their domains when there are any).
-    with django_assert_max_num_queries(AUTH + 4 + PLAN_PANEL) as small:
+    # (with goals and their domains when there are any); the conversations panel.
+    with django_assert_max_num_queries(AUTH + 4 + PLAN_PANEL + CONVERSATIONS_PANEL) as small:
         fieldworker.get(url)
     for _ in range(10):
         MemberFactory(household=world.own.household, relation="child")
@@ -129,8 +132,8 @@ def test_household_page_shows_members_and_address_history_and_logs_the_members(
     household = world.own.household
     # AUTH + household (scoped), residences with addresses (prefetch), memberships with persons
     # (prefetch), audit insert; the trajectories floor's "one plan" panel: the members' trajectories
-    # (with goals and their domains when there are any).
-    with django_assert_max_num_queries(AUTH + 4 + PLAN_PANEL):
+    # (with goals and their domains when there are any); the conversations panel.
+    with django_assert_max_num_queries(AUTH + 4 + PLAN_PANEL + CONVERSATIONS_PANEL):
         response = fieldworker.get(reverse("registry:household", args=[household.pk]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -852,8 +855,8 @@ def test_legal_ground_list_shows_the_closed_list(world, privacy_officer, django_
         response = privacy_officer.get(reverse("privacy:legal_grounds"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Public task of the municipality" in html
-    assert "Meldcode domestic violence and child abuse" in html
+    assert "Publieke taak van de gemeente" in html
+    assert "Meldcode huiselijk geweld en kindermishandeling" in html
     assert reverse("privacy:legal_ground_create") in html
 
 

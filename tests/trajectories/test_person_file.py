@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,7 +12,7 @@ from stijging.privacy.models import AuditAction, AuditEvent
 from stijging.trajectories import services
 from stijging.trajectories.selectors import rise_of
 
-from ..conversations.factories import conversation_of
+from ..conversations.factories import conversation_of, held_conversation
 from ..referrals.factories import send_referral
 from .factories import case_manager_of, domain, open_trajectory
 
@@ -95,10 +97,9 @@ def test_a_partner_sees_no_rise_panel_and_no_timeline(world, login):
 
 
 def test_the_measurement_baseline_is_the_first_conversation_not_the_latest(world):
-    from ..conversations.factories import held_conversation
-
     site = world.own
-    conversation_of(site, world)
+    # One conversation per visit: the first visit a month ago, the second today.
+    held_conversation(site, world.user("fieldworker"), held_on=timezone.localdate() - datetime.timedelta(days=30))
     open_trajectory(site, world)
     first = Interview.objects.filter(person=site.adult).order_by("pk").first()
     Interview.objects.filter(pk=first.pk).update(rung=2)

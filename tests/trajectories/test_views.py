@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from stijging.conversations.models import ProposalStatus
 from stijging.privacy.models import AuditAction, AuditEvent
+from stijging.trajectories import selectors
 from stijging.trajectories.models import Action, Goal, JournalNote, Measurement, Trajectory
 
 from ..referrals.factories import send_referral
@@ -173,6 +174,36 @@ def test_the_caseload_shows_overdue_actions_due_measurements_and_waiting_referra
     assert [t.pk for t in load.inactive] == [trajectory.pk]
 
 
+def test_the_caseload_pages_sorts_and_searches_the_whole_list(world, monkeypatch, django_assert_max_num_queries):
+    from stijging.registry.models import HouseholdMembership
+
+    from ..registry.factories import MemberFactory, PersonFactory
+
+    monkeypatch.setattr(selectors, "CASELOAD_LIMIT", 2)
+    site = world.own
+    names = ["Zeeman", "Aarts", "Mertens"]
+    for name in names:
+        person = PersonFactory(given_names="Kees", family_name=name)
+        MemberFactory(household=site.household, person=person)
+        open_trajectory(site, world, person=person)
+    assert HouseholdMembership.objects.filter(household=site.household).count() >= 3
+    client = client_for(case_manager_of(site, world))
+    url = reverse("trajectories:caseload")
+    # auth (3) + the page of trajectories + their count + overdue actions + measurements due +
+    # inactive + meldcode signals + referrals waiting on a partner + audit insert
+    with django_assert_max_num_queries(AUTH + 8):
+        first = client.get(url, {"sort": "name"}).context["load"]
+    second = client.get(url, {"sort": "name", "page": "2"}).context["load"]
+    assert (first.pages, first.trajectories_total) == (2, 3)
+    assert [t.person_name for t in first.trajectories] == ["Kees Aarts", "Kees Mertens"]
+    assert [t.person_name for t in second.trajectories] == ["Kees Zeeman"]
+    found = client.get(url, {"q": "zee"}).context["load"]
+    assert [t.person_name for t in found.trajectories] == ["Kees Zeeman"] and found.trajectories_total == 1
+    # Nonsense in the address bar gives the first page, sorted by activity.
+    odd = client.get(url, {"sort": "x; drop", "page": "abc"}).context["load"]
+    assert (odd.page, odd.sort) == (1, "activity")
+
+
 def test_trajectory_page_queries(world, django_assert_max_num_queries):
     trajectory = open_trajectory(world.own, world)
     send_referral(world.own, world)
@@ -180,7 +211,8 @@ def test_trajectory_page_queries(world, django_assert_max_num_queries):
     # auth (3) + trajectory (joined) + goals + actions + notes + events + audit + referrals panel
     # + the form choice lists (domains, owners) + the volunteering hint (linked volunteer hours; only
     # when they are regular also the latest rung — tests/cohesion/test_views.py has that case)
-    with django_assert_max_num_queries(AUTH + 10):
+    # + the changes to the person's baseline after a follow-up measurement
+    with django_assert_max_num_queries(AUTH + 11):
         assert client.get(reverse("trajectories:trajectory", args=[trajectory.pk])).status_code == 200
 
 

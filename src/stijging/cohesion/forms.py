@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stijging.conversations.models import NonAnswer
+from stijging.forms import DutchDecimalField
 from stijging.registry.validators import normalise_postcode, validate_postcode
 
 from .models import ConsentBy
@@ -124,17 +125,29 @@ class LinkForm(forms.Form):
 
 class HoursForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput())
-    hours = forms.DecimalField(
-        label=_("Hours"), min_value=Decimal("0.5"), max_value=Decimal(24), decimal_places=1, max_digits=4
+    hours = DutchDecimalField(
+        label=_("Hours"),
+        min_value=Decimal("0.5"),
+        max_value=Decimal(24),
+        decimal_places=1,
+        max_digits=4,
+        help_text=_("For example 3,5 for three and a half hours."),
     )
     activity: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("For the activity"), queryset=None, required=False
     )  # type: ignore[arg-type]  # set in __init__
     what = forms.CharField(label=_("What"), max_length=200, required=False)
 
-    def __init__(self, *args, activities=None, **kwargs):
+    def __init__(self, *args, activities=None, duplicates=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["activity"].queryset = activities  # type: ignore[attr-defined]
+        if duplicates:
+            # Hours already recorded for that day: the coordinator confirms that these are more.
+            self.duplicates = duplicates
+            self.fields["confirm_duplicate"] = forms.BooleanField(
+                label=_("Record these hours as well: they come on top of the hours already recorded that day"),
+                required=False,
+            )
 
 
 class AttendanceForm(forms.Form):

@@ -192,3 +192,20 @@ def volunteering_of(person_ids: list[int], today: datetime.date | None = None) -
 
 def waves_in_order(programme: Programme) -> list[Wave]:
     return list(Wave.objects.filter(programme=programme).order_by("starts_on", "pk"))
+
+
+def hours_entry_for(user, pk: int) -> VolunteerHours | None:
+    """One entry of volunteer hours, for the coordinator of its programme only."""
+    return (
+        VolunteerHours.objects.filter(pk=pk, participant__programme_id__in=coordinated_programme_ids(user))
+        .select_related("participant__programme", "activity")
+        .first()
+    )
+
+
+def hours_on(participant: Participant, date, *, exclude_pk: int | None = None) -> list[VolunteerHours]:
+    """The hours already recorded for this participant on that day: a likely duplicate."""
+    queryset = VolunteerHours.objects.filter(participant=participant, date=date).select_related("activity")
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return list(queryset.order_by("pk"))

@@ -434,13 +434,7 @@ def hours_record(
     activity: Activity | None = None,
     what: str = "",
 ) -> VolunteerHours:
-    errors = {}
-    if date > timezone.localdate():
-        errors["date"] = _("Hours are recorded once they were worked; this date is still to come.")
-    if not Decimal("0.5") <= hours <= Decimal(24):
-        errors["hours"] = _("Enter between 0.5 and 24 hours.")
-    if activity is not None and activity.programme_id != participant.programme_id:
-        errors["activity"] = _("Choose an activity of this programme.")
+    errors = _hours_errors(participant=participant, date=date, hours=hours, activity=activity)
     if errors:
         raise ValidationError(errors)
     entry = VolunteerHours.objects.create(
@@ -457,6 +451,70 @@ def hours_record(
         detail={"participant": participant.pk},
     )
     return entry
+
+
+def _hours_errors(*, participant: Participant, date: datetime.date, hours: Decimal, activity: Activity | None) -> dict:
+    errors = {}
+    if date > timezone.localdate():
+        errors["date"] = _("Hours are recorded once they were worked; this date is still to come.")
+    if not Decimal("0.5") <= hours <= Decimal(24):
+        errors["hours"] = _("Enter between 0.5 and 24 hours.")
+    if activity is not None and activity.programme_id != participant.programme_id:
+        errors["activity"] = _("Choose an activity of this programme.")
+    return errors
+
+
+def _hours_detail(entry: VolunteerHours) -> dict:
+    return {
+        "date": entry.date.isoformat(),
+        "hours": str(entry.hours),
+        "activity": entry.activity_id,
+        "what": entry.what,
+    }
+
+
+@transaction.atomic
+def hours_correct(
+    *,
+    acting_user,
+    entry: VolunteerHours,
+    date: datetime.date,
+    hours: Decimal,
+    activity: Activity | None = None,
+    what: str = "",
+) -> VolunteerHours:
+    """Correct recorded hours (a typo, the wrong day); the log keeps what they were."""
+    participant = entry.participant
+    errors = _hours_errors(participant=participant, date=date, hours=hours, activity=activity)
+    if errors:
+        raise ValidationError(errors)
+    before = _hours_detail(entry)
+    entry.date, entry.hours, entry.activity, entry.what = date, hours, activity, what.strip()
+    entry.save(update_fields=["date", "hours", "activity", "what"])
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=entry,
+        purpose=PURPOSE,
+        person_ids=[participant.person_id] if participant.person_id else [],
+        detail={"participant": participant.pk, "before": before, "after": _hours_detail(entry)},
+    )
+    return entry
+
+
+@transaction.atomic
+def hours_remove(*, acting_user, entry: VolunteerHours) -> None:
+    """Remove hours recorded by mistake (twice, or for the wrong person); the log keeps what they were."""
+    participant = entry.participant
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.DELETE,
+        obj=entry,
+        purpose=PURPOSE,
+        person_ids=[participant.person_id] if participant.person_id else [],
+        detail={"participant": participant.pk, "removed": _hours_detail(entry)},
+    )
+    entry.delete()
 
 
 # --- Waves of the cohesion survey -----------------------------------------------------------------

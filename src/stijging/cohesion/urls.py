@@ -15,6 +15,7 @@ urlpatterns = [
     path("neighbourhood/activities/<int:pk>/participants/", views.attendance, name="attendance"),
     path("neighbourhood/participants/<int:pk>/", views.participant, name="participant"),
     path("neighbourhood/participants/<int:pk>/hours/", views.hours_add, name="hours_add"),
+    path("neighbourhood/hours/<int:pk>/", views.hours_edit, name="hours_edit"),
     path("neighbourhood/participants/<int:pk>/link/", views.participant_link, name="participant_link"),
     path("neighbourhood/waves/<int:pk>/", views.wave, name="wave"),
 ]

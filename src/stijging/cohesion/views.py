@@ -360,16 +360,57 @@ def participant(request, pk: int):
 @require_POST
 def hours_add(request, pk: int):
     participant = _participant_or_404(request, pk)
-    form = HoursForm(request.POST, activities=selectors.recent_activities(participant.programme))
+    activities = selectors.recent_activities(participant.programme)
+    form = HoursForm(request.POST, activities=activities)
     if form.is_valid():
+        same_day = selectors.hours_on(participant, form.cleaned_data["date"])
+        if same_day and not request.POST.get("confirm_duplicate"):
+            # Entered twice is the likelier story than two stints on one day: ask before recording.
+            form = HoursForm(request.POST, activities=activities, duplicates=same_day)
+            form.is_valid()
+            form.add_error(
+                "confirm_duplicate",
+                _(
+                    "Hours were already recorded for this day. Tick this to record these as well, or correct the entry above."
+                ),
+            )
+            return _participant_page(request, participant, hours_form=form, status=400)
+        cleaned = {k: v for k, v in form.cleaned_data.items() if k != "confirm_duplicate"}
         try:
-            services.hours_record(acting_user=request.user, participant=participant, **form.cleaned_data)
+            services.hours_record(acting_user=request.user, participant=participant, **cleaned)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("The hours were recorded."))
             return redirect("cohesion:participant", pk=participant.pk)
     return _participant_page(request, participant, hours_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hours_edit(request, pk: int):
+    """Correct or remove one entry of volunteer hours (both audited, with the values before)."""
+    entry = selectors.hours_entry_for(request.user, pk)
+    if entry is None:
+        raise deny_not_found(request, "cohesion.volunteerhours", pk)
+    participant = entry.participant
+    if request.method == "POST" and request.POST.get("remove"):
+        services.hours_remove(acting_user=request.user, entry=entry)
+        messages.success(request, _("The hours were removed."))
+        return redirect("cohesion:participant", pk=participant.pk)
+    activities = selectors.recent_activities(participant.programme)
+    initial = {"date": entry.date, "hours": entry.hours, "activity": entry.activity_id, "what": entry.what}
+    form = HoursForm(request.POST or None, activities=activities, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hours_correct(acting_user=request.user, entry=entry, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The hours were corrected."))
+            return redirect("cohesion:participant", pk=participant.pk)
+    context = {"programme": participant.programme, "participant": participant, "entry": entry, "form": form}
+    return render(request, "cohesion/hours_edit.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -90,10 +90,19 @@ class SectionForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     key = forms.CharField(widget=forms.HiddenInput, max_length=64, validators=[KEY_VALIDATOR])
+    # Asked only when the section is a baseline a follow-up measurement was compared against
+    # (services._revise_baseline); drawn by _section.html when asked or given.
+    reason = forms.CharField(
+        label=_("Why the baseline changes"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, data=None, *, auto_id: str, version: int, initial: dict | None = None):
         initial = {**(initial or {}), "version": version, "key": new_key()}
         super().__init__(data, auto_id=auto_id, initial=initial)
+
+    @property
+    def asks_reason(self) -> bool:
+        return bool(self.errors.get("reason")) if self.is_bound and hasattr(self, "cleaned_data") else False
 
     @property
     def incomplete(self) -> bool:
@@ -132,7 +141,7 @@ class SectionForm(forms.Form):
         unbound form of the same section), the stored value as the user would read it."""
         notes: dict[str, str] = {}
         for name, form_field in self.fields.items():
-            if name in {"version", "key"}:
+            if name in {"version", "key", "reason"}:
                 continue
             stored = current.initial.get(name)
             submitted = self._submitted(name)
@@ -206,6 +215,10 @@ class DomainsForm(SectionForm):
             note = (cleaned.get(f"{domain.code}-note") or "").strip()
             help_question = cleaned.get(f"{domain.code}-help")
             question = (cleaned.get(f"{domain.code}-question") or "").strip()
+            if question and not help_question:
+                # A question written down is a help question, ticked or not: dropping it while the
+                # page says "saved" lost residents' questions.
+                help_question = cleaned[f"{domain.code}-help"] = True
             if help_question and not question:
                 self.add_error(f"{domain.code}-question", _("Write down the help question."))
             if not answer and (note or help_question):
@@ -234,6 +247,9 @@ class DomainsForm(SectionForm):
     def add_service_errors(self, messages: dict[str, list[str]]) -> None:
         """The service names a domain as `domain-<code>`: put its message on that domain's answer."""
         for key, errors in messages.items():
+            if key in self.fields:
+                self.add_error(key, errors)
+                continue
             code = key.removeprefix("domain-")
             name = f"{code}-answer"
             self.add_error(name if name in self.fields else None, errors)
@@ -508,8 +524,19 @@ class ConversationStartForm(_PickObjects, forms.Form):
         },
     )
 
-    def __init__(self, data=None, *, workers: list, members: list, **kwargs):
+    def __init__(self, data=None, *, workers: list, members: list, earlier: list | None = None, **kwargs):
         super().__init__(data, **kwargs)
+        self.earlier = earlier or []
+        if self.earlier:
+            # A second visit on another day is a choice the worker makes on purpose, not a slip.
+            self.fields["second_visit"] = forms.BooleanField(
+                label=_("This is a new visit: start a second conversation with this household"),
+                error_messages={
+                    "required": _(
+                        "This household already had a conversation. Open it to go on, or tick that this is a new visit."
+                    )
+                },
+            )
         self.offered_workers = {str(u.pk): u for u in workers}
         self.offered_members = {str(p.pk): p for p in members}
         self.fields["workers"].choices = [(pk, u.get_full_name() or u.email) for pk, u in self.offered_workers.items()]  # type: ignore[attr-defined]

@@ -369,6 +369,29 @@ class SectionSave(models.Model):
         return self.key
 
 
+class BaselineRevision(models.Model):
+    """A change to a person's baseline (nulmeting: their first interview) made after a follow-up
+    measurement compared against it. The previous values are kept here and the change carries a
+    reason, so the social-rise figure never shifts silently under a trajectory."""
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="baseline_revisions")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    section = models.CharField(max_length=20)  # domains | ladder
+    reason = models.TextField(_("reason for the change"))
+    # domains: {domain code: {"name", "score", "non_answer"}} of the changed domains;
+    # ladder: {"rung": …, "rung_non_answer": …}
+    previous = models.JSONField(default=dict)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["person", "changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.section} {self.changed_at:%Y-%m-%d}"
+
+
 class ProposalStatus(models.TextChoices):
     OPEN = "open", _("proposed")
     TAKEN_UP = "taken_up", _("trajectory opened")

@@ -29,7 +29,9 @@ from stijging.registry import services as registry_services
 from stijging.registry.access import case_programme_for, require_still_lives_in
 from stijging.registry.models import Household, HouseholdMembership, Person
 
+from . import baseline
 from .models import (
+    BaselineRevision,
     CohesionAnswer,
     CohesionStatement,
     Conversation,
@@ -50,6 +52,14 @@ COHESION_MIN_AGE = 15
 
 class AlreadySaved(Exception):
     """This exact save (same key) was applied before; nothing is done again."""
+
+
+class ConversationExists(Exception):
+    """The household already has a conversation on that day: one visit, one conversation."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        super().__init__(conversation.pk)
+        self.conversation = conversation
 
 
 def current_instrument() -> InstrumentVersion:
@@ -124,6 +134,11 @@ def conversation_start(
     )
     if any(person.pk not in current_ids for person in members_present):
         raise ValidationError({"members_present": _("Only current members of this household can take part.")})
+    # One visit, one conversation: pressing "start" again (a second tab, a double tap, the back
+    # button) made a second, empty conversation for the same day beside the one with the answers.
+    same_day = Conversation.objects.filter(household=household, held_on=held_on).order_by("pk").first()
+    if same_day is not None:
+        raise ConversationExists(same_day)
     conversation = Conversation.objects.create(
         household=household,
         programme_id=programme_id,
@@ -216,9 +231,52 @@ def applicable_domains(interview: Interview) -> list[Domain]:
     return [d for d in interview.conversation.instrument_version.domains.all() if d.applies_to(age)]
 
 
+def _is_compared_baseline(interview: Interview) -> bool:
+    """This interview is the person's baseline (their first), and a follow-up measurement has been
+    compared against it since."""
+    if baseline.first_follow_up(interview.person_id) is None:
+        return False
+    first = (
+        Interview.objects.filter(person_id=interview.person_id)
+        .order_by("conversation__held_on", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return first == interview.pk
+
+
+def _revise_baseline(*, acting_user, interview: Interview, section: str, previous: dict, reason: str) -> None:
+    """Refuse a change to a compared baseline without a reason; with one, keep what it was."""
+    if not reason.strip():
+        raise ValidationError(
+            {
+                "reason": _(
+                    "This conversation is the baseline of a help trajectory that already has a follow-up "
+                    "measurement. Say why you change it: the previous answers are kept."
+                )
+            }
+        )
+    revision = BaselineRevision.objects.create(
+        interview=interview,
+        person_id=interview.person_id,
+        section=section,
+        reason=reason.strip(),
+        previous=previous,
+        changed_by=acting_user,
+    )
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=interview,
+        person_ids=[interview.person_id],
+        purpose="conversation",
+        detail={"section": section, "baseline_revision": revision.pk},
+    )
+
+
 @transaction.atomic
 def interview_save_domains(
-    *, acting_user, interview: Interview, version: int, key: str, answers: list[DomainInput]
+    *, acting_user, interview: Interview, version: int, key: str, answers: list[DomainInput], reason: str = ""
 ) -> Interview:
     privacy_services.refuse_if_restricted(interview.person_id)
     _claim_key(
@@ -246,6 +304,32 @@ def interview_save_domains(
         raise ValidationError(errors)
     _bump(Interview, interview.pk, "domains_version", version)
     existing = {a.domain_id: a for a in DomainAnswer.objects.filter(interview=interview)}
+    changed = {
+        item.domain.code
+        for item in answers
+        if (item.score is not None or item.non_answer)
+        and (
+            item.domain.pk not in existing
+            or (existing[item.domain.pk].score, existing[item.domain.pk].non_answer)
+            != (item.score, "" if item.score is not None else item.non_answer)
+        )
+    }
+    if changed and _is_compared_baseline(interview):
+        _revise_baseline(
+            acting_user=acting_user,
+            interview=interview,
+            section="domains",
+            previous={
+                item.domain.code: {
+                    "name": item.domain.name_nl,
+                    "score": existing[item.domain.pk].score if item.domain.pk in existing else None,
+                    "non_answer": existing[item.domain.pk].non_answer if item.domain.pk in existing else "",
+                }
+                for item in answers
+                if item.domain.code in changed
+            },
+            reason=reason,
+        )
     for item in answers:
         if item.score is None and not item.non_answer:
             continue  # not asked yet: nothing to record, and an earlier answer stays as it was
@@ -301,6 +385,7 @@ def interview_save_ladder(
     rung: int | None,
     rung_non_answer: str,
     note: str,
+    reason: str = "",
 ) -> Interview:
     privacy_services.refuse_if_restricted(interview.person_id)
     _claim_key(
@@ -315,6 +400,15 @@ def interview_save_ladder(
     if rung is not None and rung_non_answer:
         raise ValidationError({"rung": _("Give a rung or say why there is none, not both.")})
     _bump(Interview, interview.pk, "ladder_version", version)
+    new_non_answer = rung_non_answer if rung is None else ""
+    if (interview.rung, interview.rung_non_answer) != (rung, new_non_answer) and _is_compared_baseline(interview):
+        _revise_baseline(
+            acting_user=acting_user,
+            interview=interview,
+            section="ladder",
+            previous={"rung": interview.rung, "rung_non_answer": interview.rung_non_answer},
+            reason=reason,
+        )
     Interview.objects.filter(pk=interview.pk).update(
         answered_by=answered_by, rung=rung, rung_non_answer=rung_non_answer if rung is None else "", note=note
     )

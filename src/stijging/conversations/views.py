@@ -334,6 +334,13 @@ def conversation_start(request, household_id: int):
         household = selectors.household_for_start(request.user, household_id)
     except Household.DoesNotExist:
         raise deny_not_found(request, "registry.household", household_id) from None
+    earlier = list(selectors.conversations_of_household(request.user, household))
+    today = timezone.localdate()
+    todays = next((c for c in earlier if c.held_on == today), None)
+    if request.method == "GET" and todays is not None:
+        # "Start a conversation" on a household visited today goes on with that visit.
+        messages.info(request, _("This household already has a conversation today: here it is."))
+        return redirect("conversations:conversation", pk=todays.pk)
     residence = selectors.current_residence(household)
     programme = residence.address.area.programme if residence else None
     members = [m.person for m in household.current_memberships]  # type: ignore[attr-defined]  # Prefetch(to_attr=...)
@@ -346,7 +353,7 @@ def conversation_start(request, household_id: int):
         "members_present": [str(p.pk) for p in members],
     }
     form = ConversationStartForm(
-        request.POST or None, workers=workers, members=members, initial=initial, auto_id="start-%s"
+        request.POST or None, workers=workers, members=members, earlier=earlier, initial=initial, auto_id="start-%s"
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -358,6 +365,9 @@ def conversation_start(request, household_id: int):
                 members_present=form.selected_members(),
                 informed=form.cleaned_data["informed"],
             )
+        except services.ConversationExists as exists:
+            messages.info(request, _("This household already has a conversation on that day: here it is."))
+            return redirect("conversations:conversation", pk=exists.conversation.pk)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -372,6 +382,7 @@ def conversation_start(request, household_id: int):
             "household": household,
             "residence": residence,
             "programme": programme,
+            "earlier": earlier,
             # current_residence falls back to the last one: a household that left is said to have.
             "moved_away": residence if residence is not None and not residence.is_current() else None,
         },
@@ -510,6 +521,8 @@ def _save(kind: str, user, interview: Interview, form: SectionForm) -> None:
         "version": form.cleaned_data["version"],
         "key": form.cleaned_data["key"],
     }
+    if kind in ("domains", "ladder"):
+        common["reason"] = form.cleaned_data.get("reason") or ""
     if kind == "domains":
         assert isinstance(form, DomainsForm)
         services.interview_save_domains(**common, answers=form.inputs())

@@ -1,6 +1,9 @@
+import logging
+
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 
 from stijging.privacy.access import login_required
@@ -43,3 +46,21 @@ def health(request):
         "tick_last_ok": tick.last_ok if tick else None,
     }
     return JsonResponse(body, status=200 if database == "ok" else 503)
+
+
+def server_error(request):
+    """The 500 page in the site's look, with its navigation. Django's own handler renders without the
+    request (no user, no menu); this one tries with it and falls back to the bare render, and at
+    last to plain Dutch text, because whatever broke the request may break the context too."""
+    template = loader.get_template("500.html")
+    try:
+        return HttpResponseServerError(template.render({}, request))
+    except Exception:  # noqa: BLE001 - an error page must not fail
+        logging.getLogger(__name__).exception("the 500 page could not be rendered with the request")
+    try:
+        return HttpResponseServerError(template.render({}))
+    except Exception:  # noqa: BLE001
+        return HttpResponseServerError(
+            "<!DOCTYPE html><html lang=nl><title>Er ging iets mis</title><h1>Er ging iets mis</h1>",
+            content_type="text/html",
+        )

@@ -65,7 +65,8 @@ class AppointmentForm(forms.Form):
 
 class AppointmentStatusForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    status = forms.ChoiceField(choices=[("done", _("done")), ("cancelled", _("cancelled"))])
+    # "planned" again: undoing a cancellation on the same day (the service checks the day).
+    status = forms.ChoiceField(choices=[("done", _("done")), ("cancelled", _("cancelled")), ("planned", _("planned"))])
 
 
 class AddressNoteForm(forms.Form):

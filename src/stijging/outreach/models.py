@@ -106,6 +106,8 @@ class Appointment(models.Model):
     source_conversation_id = models.BigIntegerField(null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When it was cancelled: a cancellation can be undone on the same day (one tap too many at the door).
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = CaseRecordQuerySet.as_manager()
@@ -121,6 +123,14 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_at:%Y-%m-%d %H:%M} {self.household_id}"
+
+    @property
+    def cancellation_undoable(self) -> bool:
+        return (
+            self.status == AppointmentStatus.CANCELLED
+            and self.cancelled_at is not None
+            and timezone.localdate(self.cancelled_at) == timezone.localdate()
+        )
 
     @property
     def ends_at(self):

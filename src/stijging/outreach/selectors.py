@@ -21,7 +21,15 @@ from stijging.registry.models import (
 )
 from stijging.registry.selectors import address_counts_by, current_on
 
-from .models import OPEN_STATUSES, Appointment, AppointmentStatus, ContactAttempt, HouseholdOutreach, OutreachStatus
+from .models import (
+    OPEN_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Channel,
+    ContactAttempt,
+    HouseholdOutreach,
+    OutreachStatus,
+)
 
 
 def status_of(household: Household) -> str:
@@ -251,6 +259,20 @@ def agenda(user, *, worker, start: datetime.date, days: int) -> list[Appointment
         .prefetch_related(Prefetch("household__residences", queryset=residences, to_attr="current_residences"))
         .order_by("starts_at")
     )
+
+
+def usual_channel(user) -> str:
+    """How this worker made most of their latest contact attempts: the form's default, so that a
+    worker at the door does not record a letter by accident. The doorbell when they made none yet
+    (the tablet is used at the door). Only the worker's own attempts, only the channel."""
+    recent = list(
+        ContactAttempt.objects.filter(worker=user).order_by("-created_at", "-pk").values_list("channel", flat=True)[:20]
+    )
+    if not recent:
+        return Channel.DOORBELL
+    counts = Counter(recent)
+    # A tie goes to the channel used last.
+    return max(counts, key=lambda channel: (counts[channel], -recent.index(channel)))
 
 
 def colleagues(user, programme: Programme) -> QuerySet:

@@ -184,7 +184,13 @@ def appointment_set_status(*, acting_user, appointment: Appointment, version: in
         # Setting a cancelled or done appointment back to planned is planning it again: a household
         # that objected is never planned, whichever way the appointment comes about.
         _require_contactable(appointment.household)
-    if not Appointment.objects.filter(pk=appointment.pk, version=version).update(status=status, version=version + 1):
+    undo = appointment.status == AppointmentStatus.CANCELLED and status == AppointmentStatus.PLANNED
+    if undo and not appointment.cancellation_undoable:
+        raise ValidationError(_("A cancellation can only be undone on the day it was made; plan a new appointment."))
+    cancelled_at = timezone.now() if status == AppointmentStatus.CANCELLED else None
+    if not Appointment.objects.filter(pk=appointment.pk, version=version).update(
+        status=status, version=version + 1, cancelled_at=cancelled_at
+    ):
         raise ConflictError
     appointment.refresh_from_db()
     recompute_status(appointment.household)
@@ -194,7 +200,7 @@ def appointment_set_status(*, acting_user, appointment: Appointment, version: in
         obj=appointment,
         person_ids=_member_ids(appointment.household),
         purpose="outreach",
-        detail={"status": status},
+        detail={"status": status, "undid_cancellation": True} if undo else {"status": status},
     )
     return appointment
 

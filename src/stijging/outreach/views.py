@@ -207,7 +207,8 @@ def _household_page(request, household, *, attempt_form=None, appointment_form=N
         "attempts": list(household.contact_attempts.all()),
         "appointments": list(household.appointments.all()),
         "members": household.current_members,
-        "attempt_form": attempt_form or AttemptForm(initial={"date": timezone.localdate()}),
+        "attempt_form": attempt_form
+        or AttemptForm(initial={"date": timezone.localdate(), "channel": selectors.usual_channel(request.user)}),
         "appointment_form": appointment_form
         or AppointmentForm(
             workers=workers,
@@ -299,7 +300,12 @@ def appointment_status(request, pk: int):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("The appointment was updated."))
+            if form.cleaned_data["status"] == "cancelled":
+                messages.success(
+                    request, _("The appointment was cancelled. You can undo this today, in the list of appointments.")
+                )
+            else:
+                messages.success(request, _("The appointment was updated."))
     else:
         messages.error(request, _("The appointment could not be updated."))
     if request.POST.get("next_page") == "agenda":

@@ -18,7 +18,9 @@ from stijging.forms import add_service_errors as _add_errors
 from stijging.pagination import CappedPaginator
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
-from stijging.privacy.models import AuditAction
+from stijging.privacy.models import AuditAction, ConsentGivenBy, ConsentPurpose
+from stijging.registry import access as registry_access
+from stijging.registry.forms import ConsentForm
 from stijging.registry.models import Person
 from stijging.registry.selectors import person_lives_in_programme
 from stijging.trajectories import access as trajectory_access
@@ -81,10 +83,30 @@ def send(request, pk: int):
     audit.record(
         actor=request.user, action=AuditAction.VIEW, obj=trajectory, person_ids=[person.pk], purpose="referral"
     )
+    # A missing consent is recorded right here (registry's consent form, which comes back to this
+    # form): the referral form offered no consent and no way to record one.
+    consent_form = (
+        ConsentForm(
+            auto_id="consent-%s",
+            initial={
+                "purpose": ConsentPurpose.SHARE_WITH_ORGANISATION,
+                "given_by": ConsentGivenBy.PARENT if person.age < 16 else ConsentGivenBy.PERSON,
+                "given_on": timezone.localdate(),
+            },
+        )
+        if registry_access.may_record_consent(request.user)
+        else None
+    )
     return render(
         request,
         "referrals/send.html",
-        {"form": form, "trajectory": trajectory, "person": person},
+        {
+            "form": form,
+            "trajectory": trajectory,
+            "person": person,
+            "has_consent": consents.exists(),
+            "consent_form": consent_form,
+        },
         status=400 if form.errors else 200,
     )
 

@@ -66,7 +66,8 @@ POSTCODE_QUERY = re.compile(
     r"^\s*(?P<pc>[1-9]\d{3}\s*[A-Za-z]{2})"
     r"(?:\s*(?P<nr>\d{1,5})(?:\s*(?P<letter>[A-Za-z])(?![A-Za-z0-9]))?(?:\s*[-\s]\s*(?P<toev>[A-Za-z0-9]{1,4}))?)?\s*$"
 )
-STREET_NUMBER_QUERY = re.compile(r"^\s*(?P<street>\D+?)\s+(?P<nr>\d{1,5})\s*(?P<rest>[A-Za-z0-9 -]{0,6})\s*$")
+# "Tredelaan 11", and "Tredelaan11" as people type it on a tablet: the space is optional.
+STREET_NUMBER_QUERY = re.compile(r"^\s*(?P<street>\D+?)\s*(?P<nr>\d{1,5})\s*(?P<rest>[A-Za-z0-9 -]{0,6})\s*$")
 
 
 @dataclass
@@ -215,6 +216,12 @@ def _persons_by_name(user, query: str) -> tuple[QuerySet[Person], list[int]]:
         return Person.objects.none(), []
     current_members = HouseholdMembership.objects.filter(current_on()).select_related("household")
     prefetch = Prefetch("household_memberships", queryset=current_members, to_attr="current_memberships")
+    # The address beside each name: nineteen "Hermans" can only be told apart by where they live.
+    addresses = Prefetch(
+        "current_memberships__household__residences",
+        queryset=HouseholdResidence.objects.filter(current_on()).select_related("address__street"),
+        to_attr="current_residences",
+    )
     limit = NAME_CAP + 1
     candidates = Person.objects.filter(_name_condition(core, initials, fuzzy=False))
     ids = _first_visible_ids(user, candidates.order_by("family_name", "given_names", "pk"), limit)
@@ -231,7 +238,7 @@ def _persons_by_name(user, query: str) -> tuple[QuerySet[Person], list[int]]:
         with _similarity_threshold(min(trigram_threshold(len(word)) for word in fuzzy_words)):
             ids = _first_visible_ids(user, candidates, limit)
     # A page is fetched by its ids (CappedPaginator); past the cap, by slicing this query.
-    persons = _visible(user, candidates).prefetch_related(prefetch)
+    persons = _visible(user, candidates).prefetch_related(prefetch, addresses)
     return persons, ids
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -385,9 +386,14 @@ def consent_create(request, pk: int):
             _add_errors(form, error)
         else:
             messages.success(request, _("The consent was recorded."))
+            # Recorded from another form (the referral form asks for it in place): back to that form.
+            back = request.POST.get("next", "")
+            if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                return redirect(back)
             return redirect("registry:person", pk=person.pk)
     audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="consent")
-    return render(request, "registry/consent_form.html", {"form": form, "person": person}, status=400)
+    context = {"form": form, "person": person, "next": request.POST.get("next", "")}
+    return render(request, "registry/consent_form.html", context, status=400)
 
 
 @login_required

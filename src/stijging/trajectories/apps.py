@@ -13,3 +13,9 @@ class TrajectoriesConfig(AppConfig):
 
         registry_panels.person_page.register(person_panels.person_panel)
         registry_panels.household_page.register(person_panels.household_panel)
+
+        from stijging.conversations import baseline
+
+        from .selectors import first_measurement_on
+
+        baseline.register_follow_up_check(first_measurement_on)

@@ -6,12 +6,13 @@ import datetime
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Prefetch, QuerySet, Subquery
+from django.db.models import Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from stijging.accounts.models import Role, User
 from stijging.cohesion.selectors import Volunteering, volunteering_of
 from stijging.conversations.models import (
+    BaselineRevision,
     Conversation,
     Domain,
     DomainAnswer,
@@ -20,6 +21,7 @@ from stijging.conversations.models import (
     MeldcodeSignal,
     Proposal,
     ProposalStatus,
+    RungNonAnswer,
 )
 from stijging.registry.models import HouseholdResidence, Person, full_name_of
 from stijging.registry.selectors import person_programme_id
@@ -126,6 +128,11 @@ class Baseline:
     rung_non_answer: str
     scores: dict[int, int | None]  # domain id → score (None: a non-answer)
 
+    @property
+    def rung_non_answer_display(self) -> str:
+        """Why there is no rung, in words (the stored code is never shown)."""
+        return str(dict(RungNonAnswer.choices).get(self.rung_non_answer, "")) if self.rung_non_answer else ""
+
 
 def baseline_of(person: Person, programme_id: int) -> Baseline:
     """The baseline is the programme's own: another programme's conversation is not its record."""
@@ -146,6 +153,22 @@ def baseline_of(person: Person, programme_id: int) -> Baseline:
         interview.rung_non_answer,
         {a.domain_id: a.score for a in interview.domain_answers.all()},
     )
+
+
+def first_measurement_on(person_id: int) -> datetime.date | None:
+    """The day of the person's first follow-up measurement (not scoped: it only tells the
+    conversation that its baseline is compared against, never what was measured)."""
+    return (
+        Measurement.objects.filter(person_id=person_id)
+        .order_by("measured_on")
+        .values_list("measured_on", flat=True)
+        .first()
+    )
+
+
+def baseline_revisions_of(person: Person) -> list[BaselineRevision]:
+    """Changes to the person's baseline made after a follow-up measurement, newest first."""
+    return list(BaselineRevision.objects.filter(person=person).select_related("changed_by").order_by("-changed_at"))
 
 
 def measurements_of(user, person: Person) -> list[Measurement]:
@@ -196,6 +219,11 @@ class Caseload:
     measurements_due: list[CaseloadTrajectory]
     inactive: list[CaseloadTrajectory]
     meldcode_signals: list[CaseloadSignal]
+    # The list of all trajectories pages, sorts and searches (the urgent lists above it do not).
+    page: int = 1
+    pages: int = 1
+    sort: str = "activity"
+    query: str = ""
 
 
 def _labels(model, field: str) -> dict[str, str]:
@@ -224,15 +252,37 @@ def _trajectory_rows(queryset: QuerySet[Trajectory], labels: dict[str, str]) -> 
     ]
 
 
-def caseload_of(user, today: datetime.date | None = None) -> Caseload:
+# How the list of all trajectories can be sorted (the urgent lists keep their own order).
+CASELOAD_SORTS = {
+    "activity": ("-last_activity_at", "pk"),
+    "quiet": ("last_activity_at", "pk"),
+    "name": ("person__family_name", "person__given_names", "pk"),
+    "status": ("status", "-last_activity_at", "pk"),
+}
+
+
+def caseload_of(
+    user, today: datetime.date | None = None, *, page: int = 1, sort: str = "activity", query: str = ""
+) -> Caseload:
     """A case manager's caseload: one query per list (plus one count), whatever its size. The rows
     are tuples of the shown columns, not model instances: at region scale building ~800 instances
-    per page cost more than the SQL."""
+    per page cost more than the SQL. The list of all trajectories comes a page at a time, sorted and
+    optionally narrowed to a name."""
     today = today or timezone.localdate()
     mine = Trajectory.objects.visible_to(user).filter(case_manager=user).not_closed()
     status_labels = _labels(Trajectory, "status")
-    trajectories = _trajectory_rows(mine.order_by("status", "-last_activity_at")[:CASELOAD_LIMIT], status_labels)
-    total = len(trajectories) if len(trajectories) < CASELOAD_LIMIT else mine.count()
+    sort = sort if sort in CASELOAD_SORTS else "activity"
+    query = query.strip()[:100]
+    listed = mine
+    for word in query.split():
+        listed = listed.filter(Q(person__family_name__icontains=word) | Q(person__given_names__icontains=word))
+    page = max(page, 1)
+    offset = (page - 1) * CASELOAD_LIMIT
+    trajectories = _trajectory_rows(
+        listed.order_by(*CASELOAD_SORTS[sort])[offset : offset + CASELOAD_LIMIT], status_labels
+    )
+    # A first page that is not full is the whole list: no count needed.
+    total = len(trajectories) if page == 1 and len(trajectories) < CASELOAD_LIMIT else listed.count()
     overdue_actions = [
         CaseloadAction(
             pk,
@@ -279,7 +329,10 @@ def caseload_of(user, today: datetime.date | None = None) -> Caseload:
             .values_list("pk", "conversation_id", "conversation__household__name", "kind", "raised_at")[:CASELOAD_LIMIT]
         )
     ]
-    return Caseload(trajectories, total, overdue_actions, measurements_due, inactive, signals)
+    pages = max(1, -(-total // CASELOAD_LIMIT))
+    return Caseload(
+        trajectories, total, overdue_actions, measurements_due, inactive, signals, min(page, pages), pages, sort, query
+    )
 
 
 def open_trajectories_of(user, owner: User) -> QuerySet[Trajectory]:

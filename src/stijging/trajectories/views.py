@@ -141,6 +141,7 @@ def _page_context(request, trajectory: Trajectory, **forms) -> dict:
         "today": timezone.localdate(),
         "action_statuses": ActionStatus.choices,
         "volunteering": selectors.volunteering_hint(trajectory) if manages else None,
+        "baseline_revisions": selectors.baseline_revisions_of(trajectory.person),
     }
     if manages and not trajectory.is_closed:
         context.update(
@@ -346,7 +347,13 @@ def measurement(request, pk: int):
 def caseload(request):
     if not access.has_caseload(request.user):
         raise deny_forbidden(request, "view:caseload")
-    load = selectors.caseload_of(request.user)
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    load = selectors.caseload_of(
+        request.user, page=page, sort=request.GET.get("sort", "activity"), query=request.GET.get("q", "")
+    )
     person_ids = {t.person_id for t in load.trajectories} | {a.person_id for a in load.overdue_actions}
     audit.record(
         actor=request.user,
@@ -366,6 +373,12 @@ def caseload(request):
             "trajectory_url": row_link("trajectories:trajectory"),
             "measurement_url": row_link("trajectories:measurement"),
             "conversation_url": row_link("conversations:conversation"),
+            "sorts": [
+                ("activity", _("latest activity first")),
+                ("quiet", _("longest without activity first")),
+                ("name", _("name")),
+                ("status", _("status")),
+            ],
         },
     )
 

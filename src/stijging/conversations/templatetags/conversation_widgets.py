@@ -136,6 +136,14 @@ def domain_row(row) -> SafeString:
     conversations/_domains.html drew per row (the page has one per member per domain)."""
     answer, note, help_, question = row.answer, row.note, row.help, row.question
     answer_errors, question_errors = answer.errors, question.errors
+    # Translated outside the f-strings below: xgettext does not look inside them, so these messages
+    # never reached the Dutch catalogue and the page spoke English.
+    answered_text = gettext("answered")
+    stored_text = gettext("Stored now:")
+    extra_text = gettext("Note or help question")
+    note_text = gettext("Note")
+    help_text = gettext("There is a help question")
+    question_text = gettext("The help question")
     parts = [
         '<fieldset class="conv-item',
         " conv-item--invalid" if answer_errors or question_errors else "",
@@ -143,7 +151,7 @@ def domain_row(row) -> SafeString:
         f' aria-describedby="{_esc(answer.auto_id)}_error"' if answer_errors else "",
         '>\n  <legend class="conv-item__title">',
         _esc(row.domain.name),
-        f' <span class="conv-tick">{_esc(gettext("answered"))}</span>' if row.answered else "",
+        f' <span class="conv-tick">{_esc(answered_text)}</span>' if row.answered else "",
         "</legend>\n  ",
     ]
     if answer_errors:
@@ -151,23 +159,21 @@ def domain_row(row) -> SafeString:
     parts += ["\n  ", choices(row.scores, "scale"), "\n  ", choices(row.non_answers, "quiet"), "\n  "]
     if row.stored:
         listed = "; ".join(f"{_esc(label)}: {_esc(value)}" for label, value in row.stored)
-        parts.append(
-            f'<p class="conv-stored"><span class="conv-stored__label">{_esc(gettext("Stored now:"))}</span> {listed}</p>'
-        )
+        parts.append(f'<p class="conv-stored"><span class="conv-stored__label">{_esc(stored_text)}</span> {listed}</p>')
     parts += [
         '\n  <details class="conv-extra"',
         " open" if row.open_extra else "",
-        f">\n    <summary>{_esc(gettext('Note or help question'))}</summary>\n",
+        f">\n    <summary>{_esc(extra_text)}</summary>\n",
         '    <div class="form-field">\n',
-        f'      <label class="form-label" for="{_esc(note.id_for_label)}">{_esc(gettext("Note"))}</label>\n',
+        f'      <label class="form-label" for="{_esc(note.id_for_label)}">{_esc(note_text)}</label>\n',
         f"      {field_html(note)}\n",
         "    </div>\n",
         f'    <div class="form-checkbox">{field_html(help_)} <label for="{_esc(help_.id_for_label)}">'
-        f"{_esc(gettext('There is a help question'))}</label></div>\n",
+        f"{_esc(help_text)}</label></div>\n",
         '    <div class="form-field',
         " form-field--invalid" if question_errors else "",
         '">\n',
-        f'      <label class="form-label" for="{_esc(question.id_for_label)}">{_esc(gettext("The help question"))}</label>\n      ',
+        f'      <label class="form-label" for="{_esc(question.id_for_label)}">{_esc(question_text)}</label>\n      ',
     ]
     if question_errors:
         parts.append(f'<p class="form-error" id="{_esc(question.auto_id)}_error">{_errors(question_errors)}</p>')

@@ -19,7 +19,13 @@
    stays on the screen only), and session-guard.js removes them on logout and on any page of another
    or no session. Each is removed as soon as the
    server confirms it. No page, no name and nothing the server already has stays on the device, and
-   htmx's own history cache is switched off in the page's htmx-config. */
+   htmx's own history cache is switched off in the page's htmx-config.
+
+   Unsaved changes: a section the worker has changed but not saved is marked (its badge, and the list
+   at the top of the page). Saving any section saves every other changed section with it, so answers
+   typed in one section are never left behind when the worker saves another; leaving the page while
+   a section holds unsaved changes asks first. Typing a help question ticks "There is a help
+   question", so the question is saved rather than dropped. */
 (function () {
   'use strict';
 
@@ -203,6 +209,95 @@
     });
   }
 
+  // --- Unsaved changes ------------------------------------------------------------------------------
+
+  var dirty = {};
+
+  function sectionTitle(sectionId) {
+    var title = document.getElementById(sectionId + '-title');
+    var member = title ? title.closest('.conv-member') : null;
+    var name = member ? member.querySelector('.conv-member__head h2') : null;
+    return (name ? name.textContent.trim() + ' — ' : '') + (title ? title.textContent.trim() : sectionId);
+  }
+
+  function showUnsaved() {
+    var ids = Object.keys(dirty).filter(function (id) { return dirty[id]; });
+    Array.prototype.forEach.call(root.querySelectorAll('[data-dirty-badge]'), function (badge) {
+      var section = badge.closest('[data-section]');
+      badge.hidden = !(section && dirty[section.id]);
+    });
+    var box = document.getElementById('conv-unsaved');
+    if (!box) {
+      return;
+    }
+    var list = box.querySelector('ul');
+    list.textContent = '';
+    ids.forEach(function (id) {
+      var item = document.createElement('li');
+      var link = document.createElement('a');
+      link.href = '#' + id;
+      link.textContent = sectionTitle(id);
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    box.hidden = ids.length === 0;
+  }
+
+  function markDirty(sectionId) {
+    if (!dirty[sectionId]) {
+      dirty[sectionId] = true;
+      showUnsaved();
+    }
+  }
+
+  function markClean(sectionId) {
+    if (dirty[sectionId]) {
+      dirty[sectionId] = false;
+      showUnsaved();
+    }
+  }
+
+  function onEdit(event) {
+    var form = sectionForm(event.target);
+    if (!form || !event.target.name || event.target.name === 'key' || event.target.name === 'version') {
+      return;
+    }
+    markDirty(form.getAttribute('data-section-form'));
+    // A help question typed without ticking its box would be dropped on saving: tick it.
+    var match = /^(.*)-question$/.exec(event.target.id || '');
+    if (match && event.target.value.trim()) {
+      var box = document.getElementById(match[1] + '-help');
+      if (box && !box.checked) {
+        box.checked = true;
+      }
+    }
+  }
+
+  root.addEventListener('input', onEdit);
+  root.addEventListener('change', onEdit);
+
+  // Saving one section saves every other section with unsaved changes too (each through its own
+  // form, key and version, so each is kept on the device and replayed on its own when offline).
+  function saveOtherChanged(exceptId) {
+    Object.keys(dirty).forEach(function (id) {
+      if (!dirty[id] || id === exceptId || inFlight[id]) {
+        return;
+      }
+      var form = root.querySelector('form[data-section-form="' + id + '"]');
+      if (form && typeof form.requestSubmit === 'function') {
+        form.requestSubmit();
+      }
+    });
+  }
+
+  window.addEventListener('beforeunload', function (event) {
+    var unsaved = Object.keys(dirty).some(function (id) { return dirty[id]; });
+    if (unsaved) {
+      event.preventDefault();
+      event.returnValue = '';  // older browsers show their own question only when this is set
+    }
+  });
+
   // --- Live saves through htmx ----------------------------------------------------------------------
 
   document.body.addEventListener('htmx:configRequest', function (event) {
@@ -235,7 +330,11 @@
       state: 'pending'
     });
     inFlight[sectionId] = true;
+    // From here the save is the device's to keep (localStorage) until the server has it: it no
+    // longer counts as unsaved.
+    markClean(sectionId);
     setStatus(sectionId, 'sending');
+    window.setTimeout(function () { saveOtherChanged(sectionId); }, 0);
   });
 
   document.body.addEventListener('htmx:beforeSwap', function (event) {
