@@ -9,11 +9,10 @@ from io import BytesIO
 
 from django.utils.translation import gettext as _
 
+from stijging.privacy.disclosure import State
 from stijging.registry.models import Area, Programme
 
 from . import kpis
-from stijging.privacy.disclosure import State
-
 from .reports import Cell, Table
 
 SUPPRESSED = "< 5"

@@ -14,9 +14,16 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import Count
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from stijging.conversations.models import DefectCategory
-from stijging.privacy.disclosure import SUPPRESSION_THRESHOLD, State, protect, relation
+from stijging.privacy.disclosure import (
+    SPECIAL_CATEGORY_THRESHOLD,
+    SUPPRESSION_THRESHOLD,
+    State,
+    protect,
+    relation,
+)
 from stijging.registry.models import Area, HouseholdResidence, Programme
 from stijging.registry.selectors import current_on
 
@@ -300,3 +307,168 @@ def turnover_table(turnover: kpis.Turnover, streets: dict[int, str], area: Area)
     return suppressed_table(
         "turnover", _("Households moved in and out, per street and year"), columns, rows, _("All streets together")
     )
+
+
+# --- The programme home ---------------------------------------------------------------------------
+
+# Life domains whose figures are health data (AVG art. 9): special categories.
+SPECIAL_DOMAINS = frozenset({"gezondheid"})
+
+
+@dataclass(frozen=True)
+class HomeFigures:
+    """The programme home's counts as a role may see them: every count is a Disclosed, every share
+    is shown only where its count and its base are."""
+
+    cells: dict
+    rise_rows: list[dict]
+    domain_rows: list[dict]
+    partner_rows: list[dict]
+    area_rows: list[dict]
+    special_left_out: bool  # special-category rows were left out for this role or this filter
+
+    def value(self, key) -> int | None:
+        return self.cells[key].value
+
+    def share(self, numerator, denominator) -> Decimal | None:
+        n, d = self.cells[numerator], self.cells[denominator]
+        return kpis.rate(n.value, d.value) if n.shown and d.shown else None
+
+
+def home_figures(
+    *,
+    participation: kpis.Participation,
+    visits: kpis.Visits,
+    uptake: kpis.Uptake,
+    rise: kpis.SocialRise,
+    handling: Sequence[kpis.PartnerHandling],
+    summary: dict,
+    sees_persons: bool,
+    special_allowed: bool,
+) -> HomeFigures:
+    """Every count of the programme home through the one disclosure layer, at once: the cards, the
+    rise table, the life domains, the partners and the areas are shown together, so the sums that
+    tie them (the areas' households are the households in scope; rose + equal + declined are the
+    persons compared, who with the groups counted apart are the persons followed; a domain's
+    improved + equal + worse are its persons compared; a part is at most its whole) are all known
+    to the layer. Health domains and the GGZ and police partners are special categories: shown
+    only when `special_allowed`, with the higher threshold."""
+    counts: dict = {}
+    rels: list = []
+    unpublished: list = []
+    thresholds: dict = {}
+
+    def at_most(part, whole) -> None:
+        slack = ("slack", part, whole)
+        counts[slack] = counts[whole] - counts[part]
+        unpublished.append(slack)
+        rels.append(relation(whole, [part, slack]))
+
+    # The cards.
+    counts["in_scope"] = participation.in_scope
+    counts["reached"] = participation.reached
+    counts["visited"] = visits.persons_visited
+    counts["with_question"] = visits.persons_with_help_question
+    counts["in_trajectory"] = uptake.in_trajectory
+    at_most("reached", "in_scope")
+    at_most("with_question", "visited")
+    at_most("in_trajectory", "visited")
+    # The areas: addresses are the address register's (public), households and empty addresses count.
+    areas = summary["areas"]
+    for row in areas:
+        counts[("households", row.area.pk)] = row.households
+        counts[("empty", row.area.pk)] = row.empty_addresses
+    counts["households_total"] = summary["total"].households
+    counts["empty_total"] = summary["total"].empty_addresses
+    rels.append(relation("households_total", [("households", r.area.pk) for r in areas]))
+    rels.append(relation("empty_total", [("empty", r.area.pk) for r in areas]))
+    if summary["total"].households == participation.in_scope:
+        # The same households counted twice: the card must not give away a hidden area.
+        rels.append(relation("in_scope", ["households_total"]))
+    # Social rise.
+    for name in ("rose", "equal", "declined", "at_top", "not_applicable", "no_rung", "followed"):
+        counts[name] = getattr(rise, name)
+    counts["compared"] = rise.compared
+    rels.append(relation("compared", ["rose", "equal", "declined"]))
+    rels.append(relation("followed", ["compared", "at_top", "not_applicable", "no_rung"]))
+    # Life domains.
+    domains = [d for d in rise.domains if special_allowed or d.code not in SPECIAL_DOMAINS]
+    for d in domains:
+        for part in ("compared", "improved", "equal", "worse"):
+            counts[("domain", d.code, part)] = getattr(d, part)
+            if d.code in SPECIAL_DOMAINS:
+                thresholds[("domain", d.code, part)] = SPECIAL_CATEGORY_THRESHOLD
+        rels.append(
+            relation(("domain", d.code, "compared"), [("domain", d.code, p) for p in ("improved", "equal", "worse")])
+        )
+    # Partners.
+    partners = [h for h in handling if special_allowed or not h.special]
+    for h in partners:
+        key = h.organisation_id
+        for part in ("sent", "answered", "overdue_now", "within", "missed"):
+            counts[("partner", key, part)] = getattr(h, part)
+            if h.special:
+                thresholds[("partner", key, part)] = SPECIAL_CATEGORY_THRESHOLD
+        counts[("partner", key, "decided")] = h.within + h.missed
+        if h.special:
+            thresholds[("partner", key, "decided")] = SPECIAL_CATEGORY_THRESHOLD
+        rels.append(relation(("partner", key, "decided"), [("partner", key, "within"), ("partner", key, "missed")]))
+        at_most(("partner", key, "answered"), ("partner", key, "sent"))
+        at_most(("partner", key, "overdue_now"), ("partner", key, "missed"))
+    cells = protect(counts, rels, thresholds=thresholds, unpublished=unpublished, sees_persons=sees_persons)
+    figures = HomeFigures(
+        cells=cells,
+        rise_rows=[],
+        domain_rows=[],
+        partner_rows=[],
+        area_rows=[],
+        special_left_out=len(domains) < len(rise.domains) or len(partners) < len(handling),
+    )
+    for label, name, of in (
+        (_("rose"), "rose", "compared"),
+        (_("equal"), "equal", "compared"),
+        (pgettext("rung change", "declined"), "declined", "compared"),
+        (_("at rung 6 at baseline"), "at_top", "followed"),
+        (_("ladder not applicable (AOW age, full-time education)"), "not_applicable", "followed"),
+        (_("no rung at the latest measurement"), "no_rung", "followed"),
+    ):
+        figures.rise_rows.append({"label": label, "cell": cells[name], "share": figures.share(name, of), "of": of})
+    for d in domains:
+        compared = cells[("domain", d.code, "compared")]
+        figures.domain_rows.append(
+            {
+                "name": d.name,
+                "special": d.code in SPECIAL_DOMAINS,
+                "compared": compared,
+                "mean_change": d.mean_change if compared.shown else None,
+                **{f"{part}_cell": cells[("domain", d.code, part)] for part in ("improved", "equal", "worse")},
+                **{
+                    f"{part}_share": figures.share(("domain", d.code, part), ("domain", d.code, "compared"))
+                    for part in ("improved", "equal", "worse")
+                },
+            }
+        )
+    for h in partners:
+        key = h.organisation_id
+        answered = cells[("partner", key, "answered")]
+        figures.partner_rows.append(
+            {
+                "organisation": h.organisation,
+                "special": h.special,
+                "sent": cells[("partner", key, "sent")],
+                "answered": answered,
+                "median": h.median_working_days if answered.shown else None,
+                "within_share": figures.share(("partner", key, "within"), ("partner", key, "decided")),
+                "overdue_now": cells[("partner", key, "overdue_now")],
+            }
+        )
+    for row in areas:
+        figures.area_rows.append(
+            {
+                "area": row.area,
+                "addresses": row.addresses,
+                "households": cells[("households", row.area.pk)],
+                "empty": cells[("empty", row.area.pk)],
+            }
+        )
+    return figures

@@ -92,6 +92,7 @@ def protect(
     *,
     thresholds: Mapping[Hashable, int] | None = None,
     unpublished: Iterable[Hashable] = (),
+    public: Iterable[Hashable] = (),
     sees_persons: bool = False,
 ) -> dict[Hashable, Disclosed]:
     """Primary and complementary suppression of counts shown together (see the module's doc).
@@ -100,7 +101,8 @@ def protect(
     a higher threshold per key (special categories). A relation may only name keys in `counts`.
     `unpublished` keys are never shown and tell a reader only that they are 0 or more: they carry
     what a reader knows as an inequality ("satisfied" is at most the households that answered:
-    households = satisfied + the unpublished rest).
+    households = satisfied + the unpublished rest). `public` keys are shown whatever their size and
+    never hidden (the address register's addresses): they bound what a reader can work out.
     Complementary cells are chosen among the shown members of a relation that pins a hidden count:
     a part before a total (totals are what readers steer on), the smallest first (the least lost).
     """
@@ -111,15 +113,21 @@ def protect(
     state = {key: State.SMALL if value < threshold_of[key] else State.SHOWN for key, value in counts.items()}
     for key in unpublished:
         state[key] = State.UNPUBLISHED
+    public = frozenset(public)
+    for key in public:
+        state[key] = State.SHOWN
     for rel in relations:
         for key in (rel.total, *rel.parts):
             if key not in counts:
                 raise KeyError(f"relation names {key!r}, which is not among the counts")
+    # Hiding one more count only widens what a reader must consider: a count once shown to be open
+    # stays open, and is not searched again.
+    proven_open: set[Hashable] = set()
     while True:
-        pinned = _pinned(counts, relations, state, threshold_of)
+        pinned = _pinned(counts, relations, state, threshold_of, proven_open)
         if not pinned:
             break
-        choice = _complement(pinned, counts, relations, state)
+        choice = _complement(pinned, counts, relations, state, public)
         if choice is None:  # every member of every relation of a pinned count is hidden: nothing to add
             break
         state[choice] = State.HIDDEN
@@ -242,7 +250,7 @@ def _can_differ(key, counts, relations, of_key, low: dict, high: dict) -> bool:
     return high[key] > truth and solvable({**low, key: truth + 1}, {**high}, list(everything))
 
 
-def _pinned(counts, relations, state, threshold_of) -> list[Hashable]:
+def _pinned(counts, relations, state, threshold_of, proven_open: set) -> list[Hashable]:
     """The hidden counts a reader can work out: first those the intervals pin, else those that the
     exact search pins (one at a time: hiding a further count changes everything)."""
     low, high = _start(counts, state, threshold_of)
@@ -253,18 +261,25 @@ def _pinned(counts, relations, state, threshold_of) -> list[Hashable]:
     if quick:
         return quick
     for key in hidden:
+        if key in proven_open:
+            continue
         if not _can_differ(key, counts, relations, of_key, low, high):
             return [key]
+        proven_open.add(key)
     return []
 
 
-def _complement(pinned: list[Hashable], counts, relations: Sequence[Relation], state) -> Hashable | None:
+def _complement(
+    pinned: list[Hashable], counts, relations: Sequence[Relation], state, public: frozenset
+) -> Hashable | None:
     for key in pinned:
         candidates = []
         for rel in relations:
             if key == rel.total or key in rel.parts:
-                candidates += [(0, counts[p], str(p), p) for p in rel.parts if state[p] is State.SHOWN]
-                if state[rel.total] is State.SHOWN:
+                candidates += [
+                    (0, counts[p], str(p), p) for p in rel.parts if state[p] is State.SHOWN and p not in public
+                ]
+                if state[rel.total] is State.SHOWN and rel.total not in public:
                     candidates.append((1, counts[rel.total], str(rel.total), rel.total))
         if candidates:
             return min(candidates, key=lambda c: c[:3])[3]

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from stijging.monitoring.reports import Table
-from stijging.privacy.disclosure import State
+from stijging.privacy.disclosure import Disclosed, State
 
 register = template.Library()
 
@@ -62,3 +62,18 @@ def figure_table(table: Table, first_column: str) -> SafeString:
         out.append(f'<tr><td colspan="{len(table.columns) + 1}">{empty}</td></tr>')
     out.append("\n  </tbody>\n</table>\n</div>\n")
     return mark_safe("".join(out))  # noqa: S308  # every value above is escaped
+
+
+@register.simple_tag
+def count(cell: Disclosed) -> SafeString:
+    """One count of the disclosure layer: the number; "< 5" (or "< 10" for a special category) for
+    one under its threshold; "hidden" for one of its threshold or more hidden to protect a small one."""
+    if cell.shown:
+        return mark_safe(_text(cell.value))  # noqa: S308  # escaped
+    if cell.state is State.SMALL:
+        title = html.escape(gettext("fewer than %(n)s") % {"n": cell.threshold})
+        return mark_safe(f'<span title="{title}">&lt; {cell.threshold}</span>')  # noqa: S308  # escaped
+    title = html.escape(
+        gettext("%(n)s or more, hidden because it would reveal a number under %(n)s") % {"n": cell.threshold}
+    )
+    return mark_safe(f'<span title="{title}">{html.escape(gettext("hidden"))}</span>')  # noqa: S308  # escaped
