@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from stijging.accounts.models import CASE_ROLES
@@ -19,9 +20,33 @@ from stijging.registry import selectors as registry_selectors
 from stijging.registry.models import Programme
 
 from . import access as neighbourhood_access
-from . import exports, kpis, periods, reports
+from . import exports, kpis, periods, quarterly, reports
 from . import figures as kept_figures
 from .figures import programme_figures
+
+
+def _home(request, programme: Programme, filters: dict, *, sees_persons: bool):
+    """The programme home's figures for the period and area chosen, through the disclosure layer."""
+    area = filters["area"]
+    figures = programme_figures(programme, filters["period"], area.pk if area else None)
+    summary = figures.summary
+    if area is not None:
+        rows = [r for r in summary["areas"] if r.area.pk == area.pk]
+        summary = {"areas": rows, "total": rows[0] if rows else summary["total"]}
+    special_allowed = area is None and programme.pk in registry_access.programme_ids_for(
+        request.user, SPECIAL_CATEGORY_ROLES
+    )
+    home = reports.home_figures(
+        participation=figures.participation,
+        visits=figures.visits,
+        uptake=figures.uptake,
+        rise=figures.rise,
+        handling=figures.handling,
+        summary=summary,
+        sees_persons=sees_persons,
+        special_allowed=special_allowed,
+    )
+    return figures, home
 
 
 def _filters(request, programme: Programme, *, whole_programme: bool) -> dict:
@@ -51,25 +76,7 @@ def programme_home(request, slug: str):
         raise deny_not_found(request, "registry.programme", slug)
     sees_persons = programme.pk in registry_access.programme_ids_for(request.user, CASE_ROLES)
     filters = _filters(request, programme, whole_programme=True)
-    area = filters["area"]
-    figures = programme_figures(programme, filters["period"], area.pk if area else None)
-    summary = figures.summary
-    if area is not None:
-        rows = [r for r in summary["areas"] if r.area.pk == area.pk]
-        summary = {"areas": rows, "total": rows[0] if rows else summary["total"]}
-    special_allowed = area is None and programme.pk in registry_access.programme_ids_for(
-        request.user, SPECIAL_CATEGORY_ROLES
-    )
-    home = reports.home_figures(
-        participation=figures.participation,
-        visits=figures.visits,
-        uptake=figures.uptake,
-        rise=figures.rise,
-        handling=figures.handling,
-        summary=summary,
-        sees_persons=sees_persons,
-        special_allowed=special_allowed,
-    )
+    figures, home = _home(request, programme, filters, sees_persons=sees_persons)
     context = filters | {
         "programme": programme,
         "computed_at": figures.computed_at,
@@ -91,6 +98,7 @@ def programme_home(request, slug: str):
         "coordinates": neighbourhood_access.coordinates(request.user, programme.pk),
         "may_see_neighbourhood": neighbourhood_access.may_see_neighbourhood(request.user, programme.pk),
         "may_see_housing": neighbourhood_access.may_see_housing(request.user, programme.pk),
+        "may_report": neighbourhood_access.may_see_report(request.user, programme.pk),
     }
     return render(request, "monitoring/programme_home.html", context)
 
@@ -217,4 +225,76 @@ def housing_xlsx(request, slug: str):
     )
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="woonsignalen-{programme.slug}-{period.end}.xlsx"'
+    return response
+
+
+# --- The quarterly report (PDF and XLSX) for the programme manager ---------------------------------
+
+
+def _report_context(request, slug: str) -> dict:
+    programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_report)
+    filters = _filters(request, programme, whole_programme=True)
+    # The report is handed over: aggregates only, suppressed whoever asks.
+    figures, home = _home(request, programme, filters, sees_persons=False)
+    area = filters["area"]
+    housing = []
+    if area is not None:
+        signals, _computed_at = kept_figures.housing_signals(programme, area, filters["period"])
+        housing = reports.housing_tables(signals, area)
+    return filters | {
+        "programme": programme,
+        "computed_at": figures.computed_at,
+        "home": home,
+        "cells": home.cells,
+        "participation": figures.participation,
+        "uptake": figures.uptake,
+        "participation_rate": home.share("reached", "in_scope"),
+        "question_share": home.share("with_question", "visited"),
+        "uptake_rate": home.share("in_trajectory", "visited"),
+        "housing_tables": housing,
+        "definitions": quarterly.definitions(),
+        "today": timezone.localdate(),
+    }
+
+
+def _report_audit(request, context: dict, kind: str) -> None:
+    area = context["area"]
+    audit.record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        obj=context["programme"],
+        purpose="monitoring",
+        detail={
+            "programme_report": kind,
+            "period": [context["period"].start.isoformat(), context["period"].end.isoformat()],
+            "area_id": area.pk if area else None,
+        },
+    )
+
+
+def _report_name(context: dict, extension: str) -> str:
+    area = f"-gebied-{context['area'].pk}" if context["area"] else ""
+    return f"rapportage-{context['programme'].slug}-{context['period'].start}-{context['period'].end}{area}.{extension}"
+
+
+@login_required
+def report_pdf(request, slug: str):
+    context = _report_context(request, slug)
+    from weasyprint import HTML  # imported here: start-up stays fast, and the rest runs without Pango
+
+    html = render_to_string("monitoring/report_print.html", context, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    _report_audit(request, context, "pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_report_name(context, "pdf")}"'
+    return response
+
+
+@login_required
+def report_xlsx(request, slug: str):
+    context = _report_context(request, slug)
+    content = quarterly.report_workbook(context)
+    _report_audit(request, context, "xlsx")
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{_report_name(context, "xlsx")}"'
     return response
