@@ -414,3 +414,14 @@ def test_the_new_figures_run_a_constant_number_of_queries(data, world, client):
         data.trajectory(name, D(2026, 2, 3))
         data.referral(data.ggz if i % 2 else data.ggd, D(2026, 3, 2), answered_at=at(D(2026, 3, 3)), status="accepted")
     assert count() == before
+
+
+def test_a_declined_ladder_at_the_latest_measurement_keeps_the_latest_recorded_rung(data):
+    """P7 (baseline rung 1 on 1 April) declined the ladder at 30 June (90 days): no rung. A later
+    measurement on 1 October also declines it — and an earlier one on 15 July records rung 2: that is
+    P7's latest recorded rung, so P7 rose (2 − 1). The domain scores are the latest measurement's."""
+    data.measurement("P7", D(2026, 7, 15), 2, (3, 2, 3))
+    data.measurement("P7", D(2026, 10, 1), "declined", (4, 2, 3))
+    result = kpis.social_rise(data.programme, PERIOD)
+    assert (result.rose, result.equal, result.declined, result.no_rung) == (3, 1, 1, 0)
+    assert result.followed == 7 and result.compared == 5

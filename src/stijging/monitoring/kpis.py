@@ -215,7 +215,7 @@ class SocialRise:
     declined: int
     at_top: int  # rung 6 at baseline: cannot rise, counted apart
     not_applicable: int  # ladder marked not applicable at baseline or at the latest measurement
-    no_rung: int  # the latest measurement records no rung (declined / not discussed)
+    no_rung: int  # no measurement ≥ 90 days after the baseline records a rung (declined / not discussed)
     domains: tuple[DomainChange, ...]
 
     @property
@@ -259,7 +259,8 @@ def social_rise(programme: Programme, period: Period, area_id: int | None = None
     declined or undiscussed ladder is a gap, not a baseline. Persons with a baseline and at least
     one measurement of this programme at least 90 days after the baseline and up to the period end.
     The latest such measurement is compared with the baseline: its rung − the baseline rung ≥ 1
-    rose, 0 equal, < 0 declined. Counted apart, in this order: not applicable (at baseline or at the
+    rose, 0 equal, < 0 declined; where it records no rung (declined, not discussed) the latest
+    earlier such measurement with a rung counts (the person's latest recorded rung). Counted apart, in this order: not applicable (at baseline or at the
     latest measurement), rung 6 at baseline, and no rung at the latest measurement.
     Per domain (by code): latest measurement score − baseline score, where both are scores.
     """
@@ -278,13 +279,24 @@ def social_rise(programme: Programme, period: Period, area_id: int | None = None
     if not baseline:
         return SocialRise(followed=0, rose=0, equal=0, declined=0, at_top=0, not_applicable=0, no_rung=0, domains=())
 
+    # Per person: the latest measurement at least 90 days after the baseline (its domain scores are
+    # compared), and the rung to compare: that measurement's, or — where it records no rung (the
+    # ladder question declined or not discussed) — the latest earlier such measurement that does.
     latest: dict[int, tuple[int, int | None, str]] = {}
+    settled: set[int] = set()
     rows = measurements.filter(person_id__in=list(baseline)).order_by("person_id", "-measured_on", "-pk")
     for pk, person_id, measured_on, rung_, non_answer in rows.values_list(
         "pk", "person_id", "measured_on", "rung", "rung_non_answer"
     ):
-        if person_id not in latest and measured_on >= baseline[person_id][1] + datetime.timedelta(days=RISE_MIN_DAYS):
+        if person_id in settled or measured_on < baseline[person_id][1] + datetime.timedelta(days=RISE_MIN_DAYS):
+            continue
+        recorded = rung_ is not None or non_answer == RungNonAnswer.NOT_APPLICABLE
+        if person_id not in latest:
             latest[person_id] = (pk, rung_, non_answer)
+        elif recorded:
+            latest[person_id] = (latest[person_id][0], rung_, non_answer)
+        if recorded:
+            settled.add(person_id)
 
     counts = {"rose": 0, "equal": 0, "declined": 0, "at_top": 0, "not_applicable": 0, "no_rung": 0}
     for person_id, (_, after, after_non_answer) in latest.items():
