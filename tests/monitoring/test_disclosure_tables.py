@@ -99,7 +99,8 @@ def test_the_other_row_counts_the_same_complexes_in_every_column_so_it_adds_up()
     rest = next(row for row in satisfaction.rows if row.kind == "rest")
     households, satisfied, dissatisfied = (cell for cell in rest.cells[:3])
     # 1002 and 1003 (3 + 2 households) together: 5 households, of which 3 satisfied, 2 dissatisfied.
-    assert households.count == 5
+    # The 5 is never written "< 5": shown as 5, or hidden (the layer may hide it to protect another).
+    assert households.count == 5 or households.state is State.HIDDEN
     assert satisfied.state is State.SMALL and dissatisfied.state is State.SMALL
     assert [row.label for row in satisfaction.rows] == [row.label for row in fit.rows]
     assert [row.label for row in satisfaction.rows][-2:] == ["Other complexes together", "De Ruit (all homes)"]

@@ -56,7 +56,7 @@ def _figures(*, special_allowed=True, areas=((40, 30, 10), (3, 3, 0), (52, 45, 7
     return dict(
         participation=kpis.Participation(
             in_scope=in_scope,
-            reached=50,
+            reached=in_scope * 2 // 3,
             rate=None,
             target=70,
             residential_addresses=95,
