@@ -7,7 +7,7 @@ small-number rule hides."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -132,7 +132,7 @@ def suppressed_table(
         shown_rows, rest_rows = collapse_rows([values.get(base, 0) for _label, values in rows])
     else:
         shown_rows, rest_rows = list(range(len(rows))), []
-    counts: dict[tuple, int] = {}
+    counts: dict[Hashable, int] = {}
     for i in shown_rows:
         for k in keys:
             counts[(i, k)] = rows[i][1].get(k, 0)

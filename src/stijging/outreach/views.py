@@ -41,21 +41,24 @@ def disclosure_safe(
     rels = []
     unpublished = []
     for i, row in enumerate(rows):
-        counts[(i, "households")] = row.households
-        counts[(i, "empty")] = row.empty_addresses
+        # The selector's rows hold every count (None only after this layer).
+        households, empty = row.households or 0, row.empty_addresses or 0
+        by_status = {status: row.by_status.get(status) or 0 for status in statuses}
+        counts[(i, "households")] = households
+        counts[(i, "empty")] = empty
         counts[(i, "addresses")] = row.addresses  # public (the address register): a fixed bound
-        counts[(i, "occupied")] = row.addresses - row.empty_addresses
+        counts[(i, "occupied")] = row.addresses - empty
         unpublished.append((i, "occupied"))
         rels.append(relation((i, "addresses"), [(i, "empty"), (i, "occupied")]))
         for status in statuses:
-            counts[(i, status)] = row.by_status.get(status, 0)
-        if sum(row.by_status.values()) == row.households:
+            counts[(i, status)] = by_status[status]
+        if sum(by_status.values()) == households:
             rels.append(relation((i, "households"), [(i, status) for status in statuses]))
     for status in statuses:
         counts[("area", status)] = counted.get(status, 0)
         rels.append(relation(("area", status), [(i, status) for i in range(len(rows))]))
     # The area's households: the sum of the streets' and of the statuses' (a reader adds up both).
-    counts[("area", "households")] = sum(row.households for row in rows)
+    counts[("area", "households")] = sum(row.households or 0 for row in rows)
     rels.append(relation(("area", "households"), [(i, "households") for i in range(len(rows))]))
     if sum(counted.values()) == counts[("area", "households")]:
         rels.append(relation(("area", "households"), [("area", status) for status in statuses]))
