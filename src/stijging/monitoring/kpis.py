@@ -261,7 +261,7 @@ def social_rise(programme: Programme, period: Period, area_id: int | None = None
     The latest such measurement is compared with the baseline: its rung − the baseline rung ≥ 1
     rose, 0 equal, < 0 declined; where it records no rung (declined, not discussed) the latest
     earlier such measurement with a rung counts (the person's latest recorded rung). Counted apart, in this order: not applicable (at baseline or at the
-    latest measurement), rung 6 at baseline, and no rung at the latest measurement.
+    latest measurement), rung 6 at baseline, and no rung recorded at any such measurement.
     Per domain (by code): latest measurement score − baseline score, where both are scores.
     """
     measurements = Measurement.objects.filter(programme=programme, measured_on__lte=period.end)

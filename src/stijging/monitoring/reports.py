@@ -430,7 +430,7 @@ def home_figures(
         (pgettext("rung change", "declined"), "declined", "compared"),
         (_("at rung 6 at baseline"), "at_top", "followed"),
         (_("ladder not applicable (AOW age, full-time education)"), "not_applicable", "followed"),
-        (_("no rung at the latest measurement"), "no_rung", "followed"),
+        (_("no rung recorded at any follow-up measurement"), "no_rung", "followed"),
     ):
         figures.rise_rows.append({"label": label, "cell": cells[name], "share": figures.share(name, of), "of": of})
     for d in domains:
