@@ -44,6 +44,8 @@ monitoring:cohesion                 programme    login  -    -      -      -    
 monitoring:turnover                 programme    login  -    -      -      -      own    own    -      -      no
 monitoring:housing                  programme    login  -    -      -      -      -      own    -      -      no
 monitoring:housing_xlsx             programme    login  -    -      -      -      -      own    -      -      export
+monitoring:report_pdf               programme    login  -    -      -      -      -      own    -      -      export
+monitoring:report_xlsx              programme    login  -    -      -      -      -      own    -      -      export
 cohesion:activities                 programme    login  -    -      -      -      own    -      -      -      no
 cohesion:activity_create            programme    login  -    -      -      -      own    -      -      -      no
 cohesion:series_create              programme    login  -    -      -      -      own    -      -      -      no

@@ -46,7 +46,15 @@ def test_the_remaining_pages_pass_axe_for_the_roles_that_use_them(new_page, worl
             reverse("privacy:legal_grounds"),
             reverse("privacy:legal_ground_create"),
         ],
-        "manager": [reverse("monitoring:programme", args=[site.programme.slug])],
+        "manager": [
+            reverse("monitoring:programme", args=[site.programme.slug]),
+            # Issue 14: the filtered figure pages (period and area in the URL).
+            reverse("monitoring:programme", args=[site.programme.slug])
+            + "?period=custom&from=2020-01-01&to=2030-01-01",
+            reverse("monitoring:housing", args=[site.programme.slug]) + "?period=all",
+            reverse("monitoring:turnover", args=[site.programme.slug]) + "?period=all",
+            reverse("monitoring:cohesion", args=[site.programme.slug]) + "?period=all",
+        ],
         "partner": [reverse("referrals:inbox")],
     }
     for role, paths in by_role.items():

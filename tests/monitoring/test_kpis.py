@@ -174,10 +174,12 @@ def test_the_programme_home_shows_the_figures_and_suppresses_them_for_the_manage
     response = client.get(f"/p/{programme.slug}/")
     assert response.status_code == 200
     # The page uses today's period, which contains every conversation of the fixture but H6's.
-    assert response.context["reached"] == 2 and response.context["in_scope"] == 5
+    cells = response.context["cells"]
+    assert cells["reached"].value == 2 and cells["in_scope"].value == 5
     client.force_login(world.user("manager"))
     response = client.get(f"/p/{programme.slug}/")
-    assert response.context["reached"] is None  # 2 < 5: suppressed
+    cells = response.context["cells"]
+    assert cells["reached"].value is None and cells["reached"].state == "small"  # 2 < 5: suppressed
     assert response.context["participation_rate"] is None
-    assert response.context["in_scope"] == 5
-    assert response.context["persons_visited"] == 7
+    assert cells["in_scope"].value == 5
+    assert cells["visited"].value == 7

@@ -18,7 +18,6 @@ import pytest
 
 from stijging.conversations.models import CohesionStatement
 from stijging.monitoring import kpis
-from stijging.privacy.disclosure import Column, suppress_column
 
 from . import cohesion_fixtures as cf
 
@@ -474,37 +473,3 @@ def test_a_household_that_moved_between_areas_is_not_in_the_area_it_left(hw):
     _k7_spoke_before_moving(hw)
     result = kpis.housing_signals(hw.programme, PERIOD, area_id=hw.area_a.pk)
     assert result.areas == {hw.area_a.pk: AREA_A}
-
-
-# --- suppress_column ------------------------------------------------------------------------------
-
-
-def test_a_cell_of_4_is_suppressed_and_with_a_rest_under_5_the_rest_and_total_are_hidden():
-    # hidden: 4 → rest 4 < 5: rest and total (4 + 5 = 9) hidden.
-    assert suppress_column([4, 5]) == Column(cells=[None, 5], rest=None, has_rest=True, total=None)
-
-
-def test_a_cell_of_5_is_shown_and_without_suppressed_cells_the_total_too():
-    assert suppress_column([5, 7]) == Column(cells=[5, 7], rest=None, has_rest=False, total=12)
-
-
-def test_zero_is_suppressed_too():
-    # 0 and 3 hidden: rest 3 < 5 → hidden with the total (0 + 3 + 8 = 11).
-    assert suppress_column([0, 8, 3]) == Column(cells=[None, 8, None], rest=None, has_rest=True, total=None)
-    # a zero alone: rest 0 < 5, the total 6 would say it is 0.
-    assert suppress_column([0, 6]) == Column(cells=[None, 6], rest=None, has_rest=True, total=None)
-
-
-def test_a_rest_of_5_or_more_is_shown_with_the_total():
-    # hidden 4 + 1 = 5 ≥ 5: rest 5 shown, total 4 + 1 + 9 = 14 shown.
-    assert suppress_column([4, 9, 1]) == Column(cells=[None, 9, None], rest=5, has_rest=True, total=14)
-    # hidden 3 + 2 + 4 = 9, nothing shown by itself: rest 9, total 9.
-    assert suppress_column([3, 2, 4]) == Column(cells=[None, None, None], rest=9, has_rest=True, total=9)
-
-
-def test_a_role_with_access_to_persons_sees_every_cell_and_the_total():
-    assert suppress_column([4, 0, 5], sees_persons=True) == Column(cells=[4, 0, 5], rest=None, has_rest=False, total=9)
-
-
-def test_an_empty_column_has_a_total_of_zero():
-    assert suppress_column([]) == Column(cells=[], rest=None, has_rest=False, total=0)

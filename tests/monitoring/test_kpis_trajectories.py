@@ -67,6 +67,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -351,9 +352,10 @@ def test_the_programme_home_shows_the_new_figures_and_suppresses_them_for_the_ma
         Membership.objects.create(user=world.user(role), programme=data.programme, role=role)
     # The programme ended on 10 November 2026, so the page's period is PERIOD whatever today is.
     response = _home(client, world.user("fieldworker"), data.programme)
-    assert response.context["in_trajectory"] == 5 and str(response.context["uptake_rate"]) == "55.6"
+    cells = response.context["cells"]
+    assert cells["in_trajectory"].value == 5 and str(response.context["uptake_rate"]) == "55.6"
     rise = response.context["rise_rows"]
-    assert [(r["count"], r["share"] and str(r["share"])) for r in rise] == [
+    assert [(r["cell"].value, r["share"] and str(r["share"])) for r in rise] == [
         (2, "50.0"),
         (1, "25.0"),
         (1, "25.0"),
@@ -361,26 +363,32 @@ def test_the_programme_home_shows_the_new_figures_and_suppresses_them_for_the_ma
         (1, "14.3"),
         (1, "14.3"),
     ]
+    # Referrals to mental-health care are a special category: not for the project worker's figures.
     partners = response.context["partner_rows"]
-    assert [(p["organisation"], p["answered"], str(p["median"])) for p in partners] == [
+    assert [(p["organisation"], p["answered"].value, str(p["median"])) for p in partners] == [
         (data.ggd.name, 3, "3.0"),
-        (data.ggz.name, 2, "1.5"),
     ]
     content = response.content.decode()
     assert "Social rise" in content or "Sociale stijging" in content
+    assert data.ggz.name not in content
 
     response = _home(client, world.user("manager"), data.programme)
-    assert response.context["in_trajectory"] == 5  # 5 is not under 5: shown
+    cells = response.context["cells"]
+    assert cells["in_trajectory"].value == 5  # 5 is not under 5: shown
     assert str(response.context["uptake_rate"]) == "55.6"
-    assert all(r["count"] is None and r["share"] is None for r in response.context["rise_rows"])
-    assert response.context["rise_followed"] == 7
+    assert all(r["cell"].value is None and r["share"] is None for r in response.context["rise_rows"])
+    # Persons followed 7 = compared 4 + 1 + 1 + 1: with every part hidden, 7 stays shown.
+    assert cells["followed"].value == 7
     wonen = response.context["domain_rows"][0]
-    assert wonen["compared"] == 7 and str(wonen["mean_change"]) == "0.4"
+    assert wonen["compared"].value == 7 and str(wonen["mean_change"]) == "0.4"
     assert wonen["improved_share"] is None and wonen["worse_share"] is None  # 3 and 1 are under 5
-    for p in response.context["partner_rows"]:
-        assert p["answered"] is None and p["median"] is None and p["within_share"] is None
-        assert p["overdue_now"] is None
-    assert "&lt; 5" in response.content.decode()
+    # The manager sees the GGZ row too (the whole programme), under the special threshold of 10.
+    ggd, ggz = response.context["partner_rows"]
+    assert ggz["special"] and ggz["sent"].threshold == 10
+    for p in (ggd, ggz):
+        assert p["answered"].value is None and p["median"] is None and p["within_share"] is None
+        assert p["overdue_now"].value is None
+    assert "&lt; 5" in response.content.decode() and "&lt; 10" in response.content.decode()
 
 
 def test_the_new_figures_run_a_constant_number_of_queries(data, world, client):
@@ -390,14 +398,16 @@ def test_the_new_figures_run_a_constant_number_of_queries(data, world, client):
     url = f"/p/{data.programme.slug}/"
 
     def count():
+        cache.clear()  # the households per area of the area filter are kept ten minutes
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
         return len(captured)
 
     before = count()
     # AUTH (3) + the programme home's 10 (tests/outreach/test_views.py) + social rise with persons
-    # followed: measurements, baseline scores, measurement scores, domain names.
-    assert before <= 3 + 10 + 4, before
+    # followed: measurements, baseline scores, measurement scores, domain names + the area filter:
+    # households per area (kept ten minutes), the areas.
+    assert before <= 3 + 10 + 4 + 2, before
     household = data.household(50)
     for i in range(5):
         name = f"Extra{i}"
@@ -406,3 +416,14 @@ def test_the_new_figures_run_a_constant_number_of_queries(data, world, client):
         data.trajectory(name, D(2026, 2, 3))
         data.referral(data.ggz if i % 2 else data.ggd, D(2026, 3, 2), answered_at=at(D(2026, 3, 3)), status="accepted")
     assert count() == before
+
+
+def test_a_declined_ladder_at_the_latest_measurement_keeps_the_latest_recorded_rung(data):
+    """P7 (baseline rung 1 on 1 April) declined the ladder at 30 June (90 days): no rung. A later
+    measurement on 1 October also declines it — and an earlier one on 15 July records rung 2: that is
+    P7's latest recorded rung, so P7 rose (2 − 1). The domain scores are the latest measurement's."""
+    data.measurement("P7", D(2026, 7, 15), 2, (3, 2, 3))
+    data.measurement("P7", D(2026, 10, 1), "declined", (4, 2, 3))
+    result = kpis.social_rise(data.programme, PERIOD)
+    assert (result.rose, result.equal, result.declined, result.no_rung) == (3, 1, 1, 0)
+    assert result.followed == 7 and result.compared == 5

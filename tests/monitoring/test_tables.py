@@ -9,6 +9,7 @@ from django.template import Context, Template
 from django.utils import translation
 
 from stijging.monitoring.reports import Cell, Table, TableRow
+from stijging.privacy.disclosure import State
 
 
 class _Cells(HTMLParser):
@@ -52,7 +53,7 @@ TABLE = Table(
         TableRow("Complex 12", (Cell(1234, None), Cell(7, Decimal("12.5")))),
         TableRow("Complex <b>", (Cell(None), Cell(None))),
         TableRow("Other homes", (Cell(None, blank=True), Cell(9, Decimal("3.0"))), kind="rest"),
-        TableRow("De Ruit (all homes)", (Cell(1300), Cell(None)), kind="total"),
+        TableRow("De Ruit (all homes)", (Cell(1300), Cell(None, state=State.HIDDEN)), kind="total"),
     ),
 )
 

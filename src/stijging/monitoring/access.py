@@ -20,5 +20,13 @@ def may_see_housing(user, programme_id: int) -> bool:
     return programme_id in programme_ids_for(user, HOUSING_ROLES)
 
 
+# The quarterly report (PDF, XLSX) to hand over to the council and the housing association's board.
+REPORT_ROLES = frozenset({Role.MANAGER})
+
+
+def may_see_report(user, programme_id: int) -> bool:
+    return programme_id in programme_ids_for(user, REPORT_ROLES)
+
+
 def coordinates(user, programme_id: int) -> bool:
     return programme_id in programme_ids_for(user, {Role.COORDINATOR})

@@ -10,16 +10,21 @@ from io import BytesIO
 from django.utils.translation import gettext as _
 
 from stijging.core.xlsx import is_formula_like, safe_row, safe_sheet_title
+from stijging.privacy.disclosure import State
 from stijging.registry.models import Area, Programme
 
 from . import kpis
-from .reports import Table
+from .reports import Cell, Table
 
 SUPPRESSED = "< 5"
 
 
-def _value(count: int | None):
-    return SUPPRESSED if count is None else count
+def _value(cell: Cell):
+    """As the page shows it: "< 5" only for a count under 5; one of 5 or more hidden to protect it
+    says so (issue 19: a whole neighbourhood's "< 5" respondents where the page hid the figure)."""
+    if cell.count is not None:
+        return cell.count
+    return _("hidden") if cell.state is State.HIDDEN else SUPPRESSED
 
 
 def _share(share: Decimal | None):
@@ -56,7 +61,14 @@ def housing_workbook(
     for line in (
         [_("Period"), f"{period.start.isoformat()} – {period.end.isoformat()}"],
         [_("Source"), _("The housing section of each household's latest living-room conversation in the period.")],
-        [_("Small numbers"), _("Counts under 5 are shown as “< 5”; a total that would reveal them is hidden.")],
+        [
+            _("Small numbers"),
+            _(
+                "Counts under 5 are shown as “< 5”; a count of 5 or more that would reveal one of them is "
+                "shown as “hidden”. Complexes with fewer than 5 households that answered are counted "
+                "together in one row."
+            ),
+        ],
         [_("Shares"), _("Of the households that answered the housing section in that row.")],
     ):
         about.append(line)
@@ -80,7 +92,7 @@ def housing_workbook(
             for row in table.rows:
                 values: list = [row.label]
                 for index, cell in enumerate(row.cells):
-                    values.append("" if cell.blank else _value(cell.count))
+                    values.append("" if cell.blank else _value(cell))
                     if index:
                         values.append(_share(cell.share))
                 sheet.append(safe_row(sheet, values))

@@ -41,30 +41,36 @@ class ProgrammeFigures:
 
 # The programme's figures in parts, each kept on its own: all of them at once take 8–12 s at a
 # region's size, and the tick renews one part at a time so that no run holds a core for that long.
-PROGRAMME_PARTS: dict[str, Callable[[Programme, kpis.Period], object]] = {
+PROGRAMME_PARTS: dict[str, Callable[[Programme, kpis.Period, int | None], object]] = {
     "participation": kpis.participation,
     "visits": kpis.visits,
     "uptake": kpis.trajectory_uptake,
     "rise": kpis.social_rise,
     "handling": kpis.priority_handling,
-    "summary": lambda programme, period: registry_selectors.programme_summary(programme, period.end),
+    # The areas' counts are the whole programme's; the page picks the area asked for.
+    "summary": lambda programme, period, _area_id: registry_selectors.programme_summary(programme, period.end),
 }
 
 
-def part_key(programme: Programme, period: kpis.Period, part: str) -> str:
-    return f"monitoring:figures:v2:{programme.pk}:{period.start.isoformat()}:{period.end.isoformat()}:{part}"
+def part_key(programme: Programme, period: kpis.Period, part: str, area_id: int | None = None) -> str:
+    area = "all" if area_id is None or part == "summary" else area_id
+    return f"monitoring:figures:v3:{programme.pk}:{area}:{period.start.isoformat()}:{period.end.isoformat()}:{part}"
 
 
-def _part(programme: Programme, period: kpis.Period, part: str, *, refresh: bool = False):
+def _part(programme: Programme, period: kpis.Period, part: str, area_id: int | None = None, *, refresh: bool = False):
     compute = PROGRAMME_PARTS[part]
-    return _kept(part_key(programme, period, part), lambda: compute(programme, period), refresh=refresh)
+    return _kept(
+        part_key(programme, period, part, area_id), lambda: compute(programme, period, area_id), refresh=refresh
+    )
 
 
-def programme_figures(programme: Programme) -> ProgrammeFigures:
-    """The kept figures of the programme's period up to today (a part that is not kept is computed
-    now); computed_at is that of the oldest part."""
-    period = kpis.programme_period(programme)
-    parts = {name: _part(programme, period, name) for name in PROGRAMME_PARTS}
+def programme_figures(
+    programme: Programme, period: kpis.Period | None = None, area_id: int | None = None
+) -> ProgrammeFigures:
+    """The kept figures of a period (by default the programme's up to today) for the whole programme
+    or one area (a part that is not kept is computed now); computed_at is that of the oldest part."""
+    period = period or kpis.programme_period(programme)
+    parts = {name: _part(programme, period, name, area_id) for name in PROGRAMME_PARTS}
     return ProgrammeFigures(
         computed_at=min(computed_at for _value, computed_at in parts.values()),
         period=period,
@@ -110,9 +116,12 @@ def cohesion_index(
     )
 
 
-def turnover_years(today: datetime.date | None = None) -> list[int]:
-    this_year = (today or timezone.localdate()).year
-    return list(range(this_year - TURNOVER_YEARS + 1, this_year + 1))
+def turnover_years(period: kpis.Period | None = None) -> list[int]:
+    """The years of the period (at most the last TURNOVER_YEARS of it); by default the last five up to
+    this year."""
+    last = period.end.year if period else timezone.localdate().year
+    first = max(period.start.year, last - TURNOVER_YEARS + 1) if period else last - TURNOVER_YEARS + 1
+    return list(range(first, last + 1))
 
 
 def turnover(area: Area, years: Sequence[int], *, refresh: bool = False) -> tuple[kpis.Turnover, datetime.datetime]:
@@ -164,7 +173,7 @@ def refresh_all(budget_seconds: float = REFRESH_BUDGET_SECONDS) -> int:
                 _part(programme, period, part, refresh=True)
                 refreshed += 1
         waves = waves_in_order(programme)
-        years = turnover_years(today)
+        years = turnover_years()
         for area in offered_areas(programme, today):
             if time.monotonic() > deadline:
                 return refreshed

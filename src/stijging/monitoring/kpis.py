@@ -17,6 +17,7 @@ from fractions import Fraction
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
+from stijging.accounts.models import OrganisationKind
 from stijging.cohesion.models import Wave, WaveAnswer
 from stijging.conversations.models import (
     CohesionAnswer,
@@ -58,19 +59,28 @@ def rate(numerator: int, denominator: int) -> Decimal | None:
     return (Decimal(100) * numerator / denominator).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def _lives_in_programme_on(programme: Programme, on: datetime.date) -> Q:
+def _in_area(prefix: str, area_id: int | None) -> Q:
+    """The area filter of every figure (SPEC §7): the whole programme, or one of its areas."""
+    return Q() if area_id is None else Q(**{f"{prefix}area_id": area_id})
+
+
+def _lives_in_programme_on(programme: Programme, on: datetime.date, area_id: int | None = None) -> Q:
     return Q(
         Exists(
             HouseholdResidence.objects.filter(
-                current_on(on), household=OuterRef("pk"), address__area__programme=programme
+                current_on(on),
+                _in_area("address__", area_id),
+                household=OuterRef("pk"),
+                address__area__programme=programme,
             )
         )
     )
 
 
-def households_in_scope(programme: Programme, period: Period) -> QuerySet[Household]:
-    """Households registered as living, on the reference date, at an address in the programme's areas."""
-    return Household.objects.filter(_lives_in_programme_on(programme, period.end))
+def households_in_scope(programme: Programme, period: Period, area_id: int | None = None) -> QuerySet[Household]:
+    """Households registered as living, on the reference date, at an address in the programme's areas
+    (or in the one area asked for)."""
+    return Household.objects.filter(_lives_in_programme_on(programme, period.end, area_id))
 
 
 def _held_in(period: Period) -> Q:
@@ -87,13 +97,13 @@ class Participation:
     addresses_without_household: int
 
 
-def participation(programme: Programme, period: Period) -> Participation:
+def participation(programme: Programme, period: Period, area_id: int | None = None) -> Participation:
     """Households reached (≥ 1 held conversation in the period) ÷ households in scope."""
-    in_scope = households_in_scope(programme, period)
+    in_scope = households_in_scope(programme, period, area_id)
     held = Conversation.objects.filter(_held_in(period), household=OuterRef("pk"))
     counts = in_scope.aggregate(n=Count("pk"), reached=Count("pk", filter=Q(Exists(held))))
     on = period.end
-    addresses = Address.objects.filter(area__programme=programme, retired_on__isnull=True)
+    addresses = Address.objects.filter(_in_area("", area_id), area__programme=programme, retired_on__isnull=True)
     occupied = Exists(HouseholdResidence.objects.filter(current_on(on), address=OuterRef("pk")))
     address_counts = addresses.aggregate(n=Count("pk"), empty=Count("pk", filter=~Q(occupied)))
     return Participation(
@@ -106,12 +116,14 @@ def participation(programme: Programme, period: Period) -> Participation:
     )
 
 
-def _interviews(programme: Programme, period: Period) -> QuerySet[Interview]:
-    """Interviews in conversations held in the period with households of this programme."""
+def _interviews(programme: Programme, period: Period, area_id: int | None = None) -> QuerySet[Interview]:
+    """Interviews in conversations held in the period with households of this programme (that lived,
+    at some time, in the area asked for)."""
     return Interview.objects.filter(
         Exists(
             Conversation.objects.filter(
                 _held_in(period),
+                _in_area("household__residences__address__", area_id),
                 pk=OuterRef("conversation_id"),
                 household__residences__address__area__programme=programme,
             )
@@ -126,10 +138,10 @@ class Visits:
     help_question_share: Decimal | None
 
 
-def visits(programme: Programme, period: Period) -> Visits:
+def visits(programme: Programme, period: Period, area_id: int | None = None) -> Visits:
     """Persons visited: members, children included, with an interview in a held conversation in the
     period. Persons with at least one help question among them."""
-    interviews = _interviews(programme, period)
+    interviews = _interviews(programme, period, area_id)
     visited = interviews.values("person_id").distinct().count()
     with_question = (
         interviews.filter(Exists(DomainAnswer.objects.filter(interview=OuterRef("pk"), help_question=True)))
@@ -160,10 +172,10 @@ class Uptake:
     target: int
 
 
-def trajectory_uptake(programme: Programme, period: Period) -> Uptake:
+def trajectory_uptake(programme: Programme, period: Period, area_id: int | None = None) -> Uptake:
     """Persons in a help trajectory: persons visited (as in `visits`) with at least one trajectory of
     this programme opened in the period. Uptake = in a trajectory ÷ persons visited."""
-    visited = Person.objects.filter(Exists(_interviews(programme, period).filter(person_id=OuterRef("pk"))))
+    visited = Person.objects.filter(Exists(_interviews(programme, period, area_id).filter(person_id=OuterRef("pk"))))
     opened = Trajectory.objects.filter(_opened_in(period), programme=programme, person_id=OuterRef("pk"))
     counts = visited.aggregate(n=Count("pk"), in_trajectory=Count("pk", filter=Q(Exists(opened))))
     return Uptake(
@@ -203,7 +215,7 @@ class SocialRise:
     declined: int
     at_top: int  # rung 6 at baseline: cannot rise, counted apart
     not_applicable: int  # ladder marked not applicable at baseline or at the latest measurement
-    no_rung: int  # the latest measurement records no rung (declined / not discussed)
+    no_rung: int  # no measurement ≥ 90 days after the baseline records a rung (declined / not discussed)
     domains: tuple[DomainChange, ...]
 
     @property
@@ -239,7 +251,7 @@ def _age_on(born: datetime.date, on: datetime.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def social_rise(programme: Programme, period: Period) -> SocialRise:
+def social_rise(programme: Programme, period: Period, area_id: int | None = None) -> SocialRise:
     """SPEC §4 "Social rise", in five queries whatever the number of persons.
 
     Baseline: the person's first interview (earliest held conversation in the period with a household
@@ -247,13 +259,14 @@ def social_rise(programme: Programme, period: Period) -> SocialRise:
     declined or undiscussed ladder is a gap, not a baseline. Persons with a baseline and at least
     one measurement of this programme at least 90 days after the baseline and up to the period end.
     The latest such measurement is compared with the baseline: its rung − the baseline rung ≥ 1
-    rose, 0 equal, < 0 declined. Counted apart, in this order: not applicable (at baseline or at the
-    latest measurement), rung 6 at baseline, and no rung at the latest measurement.
+    rose, 0 equal, < 0 declined; where it records no rung (declined, not discussed) the latest
+    earlier such measurement with a rung counts (the person's latest recorded rung). Counted apart, in this order: not applicable (at baseline or at the
+    latest measurement), rung 6 at baseline, and no rung recorded at any such measurement.
     Per domain (by code): latest measurement score − baseline score, where both are scores.
     """
     measurements = Measurement.objects.filter(programme=programme, measured_on__lte=period.end)
     baselines = (
-        _interviews(programme, period)
+        _interviews(programme, period, area_id)
         .filter(Q(rung__isnull=False) | Q(rung_non_answer=RungNonAnswer.NOT_APPLICABLE))
         .filter(Exists(measurements.filter(person_id=OuterRef("person_id"))))
         .order_by("person_id", "conversation__held_on", "pk")
@@ -266,13 +279,24 @@ def social_rise(programme: Programme, period: Period) -> SocialRise:
     if not baseline:
         return SocialRise(followed=0, rose=0, equal=0, declined=0, at_top=0, not_applicable=0, no_rung=0, domains=())
 
+    # Per person: the latest measurement at least 90 days after the baseline (its domain scores are
+    # compared), and the rung to compare: that measurement's, or — where it records no rung (the
+    # ladder question declined or not discussed) — the latest earlier such measurement that does.
     latest: dict[int, tuple[int, int | None, str]] = {}
+    settled: set[int] = set()
     rows = measurements.filter(person_id__in=list(baseline)).order_by("person_id", "-measured_on", "-pk")
     for pk, person_id, measured_on, rung_, non_answer in rows.values_list(
         "pk", "person_id", "measured_on", "rung", "rung_non_answer"
     ):
-        if person_id not in latest and measured_on >= baseline[person_id][1] + datetime.timedelta(days=RISE_MIN_DAYS):
+        if person_id in settled or measured_on < baseline[person_id][1] + datetime.timedelta(days=RISE_MIN_DAYS):
+            continue
+        recorded = rung_ is not None or non_answer == RungNonAnswer.NOT_APPLICABLE
+        if person_id not in latest:
             latest[person_id] = (pk, rung_, non_answer)
+        elif recorded:
+            latest[person_id] = (latest[person_id][0], rung_, non_answer)
+        if recorded:
+            settled.add(person_id)
 
     counts = {"rose": 0, "equal": 0, "declined": 0, "at_top": 0, "not_applicable": 0, "no_rung": 0}
     for person_id, (_, after, after_non_answer) in latest.items():
@@ -331,6 +355,12 @@ def social_rise(programme: Programme, period: Period) -> SocialRise:
 
 # --- Priority handling ----------------------------------------------------------------------------
 
+# Referrals to these organisations are special-category data (mental health care: AVG art. 9; police:
+# art. 10 and the police data act): their counts go through the special-category rule.
+SPECIAL_CATEGORY_ORGANISATIONS = frozenset({OrganisationKind.GGZ, OrganisationKind.POLICE})
+
+# ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PartnerHandling:
@@ -342,6 +372,7 @@ class PartnerHandling:
     within: int  # answered on or before answer_due_on
     missed: int  # answered late, or not answered by the due date (still open, or withdrawn after it)
     overdue_now: int  # still sent, today past answer_due_on
+    special: bool = False  # a GGZ or police organisation: special-category data (AVG art. 9 and 10)
 
     @property
     def within_share(self) -> Decimal | None:
@@ -349,8 +380,18 @@ class PartnerHandling:
         return rate(self.within, self.within + self.missed)
 
 
+def _person_lived_in_area(area_id: int | None) -> Q:
+    """Referrals of persons whose household lived, at some time, in the area asked for."""
+    if area_id is None:
+        return Q()
+    lived = HouseholdResidence.objects.filter(
+        address__area_id=area_id, household__memberships__person_id=OuterRef("person_id")
+    )
+    return Q(Exists(lived))
+
+
 def priority_handling(
-    programme: Programme, period: Period, today: datetime.date | None = None
+    programme: Programme, period: Period, area_id: int | None = None, today: datetime.date | None = None
 ) -> tuple[PartnerHandling, ...]:
     """SPEC §4 "Priority handling", per partner organisation, over the priority referrals of this
     programme sent in the period (local dates), in one query. Working days as in the service level
@@ -361,17 +402,37 @@ def priority_handling(
     today = today or timezone.localdate()
     rows = (
         Referral.objects.filter(
-            programme=programme, priority=True, sent_at__date__gte=period.start, sent_at__date__lte=period.end
+            _person_lived_in_area(area_id),
+            programme=programme,
+            priority=True,
+            sent_at__date__gte=period.start,
+            sent_at__date__lte=period.end,
         )
         .order_by("organisation__name", "organisation_id")
         .values_list(
-            "organisation_id", "organisation__name", "sent_at", "answered_at", "answer_due_on", "status", "closed_at"
+            "organisation_id",
+            "organisation__name",
+            "sent_at",
+            "answered_at",
+            "answer_due_on",
+            "status",
+            "closed_at",
+            "organisation__kind",
         )
     )
     per: dict[int, dict] = {}
-    for organisation_id, name, sent_at, answered_at, due, status, closed_at in rows:
+    for organisation_id, name, sent_at, answered_at, due, status, closed_at, kind in rows:
         o = per.setdefault(
-            organisation_id, {"name": name, "sent": 0, "days": [], "within": 0, "missed": 0, "overdue": 0}
+            organisation_id,
+            {
+                "name": name,
+                "sent": 0,
+                "days": [],
+                "within": 0,
+                "missed": 0,
+                "overdue": 0,
+                "special": kind in SPECIAL_CATEGORY_ORGANISATIONS,
+            },
         )
         o["sent"] += 1
         if answered_at is not None:
@@ -400,6 +461,7 @@ def priority_handling(
             within=o["within"],
             missed=o["missed"],
             overdue_now=o["overdue"],
+            special=o["special"],
         )
         for organisation_id, o in per.items()
     )

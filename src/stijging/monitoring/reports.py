@@ -7,16 +7,23 @@ small-number rule hides."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import Count
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from stijging.conversations.models import DefectCategory
-from stijging.privacy.disclosure import suppress_column
+from stijging.privacy.disclosure import (
+    SPECIAL_CATEGORY_THRESHOLD,
+    SUPPRESSION_THRESHOLD,
+    State,
+    protect,
+    relation,
+)
 from stijging.registry.models import Area, HouseholdResidence, Programme
 from stijging.registry.selectors import current_on
 
@@ -48,16 +55,22 @@ def offered_areas(programme: Programme, on: datetime.date) -> list[Area]:
 
 @dataclass(frozen=True)
 class Cell:
-    count: int | None  # None: suppressed
-    share: Decimal | None = None  # of the row's households, where both are shown
-    blank: bool = False  # nothing to show: the "other" line of a column in which nothing was suppressed
+    count: int | None  # None: not shown (see state)
+    share: Decimal | None = None  # of the row's base, where both are shown
+    blank: bool = False  # nothing to show in this cell
+    state: State = State.SHOWN  # SMALL: "< 5"; HIDDEN: 5 or more, hidden to protect a small one
+
+    def __post_init__(self):
+        # A cell built without a state but without a count is a small one (the tables' old shape).
+        if self.count is None and not self.blank and self.state is State.SHOWN:
+            object.__setattr__(self, "state", State.SMALL)
 
 
 @dataclass(frozen=True)
 class TableRow:
     label: str
     cells: tuple[Cell, ...]
-    kind: str = "row"  # row, rest (the suppressed rows together), total
+    kind: str = "row"  # row, rest (the small rows together), total
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,28 @@ class Table:
     rows: tuple[TableRow, ...]
 
 
+REST = "rest"
+TOTAL = "total"
+
+
+def collapse_rows(bases: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Which rows are shown and which join the "other" row, by their base (households): under 5
+    joins; while the other row's base is 1–4, the next smallest row joins too. When every row would
+    join, none does (the other row would be the total again; the layer then hides the small ones)."""
+    shown = list(range(len(bases)))
+    rest = [i for i in shown if bases[i] < SUPPRESSION_THRESHOLD]
+    shown = [i for i in shown if i not in rest]
+    rest_base = sum(bases[i] for i in rest)
+    while shown and 0 < rest_base < SUPPRESSION_THRESHOLD:
+        smallest = min(shown, key=lambda i: (bases[i], i))
+        shown.remove(smallest)
+        rest.append(smallest)
+        rest_base += bases[smallest]
+    if not shown:
+        return list(range(len(bases))), []
+    return shown, sorted(rest)
+
+
 def suppressed_table(
     key: str,
     caption: str,
@@ -76,60 +111,61 @@ def suppressed_table(
     total_label: str,
     *,
     base: str | None = None,
+    rest_label: str | None = None,
+    within: Sequence[Sequence[str]] | None = None,
 ) -> Table:
-    """Rows of counts per column, with a total row: every column is suppressed on its own (cells
-    under 5; their sum as a "rest" line where it reaches 5; the total hidden where it would give
-    a suppressed cell away). `base` names the column the shares are taken of."""
-    keys = [key for key, _label in columns]
-    suppressed_columns = {key: suppress_column([values.get(key, 0) for _l, values in rows]) for key in keys}
-    out: list[TableRow] = []
+    """Rows of counts per column with a total row, through the disclosure layer (privacy.disclosure):
 
-    def share(count: int | None, of: int | None) -> Decimal | None:
-        return kpis.rate(count, of) if count is not None and of else None
+    - with a `base` column (the row's households, the denominator of its shares), a row whose base
+      is under 5 joins the "other" row as a whole — every column of that row is then the same
+      group of households, so the row adds up (issue 19: an "other" row of "< 5" households beside
+      28 satisfied); when the other row's base would itself be 1–4, the next smallest rows join
+      it until it is not;
+    - every cell under 5 is suppressed; each column's total is the sum of its rows, and a hidden
+      cell that this sum would give away takes another cell of the column (or the total) with it;
+    - `within` names groups of columns that together count at most the base (households that are
+      satisfied and those dissatisfied are some of those that answered; every column is at most
+      the base unless grouped): a reader knows that too, so the layer is told;
+    - a share only where its count and its base are both shown."""
+    keys = [k for k, _label in columns]
+    if base is not None:
+        shown_rows, rest_rows = collapse_rows([values.get(base, 0) for _label, values in rows])
+    else:
+        shown_rows, rest_rows = list(range(len(rows))), []
+    counts: dict[Hashable, int] = {}
+    for i in shown_rows:
+        for k in keys:
+            counts[(i, k)] = rows[i][1].get(k, 0)
+    for k in keys:
+        counts[(TOTAL, k)] = sum(values.get(k, 0) for _label, values in rows)
+        if rest_rows:
+            counts[(REST, k)] = sum(rows[i][1].get(k, 0) for i in rest_rows)
+    relations = [relation((TOTAL, k), [(i, k) for i in shown_rows] + ([(REST, k)] if rest_rows else [])) for k in keys]
+    slack: list[tuple] = []
+    if base is not None:
+        grouped = {k for group in within or () for k in group}
+        groups = [tuple(group) for group in within or ()] + [(k,) for k in keys if k != base and k not in grouped]
+        for row in [*shown_rows, *([REST] if rest_rows else []), TOTAL]:
+            for number, group in enumerate(groups):
+                # base = the group + the households of the row in none of its columns (never shown)
+                key_slack = ("slack", row, number)
+                counts[key_slack] = counts[(row, base)] - sum(counts[(row, k)] for k in group)
+                slack.append(key_slack)
+                relations.append(relation((row, base), [*((row, k) for k in group), key_slack]))
+    result = protect(counts, relations, unpublished=slack)
 
-    for index, (label, _values) in enumerate(rows):
-        of = suppressed_columns[base].cells[index] if base else None
+    def cell(row: object, k: str) -> Cell:
+        disclosed = result[(row, k)]
+        of = result[(row, base)].value if base is not None and k != base else None
+        share = kpis.rate(disclosed.value, of) if disclosed.value is not None and of else None
+        return Cell(disclosed.value, share, state=disclosed.state)
+
+    out = [TableRow(label=rows[i][0], cells=tuple(cell(i, k) for k in keys)) for i in shown_rows]
+    if rest_rows:
         out.append(
-            TableRow(
-                label=label,
-                cells=tuple(
-                    Cell(
-                        suppressed_columns[k].cells[index],
-                        share(suppressed_columns[k].cells[index], of) if k != base else None,
-                    )
-                    for k in keys
-                ),
-            )
+            TableRow(label=rest_label or _("Other (together)"), cells=tuple(cell(REST, k) for k in keys), kind="rest")
         )
-    # The "other" line only where it shows a sum: rests under 5 everywhere would only repeat "< 5".
-    if any(column.rest is not None for column in suppressed_columns.values()):
-        rest_of = suppressed_columns[base].rest if base else None
-        out.append(
-            TableRow(
-                label=_("Other (each fewer than 5)"),
-                cells=tuple(
-                    Cell(
-                        suppressed_columns[k].rest,
-                        share(suppressed_columns[k].rest, rest_of) if k != base else None,
-                    )
-                    if suppressed_columns[k].has_rest
-                    else Cell(None, blank=True)
-                    for k in keys
-                ),
-                kind="rest",
-            )
-        )
-    total_of = suppressed_columns[base].total if base else None
-    out.append(
-        TableRow(
-            label=total_label,
-            cells=tuple(
-                Cell(suppressed_columns[k].total, share(suppressed_columns[k].total, total_of) if k != base else None)
-                for k in keys
-            ),
-            kind="total",
-        )
-    )
+    out.append(TableRow(label=total_label, cells=tuple(cell(TOTAL, k) for k in keys), kind="total"))
     return Table(key=key, caption=caption, columns=tuple(label for _k, label in columns), rows=tuple(out))
 
 
@@ -138,6 +174,13 @@ def suppressed_table(
 
 def _complex_label(number: str) -> str:
     return number or _("Not a housing-association home")
+
+
+def _complexes_of(signals: kpis.HousingSignals, area: Area) -> list[tuple[str, kpis.HousingCounts]]:
+    return sorted(
+        ((number, counts) for (area_id, number), counts in signals.complexes.items() if area_id == area.pk),
+        key=lambda item: (item[0] == "", item[0]),
+    )
 
 
 def defect_categories() -> list[DefectCategory]:
@@ -153,12 +196,10 @@ def housing_tables(
 ) -> list[Table]:
     """Three tables for one area, one row per housing-association complex (and the other homes),
     the area as the total: satisfaction and the wish to move; the fit of the home; defects."""
-    complexes = sorted(
-        ((number, counts) for (area_id, number), counts in signals.complexes.items() if area_id == area.pk),
-        key=lambda item: (item[0] == "", item[0]),
-    )
+    complexes = _complexes_of(signals, area)
     rows_source = [(_complex_label(number), counts) for number, counts in complexes]
     total_label = _("%(area)s (all homes)") % {"area": area.name}
+    rest_label = _("Other complexes together")
 
     def rows(fields: Sequence[str]) -> list[tuple[str, dict[str, int]]]:
         return [(label, {f: getattr(counts, f) for f in fields}) for label, counts in rows_source]
@@ -195,6 +236,8 @@ def housing_tables(
             rows([k for k, _l in satisfaction_columns]),
             total_label,
             base="households",
+            rest_label=rest_label,
+            within=[("satisfied", "dissatisfied"), ("wants_to_stay", "wants_to_move", "undecided")],
         ),
         suppressed_table(
             "fit",
@@ -203,6 +246,8 @@ def housing_tables(
             rows([k for k, _l in fit_columns]),
             total_label,
             base="households",
+            rest_label=rest_label,
+            within=[("over_occupied", "under_occupied")],
         ),
         suppressed_table(
             "defects",
@@ -211,21 +256,30 @@ def housing_tables(
             defect_rows,
             total_label,
             base="households",
+            rest_label=rest_label,
         ),
     ]
 
 
 def satisfaction_means(signals: kpis.HousingSignals, area: Area) -> list[tuple[str, Decimal | None]]:
-    """The mean satisfaction per complex and for the area, hidden under 5 answers."""
-    result = []
-    for (area_id, number), counts in sorted(signals.complexes.items(), key=lambda i: (i[0][1] == "", i[0][1])):
-        if area_id == area.pk:
-            shown = counts.satisfaction_answered >= kpis.SUPPRESSION_THRESHOLD
-            result.append((_complex_label(number), counts.satisfaction_mean if shown else None))
+    """The mean satisfaction for the rows of the housing tables (the same complexes, the same
+    "other" row) and for the area; a mean of fewer than 5 answers is not shown."""
+    complexes = _complexes_of(signals, area)
+    shown, rest = collapse_rows([counts.households for _number, counts in complexes])
+
+    def mean(counts: kpis.HousingCounts) -> Decimal | None:
+        return counts.satisfaction_mean if counts.satisfaction_answered >= SUPPRESSION_THRESHOLD else None
+
+    result = [(_complex_label(complexes[i][0]), mean(complexes[i][1])) for i in shown]
+    if rest:
+        together = kpis.HousingCounts()
+        for i in rest:
+            together.satisfaction_answered += complexes[i][1].satisfaction_answered
+            together.satisfaction_sum += complexes[i][1].satisfaction_sum
+        result.append((_("Other complexes together"), mean(together)))
     area_counts = signals.areas.get(area.pk)
     if area_counts is not None:
-        shown = area_counts.satisfaction_answered >= kpis.SUPPRESSION_THRESHOLD
-        result.append((area.name, area_counts.satisfaction_mean if shown else None))
+        result.append((area.name, mean(area_counts)))
     return result
 
 
@@ -253,3 +307,168 @@ def turnover_table(turnover: kpis.Turnover, streets: dict[int, str], area: Area)
     return suppressed_table(
         "turnover", _("Households moved in and out, per street and year"), columns, rows, _("All streets together")
     )
+
+
+# --- The programme home ---------------------------------------------------------------------------
+
+# Life domains whose figures are health data (AVG art. 9): special categories.
+SPECIAL_DOMAINS = frozenset({"gezondheid"})
+
+
+@dataclass(frozen=True)
+class HomeFigures:
+    """The programme home's counts as a role may see them: every count is a Disclosed, every share
+    is shown only where its count and its base are."""
+
+    cells: dict
+    rise_rows: list[dict]
+    domain_rows: list[dict]
+    partner_rows: list[dict]
+    area_rows: list[dict]
+    special_left_out: bool  # special-category rows were left out for this role or this filter
+
+    def value(self, key) -> int | None:
+        return self.cells[key].value
+
+    def share(self, numerator, denominator) -> Decimal | None:
+        n, d = self.cells[numerator], self.cells[denominator]
+        return kpis.rate(n.value, d.value) if n.shown and d.shown else None
+
+
+def home_figures(
+    *,
+    participation: kpis.Participation,
+    visits: kpis.Visits,
+    uptake: kpis.Uptake,
+    rise: kpis.SocialRise,
+    handling: Sequence[kpis.PartnerHandling],
+    summary: dict,
+    sees_persons: bool,
+    special_allowed: bool,
+) -> HomeFigures:
+    """Every count of the programme home through the one disclosure layer, at once: the cards, the
+    rise table, the life domains, the partners and the areas are shown together, so the sums that
+    tie them (the areas' households are the households in scope; rose + equal + declined are the
+    persons compared, who with the groups counted apart are the persons followed; a domain's
+    improved + equal + worse are its persons compared; a part is at most its whole) are all known
+    to the layer. Health domains and the GGZ and police partners are special categories: shown
+    only when `special_allowed`, with the higher threshold."""
+    counts: dict = {}
+    rels: list = []
+    unpublished: list = []
+    thresholds: dict = {}
+
+    def at_most(part, whole) -> None:
+        slack = ("slack", part, whole)
+        counts[slack] = counts[whole] - counts[part]
+        unpublished.append(slack)
+        rels.append(relation(whole, [part, slack]))
+
+    # The cards.
+    counts["in_scope"] = participation.in_scope
+    counts["reached"] = participation.reached
+    counts["visited"] = visits.persons_visited
+    counts["with_question"] = visits.persons_with_help_question
+    counts["in_trajectory"] = uptake.in_trajectory
+    at_most("reached", "in_scope")
+    at_most("with_question", "visited")
+    at_most("in_trajectory", "visited")
+    # The areas: addresses are the address register's (public), households and empty addresses count.
+    areas = summary["areas"]
+    for row in areas:
+        counts[("households", row.area.pk)] = row.households
+        counts[("empty", row.area.pk)] = row.empty_addresses
+    counts["households_total"] = summary["total"].households
+    counts["empty_total"] = summary["total"].empty_addresses
+    rels.append(relation("households_total", [("households", r.area.pk) for r in areas]))
+    rels.append(relation("empty_total", [("empty", r.area.pk) for r in areas]))
+    if summary["total"].households == participation.in_scope:
+        # The same households counted twice: the card must not give away a hidden area.
+        rels.append(relation("in_scope", ["households_total"]))
+    # Social rise.
+    for name in ("rose", "equal", "declined", "at_top", "not_applicable", "no_rung", "followed"):
+        counts[name] = getattr(rise, name)
+    counts["compared"] = rise.compared
+    rels.append(relation("compared", ["rose", "equal", "declined"]))
+    rels.append(relation("followed", ["compared", "at_top", "not_applicable", "no_rung"]))
+    # Life domains.
+    domains = [d for d in rise.domains if special_allowed or d.code not in SPECIAL_DOMAINS]
+    for d in domains:
+        for part in ("compared", "improved", "equal", "worse"):
+            counts[("domain", d.code, part)] = getattr(d, part)
+            if d.code in SPECIAL_DOMAINS:
+                thresholds[("domain", d.code, part)] = SPECIAL_CATEGORY_THRESHOLD
+        rels.append(
+            relation(("domain", d.code, "compared"), [("domain", d.code, p) for p in ("improved", "equal", "worse")])
+        )
+    # Partners.
+    partners = [h for h in handling if special_allowed or not h.special]
+    for h in partners:
+        key = h.organisation_id
+        for part in ("sent", "answered", "overdue_now", "within", "missed"):
+            counts[("partner", key, part)] = getattr(h, part)
+            if h.special:
+                thresholds[("partner", key, part)] = SPECIAL_CATEGORY_THRESHOLD
+        counts[("partner", key, "decided")] = h.within + h.missed
+        if h.special:
+            thresholds[("partner", key, "decided")] = SPECIAL_CATEGORY_THRESHOLD
+        rels.append(relation(("partner", key, "decided"), [("partner", key, "within"), ("partner", key, "missed")]))
+        at_most(("partner", key, "answered"), ("partner", key, "sent"))
+        at_most(("partner", key, "overdue_now"), ("partner", key, "missed"))
+    cells = protect(counts, rels, thresholds=thresholds, unpublished=unpublished, sees_persons=sees_persons)
+    figures = HomeFigures(
+        cells=cells,
+        rise_rows=[],
+        domain_rows=[],
+        partner_rows=[],
+        area_rows=[],
+        special_left_out=len(domains) < len(rise.domains) or len(partners) < len(handling),
+    )
+    for label, name, of in (
+        (_("rose"), "rose", "compared"),
+        (_("equal"), "equal", "compared"),
+        (pgettext("rung change", "declined"), "declined", "compared"),
+        (_("at rung 6 at baseline"), "at_top", "followed"),
+        (_("ladder not applicable (AOW age, full-time education)"), "not_applicable", "followed"),
+        (_("no rung recorded at any follow-up measurement"), "no_rung", "followed"),
+    ):
+        figures.rise_rows.append({"label": label, "cell": cells[name], "share": figures.share(name, of), "of": of})
+    for d in domains:
+        compared = cells[("domain", d.code, "compared")]
+        figures.domain_rows.append(
+            {
+                "name": d.name,
+                "special": d.code in SPECIAL_DOMAINS,
+                "compared": compared,
+                "mean_change": d.mean_change if compared.shown else None,
+                **{f"{part}_cell": cells[("domain", d.code, part)] for part in ("improved", "equal", "worse")},
+                **{
+                    f"{part}_share": figures.share(("domain", d.code, part), ("domain", d.code, "compared"))
+                    for part in ("improved", "equal", "worse")
+                },
+            }
+        )
+    for h in partners:
+        key = h.organisation_id
+        answered = cells[("partner", key, "answered")]
+        figures.partner_rows.append(
+            {
+                "organisation": h.organisation,
+                "special": h.special,
+                "sent": cells[("partner", key, "sent")],
+                "answered": answered,
+                "median": h.median_working_days if answered.shown else None,
+                "within_share": figures.share(("partner", key, "within"), ("partner", key, "decided")),
+                "overdue_now": cells[("partner", key, "overdue_now")],
+            }
+        )
+    for row in areas:
+        figures.area_rows.append(
+            {
+                "area": row.area,
+                "addresses": row.addresses,
+                "households": cells[("households", row.area.pk)],
+                "empty": cells[("empty", row.area.pk)],
+            }
+        )
+    return figures

@@ -10,4 +10,6 @@ urlpatterns = [
     path("p/<slug:slug>/turnover/", views.turnover, name="turnover"),
     path("p/<slug:slug>/housing-signals/", views.housing, name="housing"),
     path("p/<slug:slug>/housing-signals.xlsx", views.housing_xlsx, name="housing_xlsx"),
+    path("p/<slug:slug>/report.pdf", views.report_pdf, name="report_pdf"),
+    path("p/<slug:slug>/report.xlsx", views.report_xlsx, name="report_xlsx"),
 ]

@@ -60,6 +60,9 @@ class StreetRow:
     households: int | None = 0
     empty_addresses: int | None = 0
     by_status: dict[str, int | None] = field(default_factory=dict)
+    # For a role without access to persons: how each count is shown (privacy.disclosure), by
+    # "households", "empty" and status; empty for the roles that see the counts as they are.
+    disclosed: dict = field(default_factory=dict)
 
 
 def streets_of_area(area: Area, on: datetime.date | None = None) -> tuple[list[StreetRow], Counter]:

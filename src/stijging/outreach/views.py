@@ -19,7 +19,7 @@ from stijging.concurrency import ConflictError, keep_input_after_conflict
 from stijging.links import row_link
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
-from stijging.privacy.disclosure import suppressed
+from stijging.privacy.disclosure import Disclosed, protect, relation
 from stijging.privacy.models import AuditAction
 from stijging.registry import access as registry_access
 from stijging.registry.models import Address, Household
@@ -30,16 +30,55 @@ from .forms import AddressNoteForm, AgendaForm, AppointmentForm, AppointmentStat
 from .models import Appointment, AppointmentKind, OutreachStatus
 
 
-def disclosure_safe(row: selectors.StreetRow) -> selectors.StreetRow:
-    return selectors.StreetRow(
-        street=row.street,
-        addresses=row.addresses,
-        households=suppressed(row.households, sees_persons=False),
-        empty_addresses=suppressed(row.empty_addresses, sees_persons=False),
-        by_status={
-            status: suppressed(row.by_status.get(status, 0), sees_persons=False) for status in OutreachStatus.values
-        },
-    )
+def disclosure_safe(
+    rows: list[selectors.StreetRow], counted: dict[str, int]
+) -> tuple[list[selectors.StreetRow], dict[str, Disclosed]]:
+    """The street overview as a role without access to persons sees it, through the one disclosure
+    layer: per street the households are the sum of its households per status, and per status the
+    area's count is the sum of the streets' — so a street's small cell is not left to be worked out
+    from the area's total (issue 14: 5 objections on one street, "< 5" on the other, 6 in all). An
+    address is either empty or not: the empty addresses are at most the (public) addresses."""
+    statuses = list(OutreachStatus.values)
+    counts: dict = {}
+    rels = []
+    unpublished = []
+    for i, row in enumerate(rows):
+        # The selector's rows hold every count (None only after this layer).
+        households, empty = row.households or 0, row.empty_addresses or 0
+        by_status = {status: row.by_status.get(status) or 0 for status in statuses}
+        counts[(i, "households")] = households
+        counts[(i, "empty")] = empty
+        counts[(i, "addresses")] = row.addresses  # public (the address register): a fixed bound
+        counts[(i, "occupied")] = row.addresses - empty
+        unpublished.append((i, "occupied"))
+        rels.append(relation((i, "addresses"), [(i, "empty"), (i, "occupied")]))
+        for status in statuses:
+            counts[(i, status)] = by_status[status]
+        if sum(by_status.values()) == households:
+            rels.append(relation((i, "households"), [(i, status) for status in statuses]))
+    for status in statuses:
+        counts[("area", status)] = counted.get(status, 0)
+        rels.append(relation(("area", status), [(i, status) for i in range(len(rows))]))
+    # The area's households: the sum of the streets' and of the statuses' (a reader adds up both).
+    counts[("area", "households")] = sum(row.households or 0 for row in rows)
+    rels.append(relation(("area", "households"), [(i, "households") for i in range(len(rows))]))
+    if sum(counted.values()) == counts[("area", "households")]:
+        rels.append(relation(("area", "households"), [("area", status) for status in statuses]))
+    # The addresses are shown as they are (public), whatever their size.
+    public = [(i, "addresses") for i in range(len(rows))]
+    cells = protect(counts, rels, unpublished=unpublished, public=public)
+    safe = [
+        selectors.StreetRow(
+            street=row.street,
+            addresses=row.addresses,
+            households=cells[(i, "households")].value,
+            empty_addresses=cells[(i, "empty")].value,
+            by_status={status: cells[(i, status)].value for status in statuses},
+            disclosed={key: cells[(i, key)] for key in ("households", "empty", *statuses)},
+        )
+        for i, row in enumerate(rows)
+    ]
+    return safe, {status: cells[("area", status)] for status in statuses}
 
 
 def _area_or_404(request, slug, area_id, allowed):
@@ -61,17 +100,16 @@ def area_streets(request, slug: str, area_id: int):
     area = _area_or_404(request, slug, area_id, access.may_list_streets)
     rows, counted = selectors.streets_of_area(area)
     sees_persons = access.may_work(request.user, area.programme_id)
-    totals: dict[str, int | None] = dict(counted)
+    totals: dict[str, Disclosed] = {status: Disclosed.plain(counted.get(status, 0)) for status in OutreachStatus.values}
     if not sees_persons:
         # The coordinator and the administrator see counts only: small cells suppressed (SPEC §4).
-        rows = [disclosure_safe(row) for row in rows]
-        totals = {status: suppressed(counted.get(status, 0), sees_persons=False) for status in OutreachStatus.values}
+        rows, totals = disclosure_safe(rows, dict(counted))
     context = {
         "programme": area.programme,
         "area": area,
         "streets": rows,
         "sees_persons": sees_persons,
-        "totals": [(status, label, totals.get(status, 0)) for status, label in OutreachStatus.choices],
+        "totals": [(status, label, totals[status]) for status, label in OutreachStatus.choices],
         "statuses": OutreachStatus.choices,
         "may_import": registry_access.may_import_addresses(request.user, area.programme_id),
         "may_work": access.may_work(request.user, area.programme_id),

@@ -1,50 +1,376 @@
-"""Small numbers (SPEC §4): in every aggregate shown to a role without access to persons, a cell under
-the threshold is suppressed, and a total is hidden where it would reveal a suppressed cell. One rule,
-on the ground floor, so that every screen that counts applies the same one."""
+"""Small numbers (SPEC §4): the one disclosure-control layer every aggregate goes through — pages, PDF,
+XLSX and the API — for roles without access to persons. On the ground floor, so that every screen
+that counts applies the same rules.
+
+- **Primary suppression**: a count under SUPPRESSION_THRESHOLD is not shown (zero included: "nobody
+  here" is a disclosure too); it is labelled "< 5".
+- **Complementary suppression**: counts shown together are tied by sums a reader knows (a total is
+  the sum of its rows; rose + equal + declined are the persons compared; the areas' households are
+  the households in scope). A hidden count that those sums, the shown counts and the labels pin to
+  one value is no secret: further counts are hidden until none is pinned. Such a count is labelled
+  "hidden", never "< 5", since it is 5 or more — and the reader knows that too, so the check uses it.
+- **Special categories** (AVG art. 9 and 10: health, police): a higher threshold, only for the whole
+  programme (never per area), and only for the roles in SPECIAL_CATEGORY_ROLES.
+
+A share (count ÷ base) is shown only where both counts are shown: with its base hidden, a count and
+its share would give the base away.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import enum
+import hashlib
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from django.core.cache import cache
+
 SUPPRESSION_THRESHOLD = 5
+# Health and police figures: a higher threshold, at programme level only (see `special_category_allowed`).
+SPECIAL_CATEGORY_THRESHOLD = 10
+# The roles that steer the programme on aggregates and may see special-category aggregates; partners,
+# coordinators and administrators do not (they need no health or police figures for their work).
+SPECIAL_CATEGORY_ROLES = frozenset({"manager"})
+
+# An upper bound for "hidden" that is larger than any count: a reader knows no ceiling beyond what the
+# shown sums give.
+_UNBOUNDED = 10**15
 
 
 def suppressed(value: int | None, *, sees_persons: bool) -> int | None:
-    """None (shown as "< 5") for a cell under the threshold — zero included, since "nobody here" is a
-    disclosure too — shown to a role without access to persons."""
+    """None (shown as "< 5") for a single count under the threshold — zero included — shown to a role
+    without access to persons. Only for a count that stands alone, tied by no sum to another shown
+    count; counts shown together go through `protect`."""
     if value is None or sees_persons:
         return value
     return None if value < SUPPRESSION_THRESHOLD else value
 
 
-def total_or_none(cells: Iterable[int | None], total: int) -> int | None:
-    """The total, unless a cell it sums was suppressed (it would give that cell away)."""
-    return None if any(cell is None for cell in cells) else total
+def special_category_allowed(role_codes: Iterable[str], *, whole_programme: bool) -> bool:
+    """Whether special-category aggregates (health, police) may be shown at all: only for the whole
+    programme and only to a steering role."""
+    return whole_programme and any(code in SPECIAL_CATEGORY_ROLES for code in role_codes)
+
+
+class State(enum.StrEnum):
+    SHOWN = "shown"
+    SMALL = "small"  # under its threshold: "< 5" (or "< 10" for a special category)
+    HIDDEN = "hidden"  # its threshold or more, hidden because it would give a small one away
+    UNPUBLISHED = "unpublished"  # never shown; known only to be 0 or more
 
 
 @dataclass(frozen=True)
-class Column:
-    """A column of counts with the total under them, as a role without access to persons may see it."""
+class Disclosed:
+    """One count as a role without access to persons may see it."""
 
-    cells: list[int | None]  # None: suppressed
-    rest: int | None  # the suppressed cells together, where that sum may be shown
-    has_rest: bool  # some cell was suppressed (show a "rest" line, with its sum or "< 5")
-    total: int | None  # None: hidden, it would give a suppressed cell away
+    value: int | None  # None unless shown
+    state: State
+    threshold: int = SUPPRESSION_THRESHOLD
+
+    @property
+    def shown(self) -> bool:
+        return self.state is State.SHOWN
+
+    @classmethod
+    def plain(cls, value: int) -> Disclosed:
+        """For a role with access to persons: every count as it is."""
+        return cls(value=value, state=State.SHOWN)
 
 
-def suppress_column(values: Sequence[int], *, sees_persons: bool = False) -> Column:
-    """Cells under the threshold are suppressed. Their sum is shown as one "rest" cell when it
-    reaches the threshold itself, and then the total may be shown too (it reveals only the rest).
-    When the rest stays under the threshold, rest and total are both hidden, since the total minus
-    the shown cells would give it away."""
+@dataclass(frozen=True)
+class Relation:
+    """total = sum(parts), known to every reader of the tables shown together."""
+
+    total: Hashable
+    parts: tuple[Hashable, ...]
+
+
+def relation(total: Hashable, parts: Iterable[Hashable]) -> Relation:
+    return Relation(total=total, parts=tuple(parts))
+
+
+def protect(
+    counts: Mapping[Hashable, int],
+    relations: Sequence[Relation] = (),
+    *,
+    thresholds: Mapping[Hashable, int] | None = None,
+    unpublished: Iterable[Hashable] = (),
+    public: Iterable[Hashable] = (),
+    sees_persons: bool = False,
+) -> dict[Hashable, Disclosed]:
+    """Primary and complementary suppression of counts shown together (see the module's doc).
+
+    `counts` holds every count shown (key → value); `relations` the sums between them; `thresholds`
+    a higher threshold per key (special categories). A relation may only name keys in `counts`.
+    `unpublished` keys are never shown and tell a reader only that they are 0 or more: they carry
+    what a reader knows as an inequality ("satisfied" is at most the households that answered:
+    households = satisfied + the unpublished rest). `public` keys are shown whatever their size and
+    never hidden (the address register's addresses): they bound what a reader can work out.
+    Complementary cells are chosen among the shown members of a relation that pins a hidden count:
+    a part before a total (totals are what readers steer on), the smallest first (the least lost).
+    """
+    thresholds = thresholds or {}
     if sees_persons:
-        return Column(cells=list(values), rest=None, has_rest=False, total=sum(values))
-    cells = [suppressed(v, sees_persons=False) for v in values]
-    hidden = [v for v, cell in zip(values, cells, strict=True) if cell is None]
-    if not hidden:
-        return Column(cells=cells, rest=None, has_rest=False, total=sum(values))
-    rest = sum(hidden)
-    if rest >= SUPPRESSION_THRESHOLD:
-        return Column(cells=cells, rest=rest, has_rest=True, total=sum(values))
-    return Column(cells=cells, rest=None, has_rest=True, total=None)
+        return {key: Disclosed.plain(value) for key, value in counts.items()}
+    unpublished, public = tuple(unpublished), tuple(public)
+    # The same counts and sums always give the same result, and a region's table takes a while (the
+    # search): kept by a digest of everything it depends on, shared by the server's workers.
+    digest = hashlib.sha256(
+        repr(
+            (sorted(counts.items(), key=repr), relations, sorted(thresholds.items(), key=repr), unpublished, public)
+        ).encode()
+    ).hexdigest()
+    cache_key = f"disclosure:v1:{SEARCH_STEPS}:{digest}"
+    kept = cache.get(cache_key)
+    if kept is not None:
+        return kept
+    result = _protect(counts, relations, thresholds, unpublished, public)
+    cache.set(cache_key, result, PROTECT_CACHE_SECONDS)
+    return result
+
+
+# How long a protected table is kept (its inputs are in its key, so it never goes stale).
+PROTECT_CACHE_SECONDS = 3600
+
+
+def _protect(counts, relations, thresholds, unpublished, public) -> dict[Hashable, Disclosed]:
+    threshold_of = {key: thresholds.get(key, SUPPRESSION_THRESHOLD) for key in counts}
+    state = {key: State.SMALL if value < threshold_of[key] else State.SHOWN for key, value in counts.items()}
+    for key in unpublished:
+        state[key] = State.UNPUBLISHED
+    public = frozenset(public)
+    for key in public:
+        state[key] = State.SHOWN
+    for rel in relations:
+        for key in (rel.total, *rel.parts):
+            if key not in counts:
+                raise KeyError(f"relation names {key!r}, which is not among the counts")
+    # Hiding one more count only widens what a reader must consider: a count once shown to be open
+    # stays open, and is not searched again.
+    proven_open: set[Hashable] = set()
+    while True:
+        pinned = _pinned(counts, relations, state, threshold_of, proven_open)
+        if not pinned:
+            break
+        choice = _complement(pinned, counts, relations, state, public)
+        if choice is None:  # every member of every relation of a pinned count is hidden: nothing to add
+            break
+        state[choice] = State.HIDDEN
+    return {
+        key: Disclosed(
+            value=value if state[key] is State.SHOWN else None, state=state[key], threshold=threshold_of[key]
+        )
+        for key, value in counts.items()
+    }
+
+
+# The search for another solution (`_can_differ`) gives up after this many steps for one count and
+# treats it as pinned (one more count hidden: safe, and a page's time stays bounded).
+SEARCH_STEPS = 60
+
+
+def _start(counts, state, threshold_of) -> tuple[dict[Hashable, int], dict[Hashable, int]]:
+    low: dict[Hashable, int] = {}
+    high: dict[Hashable, int] = {}
+    for key, value in counts.items():
+        if state[key] is State.SHOWN:
+            low[key] = high[key] = value
+        elif state[key] is State.SMALL:
+            low[key], high[key] = 0, threshold_of[key] - 1
+        elif state[key] is State.UNPUBLISHED:
+            low[key], high[key] = 0, _UNBOUNDED
+        else:
+            low[key], high[key] = threshold_of[key], _UNBOUNDED
+    return low, high
+
+
+def _narrow(low: dict, high: dict, relations: Sequence[Relation], of_key: dict, queue: list[int]) -> bool:
+    """Narrow the intervals in place through the sums (starting with those in `queue`) until nothing
+    narrows; False when some interval becomes empty (no whole numbers fit)."""
+    queued = set(queue)
+    while queue:
+        index = queue.pop()
+        queued.discard(index)
+        rel = relations[index]
+        changed: list[Hashable] = []
+        sum_low = sum(low[p] for p in rel.parts)
+        sum_high = sum(high[p] for p in rel.parts)
+        if sum_low > low[rel.total]:
+            low[rel.total] = sum_low
+            changed.append(rel.total)
+        if sum_high < high[rel.total]:
+            high[rel.total] = sum_high
+            changed.append(rel.total)
+        if low[rel.total] > high[rel.total]:
+            return False
+        for part in rel.parts:
+            new_low = low[rel.total] - (sum_high - high[part])
+            new_high = high[rel.total] - (sum_low - low[part])
+            if new_low > low[part]:
+                low[part] = new_low
+                changed.append(part)
+            if new_high < high[part]:
+                high[part] = new_high
+                changed.append(part)
+            if low[part] > high[part]:
+                return False
+        for key in changed:
+            for other in of_key.get(key, ()):
+                if other not in queued:
+                    queue.append(other)
+                    queued.add(other)
+    return True
+
+
+def _of_key(relations: Sequence[Relation]) -> dict[Hashable, list[int]]:
+    of_key: dict[Hashable, list[int]] = {}
+    for index, rel in enumerate(relations):
+        for key in (rel.total, *rel.parts):
+            of_key.setdefault(key, []).append(index)
+    return of_key
+
+
+def bounds(
+    counts: Mapping[Hashable, int],
+    relations: Sequence[Relation],
+    state: Mapping[Hashable, State],
+    threshold_of: Mapping[Hashable, int],
+) -> dict[Hashable, tuple[int, int]]:
+    """What a reader can work out of each count, quickly: the interval that the shown counts, the
+    labels ("< 5": 0…4; "hidden": 5 or more) and the sums leave for it, by propagating bounds
+    through the sums until nothing narrows. Sound but not complete: sums combined across rows and
+    columns can pin a count that every interval on its own leaves open (see `_can_differ`)."""
+    low, high = _start(counts, state, threshold_of)
+    _narrow(low, high, relations, _of_key(relations), list(range(len(relations))))
+    return {key: (low[key], high[key]) for key in counts}
+
+
+def _can_differ(key, counts, relations, of_key, low: dict, high: dict) -> bool:
+    """Is there another whole-number solution of every sum, within what a reader can work out, in
+    which `key` is one more or one less than it is? Searched as a change that starts at `key` and is
+    passed on, one sum at a time, to another count that may still move (a count never shown left
+    over from a row takes it up at once), backtracking for at most SEARCH_STEPS steps. Found: `key`
+    is open. Not found within the steps: answered no, and one more count is hidden — safe either way,
+    since the search only ever claims "open" with a whole solution in hand."""
+    steps = 0
+    change: dict[Hashable, int] = {}
+
+    def unbalanced() -> tuple[Relation, int] | None:
+        seen: set[int] = set()
+        for changed in change:
+            for index in of_key.get(changed, ()):
+                if index in seen:
+                    continue
+                seen.add(index)
+                rel = relations[index]
+                rest = change.get(rel.total, 0) - sum(change.get(p, 0) for p in rel.parts)
+                if rest:
+                    return rel, rest
+        return None
+
+    def movable(member, by: int) -> bool:
+        return member not in change and low[member] <= counts[member] + by <= high[member]
+
+    def balance() -> bool:
+        nonlocal steps
+        found = unbalanced()
+        if found is None:
+            return True
+        steps += 1
+        if steps > SEARCH_STEPS:
+            return False
+        rel, rest = found
+        # A part moves by the rest, or the total by minus the rest; a member in one sum only first.
+        options = [(p, rest) for p in rel.parts] + [(rel.total, -rest)]
+        options.sort(key=lambda option: len(of_key.get(option[0], ())))
+        for member, by in options:
+            if movable(member, by):
+                change[member] = by
+                if balance():
+                    return True
+                del change[member]
+                if steps > SEARCH_STEPS:
+                    return False
+        return False
+
+    for by in (1, -1):
+        if low[key] <= counts[key] + by <= high[key]:
+            change.clear()
+            change[key] = by
+            if balance():
+                return True
+    return False
+
+
+def _pinned(counts, relations, state, threshold_of, proven_open: set) -> list[Hashable]:
+    """The hidden counts a reader can work out: first those the intervals pin, else those that the
+    exact search pins (one at a time: hiding a further count changes everything)."""
+    low, high = _start(counts, state, threshold_of)
+    of_key = _of_key(relations)
+    _narrow(low, high, relations, of_key, list(range(len(relations))))
+    hidden = [key for key in counts if state[key] in (State.SMALL, State.HIDDEN) and key in of_key]
+    quick = [key for key in hidden if low[key] == high[key]]
+    if quick:
+        return quick
+    for key in hidden:
+        if key in proven_open:
+            continue
+        if not _can_differ(key, counts, relations, of_key, low, high):
+            return [key]
+        proven_open.add(key)
+    return []
+
+
+def _complement(
+    pinned: list[Hashable], counts, relations: Sequence[Relation], state, public: frozenset
+) -> Hashable | None:
+    for key in pinned:
+        candidates = []
+        for rel in relations:
+            if key == rel.total or key in rel.parts:
+                candidates += [
+                    (0, counts[p], str(p), p) for p in rel.parts if state[p] is State.SHOWN and p not in public
+                ]
+                if state[rel.total] is State.SHOWN and rel.total not in public:
+                    candidates.append((1, counts[rel.total], str(rel.total), rel.total))
+        if candidates:
+            return min(candidates, key=lambda c: c[:3])[3]
+    return None
+
+
+def protect_table(
+    rows: Sequence[Sequence[int]],
+    *,
+    totals: Sequence[int] | None = None,
+    row_totals: Sequence[int] | None = None,
+    sees_persons: bool = False,
+    threshold: int = SUPPRESSION_THRESHOLD,
+) -> tuple[list[list[Disclosed]], list[Disclosed] | None, list[Disclosed] | None]:
+    """A table of counts: rows × columns, with (optionally) a total row that sums each column and a
+    total column that sums each row. Returns the protected rows, total row and total column."""
+    counts: dict[Hashable, int] = {}
+    rels: list[Relation] = []
+    width = len(rows[0]) if rows else len(totals or ())
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            counts[(r, c)] = value
+    if totals is not None:
+        for c, value in enumerate(totals):
+            counts[("total", c)] = value
+            rels.append(relation(("total", c), [(r, c) for r in range(len(rows))]))
+    if row_totals is not None:
+        for r, value in enumerate(row_totals):
+            counts[(r, "total")] = value
+            rels.append(relation((r, "total"), [(r, c) for c in range(width)]))
+    if totals is not None and row_totals is not None:
+        # The row totals and the column totals add up to the same grand total, shown or not: a
+        # reader combines the two (a small row total beside shown column totals bounds both).
+        counts[("total", "total")] = sum(totals)
+        rels.append(relation(("total", "total"), [("total", c) for c in range(width)]))
+        rels.append(relation(("total", "total"), [(r, "total") for r in range(len(rows))]))
+    result = protect(counts, rels, thresholds=dict.fromkeys(counts, threshold), sees_persons=sees_persons)
+    return (
+        [[result[(r, c)] for c in range(width)] for r in range(len(rows))],
+        [result[("total", c)] for c in range(width)] if totals is not None else None,
+        [result[(r, "total")] for r in range(len(rows))] if row_totals is not None else None,
+    )

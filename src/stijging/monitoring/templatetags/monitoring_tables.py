@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from stijging.monitoring.reports import Table
+from stijging.privacy.disclosure import Disclosed, State
 
 register = template.Library()
 
@@ -26,11 +27,13 @@ def _text(value) -> str:
 
 @register.simple_tag
 def figure_table(table: Table, first_column: str) -> SafeString:
-    """A suppressed table (reports.suppressed_table): a row per complex or street, the suppressed rows
-    together, the total; "< 5" for a suppressed count, "hidden" for a total that would reveal one."""
-    hidden_title = html.escape(gettext("fewer than 5, or would reveal such a number"))
-    under_five = f'<span title="{hidden_title}">&lt; 5</span>'
-    hidden_total = f'<span title="{hidden_title}">{html.escape(gettext("hidden"))}</span>'
+    """A suppressed table (reports.suppressed_table): a row per complex or street, the small rows
+    together, the total; "< 5" for a count under 5, "hidden" for one of 5 or more that would reveal
+    a small one (never "< 5": it is not)."""
+    small_title = html.escape(gettext("fewer than 5"))
+    hidden_title = html.escape(gettext("5 or more, hidden because it would reveal a number under 5"))
+    under_five = f'<span title="{small_title}">&lt; 5</span>'
+    hidden = f'<span title="{hidden_title}">{html.escape(gettext("hidden"))}</span>'
     key = html.escape(table.key)
     out = [
         f'<div class="table-scroll" tabindex="0" role="region" aria-labelledby="table-{key}-caption">\n'
@@ -47,7 +50,7 @@ def figure_table(table: Table, first_column: str) -> SafeString:
             if cell.blank:
                 shown = "—"
             elif cell.count is None:
-                shown = hidden_total if row.kind == "total" else under_five
+                shown = hidden if cell.state is State.HIDDEN else under_five
             elif cell.share is None:
                 shown = _text(cell.count)
             else:
@@ -59,3 +62,18 @@ def figure_table(table: Table, first_column: str) -> SafeString:
         out.append(f'<tr><td colspan="{len(table.columns) + 1}">{empty}</td></tr>')
     out.append("\n  </tbody>\n</table>\n</div>\n")
     return mark_safe("".join(out))  # noqa: S308  # every value above is escaped
+
+
+@register.simple_tag
+def count(cell: Disclosed) -> SafeString:
+    """One count of the disclosure layer: the number; "< 5" (or "< 10" for a special category) for
+    one under its threshold; "hidden" for one of its threshold or more hidden to protect a small one."""
+    if cell.shown:
+        return mark_safe(_text(cell.value))  # noqa: S308  # escaped
+    if cell.state is State.SMALL:
+        title = html.escape(gettext("fewer than %(n)s") % {"n": cell.threshold})
+        return mark_safe(f'<span title="{title}">&lt; {cell.threshold}</span>')  # noqa: S308  # escaped
+    title = html.escape(
+        gettext("%(n)s or more, hidden because it would reveal a number under %(n)s") % {"n": cell.threshold}
+    )
+    return mark_safe(f'<span title="{title}">{html.escape(gettext("hidden"))}</span>')  # noqa: S308  # escaped

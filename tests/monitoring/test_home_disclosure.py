@@ -1,0 +1,201 @@
+"""The programme home's counts cannot be worked out from one another (issue 14): every count the page
+shows, every sum between them a reader knows, and an exhaustive attacker (tests/privacy/attacker.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from stijging.monitoring import kpis
+from stijging.monitoring.reports import home_figures
+from stijging.registry.models import Area
+from stijging.registry.selectors import AreaCounts, Counts
+
+from ..privacy.attacker import HIDDEN, SHOWN, SMALL, UNPUBLISHED, derivable
+
+KIND = {"shown": SHOWN, "small": SMALL, "hidden": HIDDEN}
+
+
+def _figures(*, special_allowed=True, areas=((40, 30, 10), (3, 3, 0), (52, 45, 7))):
+    rows = [
+        AreaCounts(addresses=a, households=h, empty_addresses=e, area=Area(pk=i + 1, name=f"Area {i + 1}"))
+        for i, (a, h, e) in enumerate(areas)
+    ]
+    in_scope = sum(r.households for r in rows)
+    summary = {
+        "areas": rows,
+        "total": Counts(
+            addresses=sum(r.addresses for r in rows),
+            households=in_scope,
+            empty_addresses=sum(r.empty_addresses for r in rows),
+        ),
+    }
+    domain = kpis.DomainChange(
+        code="wonen",
+        name="Wonen",
+        compared=20,
+        improved=3,
+        equal=9,
+        worse=8,
+        mean_change=Decimal("0.1"),
+        improved_share=None,
+        equal_share=None,
+        worse_share=None,
+    )
+    health = kpis.DomainChange(
+        code="gezondheid",
+        name="Gezondheid",
+        compared=12,
+        improved=6,
+        equal=6,
+        worse=0,
+        mean_change=Decimal("0.4"),
+        improved_share=None,
+        equal_share=None,
+        worse_share=None,
+    )
+    return dict(
+        participation=kpis.Participation(
+            in_scope=in_scope,
+            reached=in_scope * 2 // 3,
+            rate=None,
+            target=70,
+            residential_addresses=95,
+            addresses_without_household=17,
+        ),
+        visits=kpis.Visits(persons_visited=90, persons_with_help_question=40, help_question_share=None),
+        uptake=kpis.Uptake(persons_visited=90, in_trajectory=44, rate=None, target=50),
+        rise=kpis.SocialRise(
+            followed=40, rose=12, equal=20, declined=3, at_top=1, not_applicable=2, no_rung=2, domains=(domain, health)
+        ),
+        handling=(
+            kpis.PartnerHandling(
+                1, "GGD", sent=12, answered=9, median_working_days=Decimal("2.0"), within=8, missed=3, overdue_now=3
+            ),
+            kpis.PartnerHandling(
+                2,
+                "GGZ",
+                sent=8,
+                answered=8,
+                median_working_days=Decimal("1.0"),
+                within=8,
+                missed=0,
+                overdue_now=0,
+                special=True,
+            ),
+        ),
+        summary=summary,
+        sees_persons=False,
+        special_allowed=special_allowed,
+    )
+
+
+def _attack(args) -> list:
+    home = home_figures(**args)
+    p, v, u, r = args["participation"], args["visits"], args["uptake"], args["rise"]
+    truth = {
+        "in_scope": p.in_scope,
+        "reached": p.reached,
+        "visited": v.persons_visited,
+        "with_question": v.persons_with_help_question,
+        "in_trajectory": u.in_trajectory,
+        "rose": r.rose,
+        "equal": r.equal,
+        "declined": r.declined,
+        "compared": r.compared,
+        "at_top": r.at_top,
+        "not_applicable": r.not_applicable,
+        "no_rung": r.no_rung,
+        "followed": r.followed,
+        "households_total": args["summary"]["total"].households,
+        "empty_total": args["summary"]["total"].empty_addresses,
+    }
+    sums = [
+        ("compared", ["rose", "equal", "declined"]),
+        ("followed", ["compared", "at_top", "not_applicable", "no_rung"]),
+        ("households_total", [("households", a.area.pk) for a in args["summary"]["areas"]]),
+        ("empty_total", [("empty", a.area.pk) for a in args["summary"]["areas"]]),
+        ("in_scope", ["households_total"]),
+    ]
+    for a in args["summary"]["areas"]:
+        truth[("households", a.area.pk)] = a.households
+        truth[("empty", a.area.pk)] = a.empty_addresses
+    for part, whole in (("reached", "in_scope"), ("with_question", "visited"), ("in_trajectory", "visited")):
+        truth[("rest", part)] = truth[whole] - truth[part]
+        sums.append((whole, [part, ("rest", part)]))
+    for d in r.domains:
+        if ("domain", d.code, "compared") not in home.cells:
+            continue
+        for part in ("compared", "improved", "equal", "worse"):
+            truth[("domain", d.code, part)] = getattr(d, part)
+        sums.append((("domain", d.code, "compared"), [("domain", d.code, q) for q in ("improved", "equal", "worse")]))
+    for h in args["handling"]:
+        if ("partner", h.organisation_id, "sent") not in home.cells:
+            continue
+        k = h.organisation_id
+        for part in ("sent", "answered", "overdue_now", "within", "missed"):
+            truth[("partner", k, part)] = getattr(h, part)
+        truth[("partner", k, "decided")] = h.within + h.missed
+        sums.append((("partner", k, "decided"), [("partner", k, "within"), ("partner", k, "missed")]))
+        for part, whole in (("answered", "sent"), ("overdue_now", "missed")):
+            truth[("rest", k, part)] = getattr(h, whole) - getattr(h, part)
+            sums.append((("partner", k, whole), [("partner", k, part), ("rest", k, part)]))
+    published = {}
+    thresholds = {}
+    for key in truth:
+        if isinstance(key, tuple) and key[0] == "rest":
+            published[key] = (UNPUBLISHED, None)
+            continue
+        cell = home.cells[key]
+        published[key] = (KIND[str(cell.state)], cell.value)
+        thresholds[key] = cell.threshold
+    return derivable(truth, published, sums, threshold=thresholds)
+
+
+def test_a_small_area_cannot_be_worked_out_from_the_households_in_scope():
+    args = _figures()
+    home = home_figures(**args)
+    assert home.cells[("households", 2)].state == "small"
+    assert not (
+        home.cells["in_scope"].shown and home.cells[("households", 1)].shown and home.cells[("households", 3)].shown
+    )
+    assert _attack(args) == []
+
+
+def test_the_empty_addresses_go_through_the_layer_too():
+    home = home_figures(**_figures())
+    assert home.cells[("empty", 2)].state == "small"
+    assert not (home.cells["empty_total"].shown and home.cells[("empty", 1)].shown and home.cells[("empty", 3)].shown)
+
+
+def test_one_small_rise_group_takes_another_with_it_and_no_share_gives_it_away():
+    home = home_figures(**_figures())
+    declined = home.rise_rows[2]
+    assert declined["cell"].state == "small" and declined["share"] is None
+    shown = [row for row in home.rise_rows[:3] if row["cell"].shown]
+    assert len(shown) <= 1 or not home.cells["compared"].shown
+
+
+def test_domain_shares_never_add_up_to_the_hidden_one():
+    home = home_figures(**_figures())
+    wonen = home.domain_rows[0]
+    shares = [wonen[f"{part}_share"] for part in ("improved", "equal", "worse")]
+    assert shares[0] is None  # 3 improved: small
+    assert sum(share is None for share in shares) >= 2
+
+
+def test_health_and_police_figures_only_with_the_special_rule():
+    home = home_figures(**_figures(special_allowed=False))
+    assert [row["name"] for row in home.domain_rows] == ["Wonen"]
+    assert [row["organisation"] for row in home.partner_rows] == ["GGD"]
+    assert home.special_left_out
+    home = home_figures(**_figures(special_allowed=True))
+    health = home.domain_rows[1]
+    assert health["special"] and health["compared"].threshold == 10
+    assert health["improved_cell"].state == "small"  # 6 < 10
+
+
+def test_no_count_of_the_programme_home_can_be_worked_out():
+    for special in (True, False):
+        assert _attack(_figures(special_allowed=special)) == []
+    # The issue's own case: an area of 3 households beside the whole programme's in-scope count.
+    assert _attack(_figures(areas=((30, 28, 2), (5, 3, 2)))) == []
