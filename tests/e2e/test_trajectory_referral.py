@@ -207,7 +207,7 @@ def test_a_case_manager_takes_a_proposal_to_a_referral_and_a_rise(page, world, l
         form.locator('button[type="submit"]').click()
     measurement = Measurement.objects.get(person=anna)
     assert measurement.rung == BASELINE_RUNG + 1
-    assert trajectory_selectors.baseline_of(anna).rung == BASELINE_RUNG
+    assert trajectory_selectors.baseline_of(anna, measurement.programme_id).rung == BASELINE_RUNG
 
     # The rise: the rung row shows baseline 3 and latest 4, the health domain 2 → 3.
     def baseline_and_latest(row) -> list[str]:

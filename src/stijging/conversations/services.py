@@ -136,7 +136,13 @@ def conversation_start(
         raise ValidationError({"members_present": _("Only current members of this household can take part.")})
     # One visit, one conversation: pressing "start" again (a second tab, a double tap, the back
     # button) made a second, empty conversation for the same day beside the one with the answers.
-    same_day = Conversation.objects.filter(household=household, held_on=held_on).order_by("pk").first()
+    # The programme's own visit: another programme's conversation of that day (a household that moved
+    # that day) is not this one's to continue, nor to see (decision 0003).
+    same_day = (
+        Conversation.objects.filter(household=household, programme_id=programme_id, held_on=held_on)
+        .order_by("pk")
+        .first()
+    )
     if same_day is not None:
         raise ConversationExists(same_day)
     conversation = Conversation.objects.create(
