@@ -472,6 +472,14 @@ def generalised_birth_date(born: datetime.date, event_dates: list[datetime.date]
     return born
 
 
+def _update_by_ids(queryset, **values) -> int:
+    """An UPDATE through a join, in two plain steps (the ids, then the rows by id): PostgreSQL plans
+    `UPDATE … WHERE id IN (SELECT … JOIN …)` without statistics inside a long transaction (the demo's
+    seeding) as nested loops over whole tables, which ran for minutes in CI."""
+    ids = list(queryset.values_list("pk", flat=True))
+    return queryset.model.objects.filter(pk__in=ids).update(**values) if ids else 0
+
+
 def anonymise_person(person_id: int) -> dict[str, int]:
     """Replace what identifies the person, remove free text about them, cut the links that
     re-identify; keep every date, status, score and link the figures count. Returns counts per
@@ -503,17 +511,17 @@ def anonymise_person(person_id: int) -> dict[str, int]:
     done["consents"] = Consent.objects.filter(person_id=person_id).update(parent_name="", note="", withdrawal_note="")
     interviews = Interview.objects.filter(person_id=person_id)
     done["interviews"] = interviews.update(note="")
-    done["domain_answers"] = DomainAnswer.objects.filter(interview__person_id=person_id).update(
-        note="", help_question_text=""
+    done["domain_answers"] = _update_by_ids(
+        DomainAnswer.objects.filter(interview__person_id=person_id), note="", help_question_text=""
     )
     done["proposals"] = Proposal.objects.filter(person_id=person_id).update(question="")
     trajectories = Trajectory.objects.filter(person_id=person_id)
     trajectories.update(outcome_text="")
-    done["goals"] = Goal.objects.filter(trajectory__person_id=person_id).update(target="")
-    done["actions"] = Action.objects.filter(trajectory__person_id=person_id).update(description="")
+    done["goals"] = _update_by_ids(Goal.objects.filter(trajectory__person_id=person_id), target="")
+    done["actions"] = _update_by_ids(Action.objects.filter(trajectory__person_id=person_id), description="")
     done["journal_notes"], _by_model = JournalNote.objects.filter(trajectory__person_id=person_id).delete()
     done["referrals"] = Referral.objects.filter(person_id=person_id).update(question="", code_text="")
-    ReferralEvent.objects.filter(referral__person_id=person_id).update(code_text="")
+    _update_by_ids(ReferralEvent.objects.filter(referral__person_id=person_id), code_text="")
     # Copies made for the person's own access requests go too: they hold everything that was erased.
     from .models import SubjectExport
 
@@ -538,8 +546,11 @@ def anonymise_person(person_id: int) -> dict[str, int]:
         done["households"] = Household.objects.filter(pk__in=emptied).update(name=ANONYMISED_NAME, note="")
         ContactAttempt.objects.filter(household_id__in=emptied).update(note="")
         Appointment.objects.filter(household_id__in=emptied).update(note="", reason="")
-        HousingAnswer.objects.filter(conversation__household_id__in=emptied).update(
-            defects_note="", move_reason="", neighbour_note=""
+        _update_by_ids(
+            HousingAnswer.objects.filter(conversation__household_id__in=emptied),
+            defects_note="",
+            move_reason="",
+            neighbour_note="",
         )
         from stijging.registry.models import HouseholdResidence
 
