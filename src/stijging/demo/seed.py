@@ -10,7 +10,7 @@ import datetime
 import random
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from stijging.accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from stijging.privacy.models import Consent, ConsentGivenBy, ConsentPurpose
@@ -252,6 +252,11 @@ def seed_demo(*, seed: int = 2009, households: int = 350) -> SeedResult:
 
     # Its own generator: the activities and waves do not shift when the help data change.
     seed_neighbourhood(programme, rng=random.Random(f"{seed}:neighbourhood"))
+    if connection.vendor == "postgresql":
+        # Statistics for what this transaction wrote: without them PostgreSQL plans the requests'
+        # lookups and exports below as nested loops over whole tables (minutes, a CI hang).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     from .second import seed_second_programme
 
     # A second, small programme, and one De Ruit household that moved into it (decision 0003).
