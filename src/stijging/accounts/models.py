@@ -48,6 +48,14 @@ class Role(models.TextChoices):
 # The roles that work with individual households and persons of their programme.
 CASE_ROLES = frozenset({Role.FIELDWORKER, Role.CASE_MANAGER})
 
+
+def case_programme_ids(user) -> set[int]:
+    """The programmes where an active, logged-in user holds a case role: the case records' scope."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    return user.programme_ids_with(CASE_ROLES)
+
+
 # The roles that see personal data (or decide who does): granting one takes a second person
 # (docs/decisions/0005-administrators-administer.md). Coordinator and manager see aggregates only
 # and take effect at once.

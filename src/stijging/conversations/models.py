@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from stijging.accounts.models import CASE_ROLES, Role
+from stijging.accounts.models import Role, case_programme_ids
 from stijging.registry.models import Household, Person, Programme
 
 # --- Instruments ----------------------------------------------------------------------------------
@@ -173,17 +173,11 @@ class AnsweredBy(models.TextChoices):
     BOTH = "both", _("the child and a parent")
 
 
-def _case_programmes(user) -> set[int]:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return set()
-    return user.programme_ids_with(CASE_ROLES)
-
-
 class ConversationQuerySet(models.QuerySet["Conversation"]):
     def visible_to(self, user) -> ConversationQuerySet:
         """Deny by default: the case roles of the programme that held the conversation — not the
         programme the household lives in now (decision 0003)."""
-        programmes = _case_programmes(user)
+        programmes = case_programme_ids(user)
         if not programmes:
             return self.none()
         return self.filter(programme_id__in=programmes)
@@ -221,7 +215,7 @@ class Conversation(models.Model):
 class InterviewQuerySet(models.QuerySet["Interview"]):
     def visible_to(self, user) -> InterviewQuerySet:
         """Visible exactly when its conversation is (deny by default)."""
-        programmes = _case_programmes(user)
+        programmes = case_programme_ids(user)
         if not programmes:
             return self.none()
         return self.filter(conversation__programme_id__in=programmes)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from django.db.models import Count
 from django.utils import timezone
 
+from stijging.accounts.models import case_programme_ids
 from stijging.panels import Panel
 
 from . import selectors
-from .models import _case_programmes
 
 
 def household_panel(user, household) -> Panel | None:
-    if not _case_programmes(user):
+    if not case_programme_ids(user):
         return None
     conversations = list(
         selectors.conversations_of_household(user, household).annotate(interview_count=Count("interviews"))

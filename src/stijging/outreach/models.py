@@ -13,21 +13,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stijging.accounts.models import CASE_ROLES
+from stijging.accounts.models import case_programme_ids
 from stijging.registry.models import Address, Household, Programme
-
-
-def _case_programmes(user) -> set[int]:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return set()
-    return user.programme_ids_with(CASE_ROLES)
 
 
 class CaseRecordQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A case record belongs to the programme that made it: its case roles see it, nobody else
         (not the programme a household moved to, nor the one it came from)."""
-        programmes = _case_programmes(user)
+        programmes = case_programme_ids(user)
         if not programmes:
             return self.none()
         return self.filter(programme_id__in=programmes)

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stijging.accounts.models import CASE_ROLES
+from stijging.accounts.models import case_programme_ids
 from stijging.conversations.models import Domain, NonAnswer, Proposal, RungNonAnswer
 from stijging.privacy.models import LegalGround
 from stijging.registry.models import Person, Programme
@@ -26,16 +26,10 @@ INACTIVITY_DAYS = 42
 DEFAULT_FOLLOW_UP_DAYS = 90
 
 
-def _case_programmes(user) -> set[int]:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return set()
-    return user.programme_ids_with(CASE_ROLES)
-
-
 class TrajectoryQuerySet(models.QuerySet["Trajectory"]):
     def visible_to(self, user) -> TrajectoryQuerySet:
         """The case roles of the trajectory's programme; nobody else (partners never)."""
-        programmes = _case_programmes(user)
+        programmes = case_programme_ids(user)
         if not programmes:
             return self.none()
         return self.filter(programme_id__in=programmes)
@@ -177,7 +171,7 @@ class JournalNote(models.Model):
 
 class MeasurementQuerySet(models.QuerySet["Measurement"]):
     def visible_to(self, user) -> MeasurementQuerySet:
-        programmes = _case_programmes(user)
+        programmes = case_programme_ids(user)
         if not programmes:
             return self.none()
         return self.filter(programme_id__in=programmes)
