@@ -1027,6 +1027,73 @@ def run_floor(target, pages, sessions, programme_id: int, per_page: int) -> dict
     return figures
 
 
+def _cpu_ticks(pids: set[int]) -> dict[int, int]:
+    """utime + stime per process, in clock ticks (a process that has ended is left out)."""
+    ticks = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return ticks
+
+
+def _spent(before: dict[int, int], after: dict[int, int]) -> int:
+    """Ticks spent between two readings: a process that appeared counts from zero; one that ended in
+    between loses only its last moments (it is not in `after`)."""
+    return sum(ticks - before.get(pid, 0) for pid, ticks in after.items())
+
+
+def _server_pids(server_pid: int) -> set[int]:
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    return {int(pid) for pid in children}
+
+
+def run_cpu(target, pages, sessions, server_pid: int, per_page: int) -> dict[str, tuple[float, float, int]]:
+    """Per page: the CPU time one request costs the server's workers and the database's backends,
+    from /proc, one request at a time. Unlike requests per second this hardly depends on what else
+    the machine is doing, so a before/after comparison holds on a busy machine; cores ÷ the mix's
+    CPU per request bounds the capacity from above."""
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None, host=db["HOST"], port=db["PORT"] or None
+    )
+    tick = os.sysconf("SC_CLK_TCK")
+    figures = {}
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+
+        def backends() -> set[int]:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+            return {row[0] for row in rows}
+
+        for page in pages:
+            samples = page.samples[:per_page]
+            if not samples:
+                continue
+            request(target, "GET", samples[0].path, sessions[page.role])  # warm
+            server, database = _server_pids(server_pid), backends()
+            server_before, database_before = _cpu_ticks(server), _cpu_ticks(database)
+            for sample in samples:
+                response = request(target, "GET", sample.path, sessions[page.role])
+                if response.status != 200:
+                    raise RuntimeError(f"{page.name}: HTTP {response.status} for {sample.path}")
+            server_after = _cpu_ticks(server | _server_pids(server_pid))
+            database_after = _cpu_ticks(database | backends())
+            n = len(samples)
+            figures[page.name] = (
+                _spent(server_before, server_after) / tick / n,
+                _spent(database_before, database_after) / tick / n,
+                n,
+            )
+    return figures
+
+
 def run_queries(pages, programme_slug: str, per_page: int) -> dict[str, dict]:
     """Queries per page through Django's test client in this process (after one warm-up request)."""
     from django.conf import settings
@@ -1138,7 +1205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8001", help="the server (loopback only)")
     parser.add_argument("--programme", default="regio", help="slug of the programme whose objects are opened")
-    parser.add_argument("--only", choices=["latency", "capacity", "floor", "queries", "tick"], action="append")
+    parser.add_argument("--only", choices=["latency", "capacity", "floor", "queries", "tick", "cpu"], action="append")
     parser.add_argument("--tick-runs", type=int, default=2, help="how many times --only tick runs `stijging tick`")
     parser.add_argument(
         "--tick-every",
@@ -1155,6 +1222,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=200, help="random objects per page")
     parser.add_argument("--floor-samples", type=int, default=30, help="objects per page timed for the floor")
     parser.add_argument("--query-samples", type=int, default=5, help="objects per page counted for queries")
+    parser.add_argument("--cpu-samples", type=int, default=60, help="objects per page for the CPU per request")
+    parser.add_argument(
+        "--server-pid", type=int, default=0, help="gunicorn's master for --only cpu (default: from $STIJGING_VAR_DIR)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--password", default=None, help="of the bench users (default: the generator's)")
     args = parser.parse_args(argv)
@@ -1212,6 +1283,31 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     password = args.password or BENCH_PASSWORD
     sessions = {role: login(target, bench_email(role), password, BENCH_TOTP_SECRET) for role in {p.role for p in pages}}
+
+    if "cpu" in workloads:
+        settle(target)
+        server_pid = args.server_pid or int(
+            (Path(os.environ.get("STIJGING_VAR_DIR", "var/bench")) / "gunicorn.pid").read_text().strip()
+        )
+        figures = run_cpu(target, pages, sessions, server_pid, args.cpu_samples)
+        out("## CPU per request (one at a time; server workers and database backends, from /proc)\n")
+        out("| page | server CPU (ms) | database CPU (ms) | together (ms) | objects |")
+        out("|---|---:|---:|---:|---:|")
+        weight_total = cpu_mix = 0.0
+        for page in pages:
+            if page.name not in figures:
+                continue
+            server_s, database_s, n = figures[page.name]
+            out(f"| {page.name} | {ms(server_s)} | {ms(database_s)} | {ms(server_s + database_s)} | {n} |")
+            weight_total += page.weight
+            cpu_mix += page.weight * (server_s + database_s)
+        if weight_total:
+            per_request = cpu_mix / weight_total
+            cores = os.cpu_count() or 1
+            out(
+                f"\nThe page mix: **{ms(per_request)} ms CPU per request**; {cores} cores bound the capacity at "
+                f"{cores / per_request:.0f} requests/s (the load client's own CPU not counted).\n"
+            )
 
     if "floor" in workloads:
         settle(target)
