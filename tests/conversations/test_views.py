@@ -426,11 +426,12 @@ def test_the_housing_section_saves_and_keeps_the_input_on_a_conflict(
     damp = DefectCategory.objects.get(version__number=1, code="vocht")
     data = {"version": 1, "key": "housing-1", "satisfaction": "2", "defects": [str(damp.pk)], "move_wish": "move"}
     # AUTH + the housing section (scoped; + conversation, household, instrument version), its defects,
-    # INSTRUMENT; the service: SAVEPOINT, does the household still live in the programme (1), [SAVEPOINT,
+    # INSTRUMENT; the service: SAVEPOINT, no member restricted (AVG art. 18, 1), does the household still
+    # live in the programme (1), [SAVEPOINT,
     # INSERT key, RELEASE], conditional UPDATE, reload,
     # its defects, INSERT defects, the conversation, its members present, INSERT audit, RELEASE; then
     # the section as stored now and its defects.
-    with django_assert_max_num_queries(AUTH + 2 + INSTRUMENT + 1 + 1 + 3 + 7 + 1 + 2):
+    with django_assert_max_num_queries(AUTH + 2 + INSTRUMENT + 1 + 1 + 1 + 3 + 7 + 1 + 2):
         response = worker.post(url, data, **HX)
     assert response.status_code == 200
     assert response["X-Stijging-Section"] == "housing"

@@ -241,19 +241,20 @@ def test_a_concurrent_edit_of_the_address_note_keeps_the_second_users_text(world
 def test_the_write_endpoints_run_a_bounded_number_of_queries(world, fieldworker, django_assert_max_num_queries):
     household, today = world.own.household, timezone.localdate().isoformat()
     # AUTH + household page prefetches (6) for the scope check, the programme it lives in (the
-    # record's programme), insert, recompute (the programme again, attempts, planned appointments,
+    # record's programme), no member restricted (AVG art. 18), insert, recompute (the programme again, attempts, planned appointments,
     # upsert of the status row, cancel on objection), members for the audit, audit insert and the
     # savepoint pair; the redirect is not followed.
-    with django_assert_max_num_queries(AUTH + 19):
+    with django_assert_max_num_queries(AUTH + 20):
         response = fieldworker.post(
             reverse("outreach:attempt_create", args=[household.pk]),
             {"date": today, "channel": "letter", "outcome": "not_home"},
         )
     assert response.status_code == 302
     appointment = world.own.appointment
-    # AUTH + appointment (scoped), does the household still live in its programme, conditional update,
+    # AUTH + appointment (scoped), does the household still live in its programme, no member restricted
+    # (AVG art. 18; not for a cancellation), conditional update,
     # re-read, recompute (with the programme it lives in), members, audit, savepoints.
-    with django_assert_max_num_queries(AUTH + 16):
+    with django_assert_max_num_queries(AUTH + 17):
         response = fieldworker.post(
             reverse("outreach:appointment_status", args=[appointment.pk]), {"version": 1, "status": "done"}
         )

@@ -394,6 +394,102 @@ def test_a_restricted_persons_records_are_read_only_for_every_write_service(worl
         open_trajectory(world.own, world)
 
 
+def test_a_restricted_members_household_records_are_read_only_too(world):
+    """The household's shared records are the restricted member's records as well: its name, moves,
+    members, contact attempts, appointments and conversations are refused (each tried as the role that
+    writes them); stopping processing (an objection, cancelling a visit) stays possible."""
+    from stijging.conversations import services as conversation_services
+    from stijging.outreach import services as outreach_services
+    from stijging.outreach.models import Outcome
+    from stijging.registry.models import Household, HouseholdMembership
+
+    _restrict(world)
+    worker = world.user("fieldworker")
+    household = Household.objects.get(pk=world.own.household.pk)
+    today = timezone.localdate()
+    refused = [
+        lambda: registry_services.household_update(
+            acting_user=worker, household=household, version=household.version, name="Nieuwe naam", note=""
+        ),
+        lambda: registry_services.household_move(
+            acting_user=worker, household=household, version=household.version, moved_on=today, to_address=None
+        ),
+        lambda: registry_services.person_add_to_household(
+            acting_user=worker,
+            household=household,
+            relation="child",
+            member_since=today,
+            given_names="Cas",
+            family_name="Ownsen",
+            date_of_birth=datetime.date(2020, 1, 1),
+        ),
+        lambda: registry_services.person_leave_household(
+            acting_user=worker,
+            membership=HouseholdMembership.objects.get(household=household, person=world.own.child),
+            left_on=today,
+        ),
+        lambda: outreach_services.attempt_record(
+            acting_user=worker, household=household, date=today, channel="door", outcome=Outcome.NOT_HOME
+        ),
+        lambda: outreach_services.appointment_plan(
+            acting_user=worker, household=household, worker=worker, starts_at=timezone.now()
+        ),
+        lambda: conversation_services.conversation_start(
+            acting_user=worker,
+            household=household,
+            held_on=today,
+            workers=[worker],
+            members_present=[world.own.child],
+            informed=True,
+        ),
+    ]
+    for write in refused:
+        with pytest.raises(ValidationError, match="AVG art. 18"):
+            write()
+    household.refresh_from_db()
+    assert household.name == "Own family"
+    assert HouseholdMembership.objects.filter(household=household, end_date__isnull=True).count() == 2
+    # The resident stops processing: recorded whatever the restriction.
+    outreach_services.attempt_record(
+        acting_user=worker, household=household, date=today, channel="door", outcome=Outcome.OBJECTED
+    )
+    appointment = world.own.appointment
+    outreach_services.appointment_set_status(
+        acting_user=worker, appointment=appointment, version=appointment.version, status="cancelled"
+    )
+    # The other programme's household (no restricted member) is untouched by the rule.
+    foreign = Household.objects.get(pk=world.foreign.household.pk)
+    from stijging.registry.access import require_household_not_restricted
+
+    require_household_not_restricted(foreign.pk)
+
+
+def test_the_pages_say_a_restricted_person_and_household_are_read_only(world):
+    client = client_for(world.user("fieldworker"))
+    notice = "AVG art. 18"
+    assert notice not in client.get(reverse("registry:household", args=[world.own.household.pk])).content.decode()
+    request, restriction = _restrict(world)
+    household_page = client.get(reverse("registry:household", args=[world.own.household.pk]))
+    person_page = client.get(reverse("registry:person", args=[world.own.adult.pk]))
+    child_page = client.get(reverse("registry:person", args=[world.own.child.pk]))
+    assert "for a member of this household" in household_page.content.decode()
+    assert notice in person_page.content.decode()
+    # Only the restricted person's own page says it of the person.
+    assert notice not in child_page.content.decode()
+    # A web form against the frozen household: refused with the message, nothing changed.
+    household = world.own.household
+    household.refresh_from_db()
+    response = client.post(
+        reverse("registry:household_edit", args=[household.pk]),
+        {"version": household.version, "name": "Nieuwe naam", "note": ""},
+    )
+    assert notice in response.content.decode()
+    household.refresh_from_db()
+    assert household.name == "Own family"
+    services.restriction_lift(acting_user=world.user("privacy_officer"), restriction=restriction)
+    assert notice not in client.get(reverse("registry:household", args=[household.pk])).content.decode()
+
+
 def test_a_restricted_person_is_hidden_from_partners_until_lifted(world):
     referral = send_referral(world.own, world)
     partner = client_for(world.user("partner"))

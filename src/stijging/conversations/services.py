@@ -26,7 +26,7 @@ from stijging.privacy import audit
 from stijging.privacy import services as privacy_services
 from stijging.privacy.models import AuditAction
 from stijging.registry import services as registry_services
-from stijging.registry.access import case_programme_for, require_still_lives_in
+from stijging.registry.access import case_programme_for, require_household_not_restricted, require_still_lives_in
 from stijging.registry.models import Household, HouseholdMembership, Person
 
 from . import baseline
@@ -125,6 +125,7 @@ def conversation_start(
     if not members_present:
         raise ValidationError({"members_present": _("Tick the members who take part in the conversation.")})
     programme_id = case_programme_for(acting_user, household.pk)
+    require_household_not_restricted(household.pk)
     if HouseholdOutreach.objects.filter(household=household, do_not_contact=True).exists():
         raise ValidationError(_("This household objected (AVG art. 21): it may not be visited."))
     current_ids = set(
@@ -199,6 +200,7 @@ def member_add_during_visit(*, acting_user, conversation: Conversation, relation
 def conversation_add_present_member(*, acting_user, conversation: Conversation, person: Person) -> Interview:
     """A registered member who joins the conversation after it started: interview them too."""
     _require_writable(conversation)
+    require_household_not_restricted(conversation.household_id)
     is_member = HouseholdMembership.objects.filter(
         household=conversation.household, person=person, end_date__isnull=True
     ).exists()
@@ -456,6 +458,7 @@ def interview_save_cohesion(
 def housing_save(
     *, acting_user, housing: HousingAnswer, version: int, key: str, defects: list, **fields
 ) -> HousingAnswer:
+    require_household_not_restricted(housing.conversation.household_id)
     _claim_key(key=key, conversation=housing.conversation, section="housing", acting_user=acting_user)
     if not HousingAnswer.objects.filter(pk=housing.pk, version=version).update(version=version + 1, **fields):
         raise ConflictError

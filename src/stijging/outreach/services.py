@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from stijging.concurrency import ConflictError
 from stijging.privacy import audit
 from stijging.privacy.models import AuditAction
-from stijging.registry.access import case_programme_for, require_still_lives_in
+from stijging.registry.access import case_programme_for, require_household_not_restricted, require_still_lives_in
 from stijging.registry.models import Address, Household, HouseholdMembership
 from stijging.registry.selectors import household_programme_id
 
@@ -90,6 +90,8 @@ def attempt_record(
         raise ValidationError({"date": _("A contact attempt cannot be in the future.")})
     programme_id = case_programme_for(acting_user, household.pk)
     if outcome != Outcome.OBJECTED:
+        # An objection is the resident stopping processing: always recorded.
+        require_household_not_restricted(household.pk)
         _require_contactable(household)
     attempt = ContactAttempt.objects.create(
         household=household,
@@ -147,6 +149,7 @@ def appointment_plan(
     source_conversation_id: int | None = None,
 ) -> Appointment:
     programme_id = case_programme_for(acting_user, household.pk)
+    require_household_not_restricted(household.pk)
     _require_contactable(household)
     if kind == AppointmentKind.REVISIT and not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the revisit.")})
@@ -180,6 +183,7 @@ def appointment_set_status(*, acting_user, appointment: Appointment, version: in
     if status != AppointmentStatus.CANCELLED:
         # Cancelling stays possible after a move (the visit will not happen); nothing else does.
         require_still_lives_in(appointment.household_id, appointment.programme_id)
+        require_household_not_restricted(appointment.household_id)
     if status == AppointmentStatus.PLANNED:
         # Setting a cancelled or done appointment back to planned is planning it again: a household
         # that objected is never planned, whichever way the appointment comes about.

@@ -81,6 +81,28 @@ def require_still_lives_in(household_id: int, programme_id: int) -> None:
         raise ValidationError(MOVED_AWAY_MESSAGE)
 
 
+RESTRICTED_HOUSEHOLD_MESSAGE = _(
+    "Processing is restricted for a member of this household (AVG art. 18): the household's records are "
+    "read-only until the privacy officer lifts the restriction."
+)
+
+
+def require_household_not_restricted(household_id: int) -> None:
+    """A write to a household's shared records (its name and note, moves, members, contact attempts,
+    appointments, conversations): refused while a current member's processing is restricted (AVG
+    art. 18), since they are that member's records too. Stopping processing stays possible
+    (cancelling an appointment, recording an objection); a meldcode signal is never refused (art. 18
+    lid 2: the protection of another person)."""
+    from stijging.privacy.selectors import restricted_person_ids
+
+    from .models import HouseholdMembership
+
+    if HouseholdMembership.objects.filter(
+        household_id=household_id, end_date__isnull=True, person_id__in=restricted_person_ids()
+    ).exists():
+        raise ValidationError(RESTRICTED_HOUSEHOLD_MESSAGE)
+
+
 def require_person_still_in(person_id: int, programme_id: int) -> None:
     """The same guard for a person's records (trajectories, measurements, referrals)."""
     from .selectors import person_lives_in_programme

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from stijging.privacy.models import Consent
+from stijging.privacy.models import Consent, Restriction
 
 from .models import Address, Area, Household, HouseholdMembership, HouseholdResidence, Person, Programme, Street
 
@@ -91,8 +91,18 @@ def household_for(user, pk: int) -> Household:
 
 
 def household_detail(user, pk: int) -> Household:
+    """With `restricted`: whether a current member's processing is restricted (AVG art. 18), which
+    makes the household's records read-only (the page says so; the services refuse)."""
     household = (
         Household.objects.visible_to(user)
+        .annotate(
+            restricted=Exists(
+                Restriction.objects.active().filter(
+                    person__household_memberships__household=OuterRef("pk"),
+                    person__household_memberships__end_date__isnull=True,
+                )
+            )
+        )
         .prefetch_related(
             Prefetch(
                 "residences",
@@ -123,8 +133,10 @@ def person_for(user, pk: int) -> Person:
 
 
 def person_detail(user, pk: int) -> Person:
+    """With `restricted`: whether the person's processing is restricted (AVG art. 18)."""
     return (
         Person.objects.visible_to(user)
+        .annotate(restricted=Exists(Restriction.objects.active().filter(person=OuterRef("pk"))))
         .prefetch_related(
             Prefetch(
                 "household_memberships",

@@ -18,6 +18,7 @@ from stijging.privacy import audit
 from stijging.privacy import services as privacy_services
 from stijging.privacy.models import AuditAction
 
+from .access import require_household_not_restricted
 from .models import Address, Household, HouseholdMembership, HouseholdResidence, Person, bsn_enabled
 
 PERSON_FIELDS = ("given_names", "tussenvoegsel", "family_name", "date_of_birth", "phone", "email", "bsn")
@@ -54,6 +55,7 @@ def household_register(
 
 @transaction.atomic
 def household_update(*, acting_user, household: Household, version: int, name: str, note: str) -> Household:
+    require_household_not_restricted(household.pk)
     updated = Household.objects.filter(pk=household.pk, version=version).update(
         name=name, note=note, version=version + 1
     )
@@ -83,6 +85,7 @@ def household_move(
 
     Without a new address the household has left the programme's areas; its history stays.
     """
+    require_household_not_restricted(household.pk)
     if not Household.objects.filter(pk=household.pk, version=version).update(version=version + 1):
         raise ConflictError
     current = HouseholdResidence.objects.select_for_update().filter(household=household, end_date__isnull=True).first()
@@ -124,6 +127,7 @@ def person_add_to_household(
     member_since: datetime.date,
     **fields,
 ) -> Person:
+    require_household_not_restricted(household.pk)
     _refuse_bsn_unless_enabled(fields)
     person = Person(**{key: fields.get(key, "") for key in PERSON_FIELDS})
     person.full_clean()
@@ -169,6 +173,7 @@ def person_update(
 
 @transaction.atomic
 def person_leave_household(*, acting_user, membership: HouseholdMembership, left_on: datetime.date) -> None:
+    require_household_not_restricted(membership.household_id)
     if left_on < membership.start_date:
         raise ValidationError({"left_on": _("A member cannot leave before joining.")})
     membership.end_date = left_on

@@ -225,12 +225,18 @@ def household_edit(request, pk: int):
             conflict = True
             household.refresh_from_db()
             keep_input_after_conflict(form, household.version, CONFLICT_MESSAGE)
+        except ValidationError as error:
+            _add_errors(form, error)
         else:
             messages.success(request, _("The household was saved."))
             return redirect("registry:household", pk=household.pk)
     if request.method == "GET":
         audit.record(actor=request.user, action=AuditAction.VIEW, obj=household, purpose="registry")
-    return render(request, "registry/household_edit.html", {"form": form, "household": household, "conflict": conflict})
+    return render(
+        request,
+        "registry/household_edit.html",
+        {"form": form, "household": household, "conflict": conflict},
+    )
 
 
 @login_required
