@@ -840,6 +840,28 @@ def test_audit_log_query_count_does_not_grow_with_the_log(
     assert len(response.context["page"].object_list) == 50
 
 
+def test_audit_log_shows_no_event_of_another_programmes_people(world, privacy_officer):
+    """A privacy officer of one programme reads what that programme's people did, not what the
+    people of another municipality's programme did (tried as the officer would: the whole log, the
+    foreign actor's e-mail, the foreign person's id)."""
+    from stijging.accounts.models import Role
+
+    from ..accounts.factories import MembershipFactory, UserFactory
+
+    outsider = UserFactory(email="fieldworker@foreign.test")
+    MembershipFactory(user=outsider, programme=world.foreign.programme, role=Role.FIELDWORKER)
+    assert client_for(outsider).get(reverse("registry:person", args=[world.foreign.adult.pk])).status_code == 200
+    foreign_view = latest_event(object_type="registry.person")
+    assert foreign_view.actor == outsider
+    for query in ({}, {"actor": "fieldworker@foreign.test"}, {"person_id": world.foreign.adult.pk}):
+        page = privacy_officer.get(reverse("privacy:audit_log"), query).context["page"]
+        assert foreign_view.pk not in [e.pk for e in page], query
+    # An officer of both programmes sees it.
+    MembershipFactory(user=world.user("privacy_officer"), programme=world.foreign.programme, role=Role.PRIVACY_OFFICER)
+    page = privacy_officer.get(reverse("privacy:audit_log"), {"person_id": world.foreign.adult.pk}).context["page"]
+    assert foreign_view.pk in [e.pk for e in page]
+
+
 def test_audit_log_is_refused_to_a_fieldworker_and_the_refusal_is_logged(world, fieldworker):
     response = fieldworker.get(reverse("privacy:audit_log"))
     assert response.status_code == 403

@@ -9,6 +9,7 @@ from .models import AuditEvent, LegalGround, Restriction, RetentionPolicy, Reten
 
 
 def audit_events(
+    user,
     *,
     person_id: int | None = None,
     actor: str = "",
@@ -16,14 +17,39 @@ def audit_events(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """The audit log, newest first, filtered. Only the privacy officer's views call this."""
-    events = AuditEvent.objects.order_by("-id")
+    """The audit log, newest first, filtered. Only the privacy officer's views call this.
+
+    Scoped to what was done by the people of the officer's own programmes: a privacy officer of one
+    municipality's programme has no business with another's log. An event counts when its actor holds
+    any role in one of those programmes (a user with roles in two programmes shows in both logs: the
+    event does not record the programme it was done for). Events without an actor (the tick, a failed
+    sign-in with an unknown e-mail) belong to no programme and are the administrator's (`stijging
+    audit_verify`, the alarm)."""
+    from django.apps import apps
+
+    membership = apps.get_model("accounts", "Membership")
+    programme_ids = user.programme_ids_with({"privacy_officer"})
+    actors = membership.objects.filter(programme_id__in=programme_ids).values("user_id")
+    events = AuditEvent.objects.filter(actor_id__in=actors).order_by("-id")
     if person_id:
         events = _with_person(events, person_id)
     if actor:
         events = events.filter(actor_label__iexact=actor.strip())
     if action:
         events = events.filter(action=action)
+    if date_from:
+        events = events.filter(created_at__date__gte=date_from)
+    if date_to:
+        events = events.filter(created_at__date__lte=date_to)
+    return events
+
+
+def person_audit_events(
+    person_id: int, *, date_from: datetime.date | None = None, date_to: datetime.date | None = None
+) -> QuerySet[AuditEvent]:
+    """Every event on one person, whoever acted (NEN 7513: the resident sees who viewed their file).
+    Only for a person the privacy officer may open (the caller checks)."""
+    events = _with_person(AuditEvent.objects.order_by("-id"), person_id)
     if date_from:
         events = events.filter(created_at__date__gte=date_from)
     if date_to:

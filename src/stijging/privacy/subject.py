@@ -165,9 +165,9 @@ def access_log(
     from stijging.accounts.models import Organisation, Role
 
     from .models import AuditAction
-    from .selectors import audit_events
+    from .selectors import person_audit_events
 
-    events = audit_events(person_id=person_id, date_from=date_from, date_to=date_to).order_by("created_at", "id")
+    events = person_audit_events(person_id, date_from=date_from, date_to=date_to).order_by("created_at", "id")
     rows = list(events.values_list("created_at", "organisation_id", "role", "action", "object_type", "actor_label"))
     organisation_names = dict(
         Organisation.objects.filter(pk__in={row[1] for row in rows if row[1]}).values_list("pk", "name")

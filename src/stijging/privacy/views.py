@@ -44,7 +44,7 @@ def audit_log(request):
     form = AuditFilterForm(request.GET or None)
     # Only the filters actually filled in (a bound form with only ?page= is still a plain list).
     filters = {key: value for key, value in form.cleaned_data.items() if value} if form.is_valid() else {}
-    events = selectors.audit_events(**filters)
+    events = selectors.audit_events(request.user, **filters)
     page = Paginator(events.select_related(None), 50).get_page(request.GET.get("page"))
     # Fetch the page before logging this reading: the paginator counted the rows already, and the new
     # event would otherwise push the oldest row of the page out of the slice.
