@@ -96,6 +96,10 @@ def test_the_old_programme_keeps_its_own_records_read_only(world, moved, client)
     assert page.status_code == 200
     # The new address is the new programme's: not shown to the old one.
     assert "Foreignstraat" not in page.content.decode()
+    # The page offers only what is still possible: closing (no goal, action or note forms).
+    assert "goal_form" not in page.context and "note_form" not in page.context
+    assert page.context["transition_form"] is not None
+    assert "no longer lives in an area of this programme" in page.content.decode()
     # Adding to the trajectory is refused by the service, for every caller.
     with pytest.raises(Exception, match="no longer lives"):
         trajectory_services.goal_add(

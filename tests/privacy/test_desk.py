@@ -468,6 +468,7 @@ def test_the_pages_say_a_restricted_person_and_household_are_read_only(world):
     client = client_for(world.user("fieldworker"))
     notice = "AVG art. 18"
     assert notice not in client.get(reverse("registry:household", args=[world.own.household.pk])).content.decode()
+    trajectory = open_trajectory(world.own, world)
     request, restriction = _restrict(world)
     household_page = client.get(reverse("registry:household", args=[world.own.household.pk]))
     person_page = client.get(reverse("registry:person", args=[world.own.adult.pk]))
@@ -486,6 +487,12 @@ def test_the_pages_say_a_restricted_person_and_household_are_read_only(world):
     assert notice in response.content.decode()
     household.refresh_from_db()
     assert household.name == "Own family"
+    # The trajectory page says it and offers no form, not even closing.
+    trajectory_page = client_for(world.user("case_manager")).get(
+        reverse("trajectories:trajectory", args=[trajectory.pk])
+    )
+    assert notice in trajectory_page.content.decode()
+    assert "transition_form" not in trajectory_page.context and "note_form" not in trajectory_page.context
     services.restriction_lift(acting_user=world.user("privacy_officer"), restriction=restriction)
     assert notice not in client.get(reverse("registry:household", args=[household.pk])).content.decode()
 

@@ -211,8 +211,9 @@ def test_trajectory_page_queries(world, django_assert_max_num_queries):
     # auth (3) + trajectory (joined) + goals + actions + notes + events + audit + referrals panel
     # + the form choice lists (domains, owners) + the volunteering hint (linked volunteer hours; only
     # when they are regular also the latest rung — tests/cohesion/test_views.py has that case)
-    # + the changes to the person's baseline after a follow-up measurement
-    with django_assert_max_num_queries(AUTH + 11):
+    # + the changes to the person's baseline after a follow-up measurement + whether the person still
+    # lives in the programme (for the forms a case manager is offered)
+    with django_assert_max_num_queries(AUTH + 12):
         assert client.get(reverse("trajectories:trajectory", args=[trajectory.pk])).status_code == 200
 
 

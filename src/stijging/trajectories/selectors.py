@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from stijging.accounts.models import Role, User
@@ -23,6 +23,7 @@ from stijging.conversations.models import (
     ProposalStatus,
     RungNonAnswer,
 )
+from stijging.privacy.models import Restriction
 from stijging.registry.models import HouseholdResidence, Person, full_name_of
 from stijging.registry.selectors import person_programme_id
 
@@ -40,6 +41,8 @@ def trajectory_page(user, pk: int) -> Trajectory:
     """The trajectory with everything its page shows, in a fixed number of queries."""
     return (
         Trajectory.objects.visible_to(user)
+        # AVG art. 18: a restricted person's trajectory is read-only (the page says so, offers no form).
+        .annotate(restricted=Exists(Restriction.objects.active().filter(person=OuterRef("person_id"))))
         .select_related("person", "programme", "case_manager", "source_proposal__domain")
         .prefetch_related(
             "goals__domain",

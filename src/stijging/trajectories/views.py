@@ -17,6 +17,7 @@ from stijging.links import row_link
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction
+from stijging.registry import selectors as registry_selectors
 from stijging.registry.models import Person
 
 from . import access, panels, selectors, services, states
@@ -143,16 +144,20 @@ def _page_context(request, trajectory: Trajectory, **forms) -> dict:
         "volunteering": selectors.volunteering_hint(trajectory) if manages else None,
         "baseline_revisions": selectors.baseline_revisions_of(trajectory.person),
     }
-    if manages and not trajectory.is_closed:
-        context.update(
-            transition_form=forms.get("transition_form")
-            or TransitionForm(
-                initial={"version": trajectory.version}, next_statuses=states.next_statuses(trajectory.status)
-            ),
-            goal_form=forms.get("goal_form") or GoalForm(domains=domains),
-            action_form=forms.get("action_form") or ActionForm(owners=owners, initial={"owner": request.user.pk}),
-            note_form=forms.get("note_form") or NoteForm(),
+    if manages and not trajectory.is_closed and not trajectory.restricted:
+        context["transition_form"] = forms.get("transition_form") or TransitionForm(
+            initial={"version": trajectory.version}, next_statuses=states.next_statuses(trajectory.status)
         )
+        # After a move only closing is left (decision 0003): no forms the services would refuse.
+        context["moved_away"] = not registry_selectors.person_lives_in_programme(
+            trajectory.person_id, trajectory.programme_id
+        )
+        if not context["moved_away"]:
+            context.update(
+                goal_form=forms.get("goal_form") or GoalForm(domains=domains),
+                action_form=forms.get("action_form") or ActionForm(owners=owners, initial={"owner": request.user.pk}),
+                note_form=forms.get("note_form") or NoteForm(),
+            )
     return context
 
 
