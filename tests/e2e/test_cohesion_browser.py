@@ -29,7 +29,7 @@ from django.utils import formats, timezone, translation
 
 from stijging.cohesion import services as cohesion_services
 from stijging.cohesion.models import Activity, ActivityKind, Participant, Wave, WaveResponse
-from stijging.conversations.models import CohesionStatement
+from stijging.instruments.models import CohesionStatement
 from tests.monitoring.cohesion_fixtures import conversation as held_conversation
 from tests.monitoring.cohesion_fixtures import housing
 from tests.registry.factories import AddressFactory, HouseholdFactory, ResidenceFactory, StreetFactory

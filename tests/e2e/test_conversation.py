@@ -18,14 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stijging.conversations import services
-from stijging.conversations.models import (
-    Conversation,
-    DomainAnswer,
-    Interview,
-    MeldcodeSignal,
-    Proposal,
-    SectionSave,
-)
+from stijging.conversations.models import Conversation, DomainAnswer, Interview, MeldcodeSignal, Proposal, SectionSave
 from stijging.privacy.models import AuditAction, AuditEvent
 from tests.conftest import PASSWORD
 from tests.conversations.factories import held_conversation

@@ -5,9 +5,9 @@ Participants and volunteers are records of their own, kept by the neighbourhood 
 sees no case data. Such a record points at a registry person only when that person (a parent, for a
 child) agreed to the link; then, and only then, the person's case manager may see that they volunteer.
 
-The cohesion statements themselves are instrument data of the conversation (conversations.models);
-a door wave asks the same statements, so its answers point at them and keep the version they were
-given in (docs/decisions/0002-cohesion-reads-the-instruments.md).
+The cohesion statements themselves are instrument data (stijging.instruments, the floor beneath);
+a door wave asks the same statements as the living-room conversation, so its answers point at them
+and keep the version they were given in (docs/decisions/0002-the-instruments-are-their-own-floor.md).
 """
 
 from __future__ import annotations
@@ -226,7 +226,7 @@ class WaveResponse(models.Model):
 
 class WaveAnswer(models.Model):
     response = models.ForeignKey(WaveResponse, on_delete=models.CASCADE, related_name="answers")
-    statement = models.ForeignKey("conversations.CohesionStatement", on_delete=models.PROTECT, related_name="+")
+    statement = models.ForeignKey("instruments.CohesionStatement", on_delete=models.PROTECT, related_name="+")
     value = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )

@@ -970,7 +970,7 @@ def _age(born: datetime.date, on: datetime.date) -> int:
 
 
 def _instrument() -> Instrument:
-    from stijging.conversations.services import current_instrument
+    from stijging.instruments.services import current_instrument
 
     version = current_instrument()
     return Instrument(

@@ -34,7 +34,7 @@ from stijging.cohesion.models import (
     WaveResponse,
 )
 from stijging.conversations.models import Conversation, Interview
-from stijging.conversations.services import current_instrument
+from stijging.instruments.services import current_instrument
 from stijging.registry.models import Address, HouseholdMembership, HouseholdResidence, Programme, Street
 from stijging.trajectories.models import Measurement, Trajectory
 

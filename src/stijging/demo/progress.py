@@ -23,7 +23,7 @@ from stijging.conversations.models import (
     MeldcodeSignal,
     Proposal,
 )
-from stijging.conversations.services import current_instrument
+from stijging.instruments.services import current_instrument
 from stijging.outreach import status as status_rules
 from stijging.outreach.models import Appointment, AppointmentKind, ContactAttempt, HouseholdOutreach, Outcome
 from stijging.privacy.models import Consent, ConsentGivenBy, ConsentPurpose

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stijging.accounts.models import case_programme_ids
-from stijging.conversations.models import Domain, NonAnswer, Proposal, RungNonAnswer
+from stijging.conversations.models import Proposal
+from stijging.instruments.models import Domain, NonAnswer, RungNonAnswer
 from stijging.privacy.models import LegalGround
 from stijging.registry.models import Person, Programme
 
