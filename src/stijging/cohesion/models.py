@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from stijging.instruments.models import CohesionStatement, ScoreOrNonAnswer, score_field, score_xor_non_answer
 from stijging.registry.models import Area, Person, Programme, Street
 
 
@@ -224,21 +225,17 @@ class WaveResponse(models.Model):
         return f"response {self.pk} in wave {self.wave_id}"
 
 
-class WaveAnswer(models.Model):
+class WaveAnswer(ScoreOrNonAnswer):
+    SCORE_FIELD = "value"
+
     response = models.ForeignKey(WaveResponse, on_delete=models.CASCADE, related_name="answers")
-    statement = models.ForeignKey("instruments.CohesionStatement", on_delete=models.PROTECT, related_name="+")
-    value = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    non_answer = models.CharField(max_length=20, blank=True)
+    statement = models.ForeignKey(CohesionStatement, on_delete=models.PROTECT, related_name="+")
+    value = score_field()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["response", "statement"], name="wave_answer_one_per_statement"),
-            models.CheckConstraint(
-                condition=(Q(value__isnull=False) & Q(non_answer="")) | (Q(value__isnull=True) & ~Q(non_answer="")),
-                name="wave_answer_value_xor_non_answer",
-            ),
+            score_xor_non_answer(name="wave_answer_value_xor_non_answer", field="value"),
         ]
 
     def __str__(self) -> str:

@@ -17,8 +17,10 @@ from stijging.instruments.models import (
     DefectCategory,
     Domain,
     InstrumentVersion,
-    NonAnswer,
     RungNonAnswer,
+    ScoreOrNonAnswer,
+    score_field,
+    score_xor_non_answer,
 )
 from stijging.registry.models import Household, Person, Programme
 
@@ -115,13 +117,10 @@ class Interview(models.Model):
         return f"interview {self.person_id} in {self.conversation_id}"
 
 
-class DomainAnswer(models.Model):
+class DomainAnswer(ScoreOrNonAnswer):
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="domain_answers")
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
-    score = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    non_answer = models.CharField(max_length=20, choices=NonAnswer.choices, blank=True)
+    score = score_field()
     note = models.TextField(_("note"), blank=True)
     help_question = models.BooleanField(_("there is a help question"), default=False)
     help_question_text = models.TextField(_("the help question"), blank=True)
@@ -129,32 +128,24 @@ class DomainAnswer(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["interview", "domain"], name="answer_one_per_domain"),
-            # Exactly one of: a score, or an explicit non-answer.
-            models.CheckConstraint(
-                condition=(Q(score__isnull=False) & Q(non_answer="")) | (Q(score__isnull=True) & ~Q(non_answer="")),
-                name="answer_score_xor_non_answer",
-            ),
+            score_xor_non_answer(name="answer_score_xor_non_answer"),
         ]
 
     def __str__(self) -> str:
         return f"{self.domain_id}: {self.score or self.non_answer}"
 
 
-class CohesionAnswer(models.Model):
+class CohesionAnswer(ScoreOrNonAnswer):
+    SCORE_FIELD = "value"
+
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="cohesion_answers")
     statement = models.ForeignKey(CohesionStatement, on_delete=models.PROTECT, related_name="+")
-    value = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    non_answer = models.CharField(max_length=20, choices=NonAnswer.choices, blank=True)
+    value = score_field()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["interview", "statement"], name="cohesion_one_per_statement"),
-            models.CheckConstraint(
-                condition=(Q(value__isnull=False) & Q(non_answer="")) | (Q(value__isnull=True) & ~Q(non_answer="")),
-                name="cohesion_value_xor_non_answer",
-            ),
+            score_xor_non_answer(name="cohesion_value_xor_non_answer", field="value"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -160,3 +161,43 @@ class RungNonAnswer(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", _("not applicable (AOW age or full-time education)")
     NOT_DISCUSSED = "not_discussed", _("not discussed")
     DECLINED = "declined", _("declined to answer")
+
+
+# --- Answers on a 5-point scale: a score, or a reason there is none -----------------------------------
+
+
+def score_field() -> models.PositiveSmallIntegerField:
+    """A value on one of the instruments' 5-point scales (self-sufficiency, agreement)."""
+    return models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+
+
+def score_xor_non_answer(*, name: str, field: str = "score") -> models.CheckConstraint:
+    """The database's half of the rule: exactly one of a score and a non-answer."""
+    given = {f"{field}__isnull": False}
+    missing = {f"{field}__isnull": True}
+    return models.CheckConstraint(
+        condition=(Q(**given) & Q(non_answer="")) | (Q(**missing) & ~Q(non_answer="")), name=name
+    )
+
+
+class ScoreOrNonAnswer(models.Model):
+    """An answer on a 5-point scale: a score, or an explicit non-answer saying why there is none —
+    never both, never neither, so a gap is never counted as a score.
+
+    The domain answers of an interview and of a follow-up measurement call their value `score`, the
+    cohesion answers at home and at the door `value`: a subclass declares it with `score_field()`,
+    names it in SCORE_FIELD, and puts `score_xor_non_answer(name=…, field=SCORE_FIELD)` in its
+    constraints (each table keeps its own constraint name)."""
+
+    SCORE_FIELD = "score"
+
+    non_answer = models.CharField(max_length=20, choices=NonAnswer.choices, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def given_score(self) -> int | None:
+        return getattr(self, self.SCORE_FIELD)
