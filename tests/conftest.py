@@ -56,7 +56,7 @@ def ensure_reference_data() -> None:
 
     from django.apps import apps
 
-    from stijging.conversations.models import InstrumentVersion
+    from stijging.instruments.models import InstrumentVersion
     from stijging.privacy.models import LegalGround
 
     if not LegalGround.objects.exists():
@@ -65,7 +65,9 @@ def ensure_reference_data() -> None:
         )
         importlib.import_module("stijging.privacy.migrations.0008_legal_grounds_in_dutch").to_dutch(apps, None)
     if not InstrumentVersion.objects.filter(number=1).exists():
-        importlib.import_module("stijging.conversations.migrations.0002_instrument_v1").forwards(apps, None)
+        importlib.import_module("stijging.conversations.migrations.0002_instrument_v1").forwards(
+            apps, None, app_label="instruments"
+        )
     from stijging.cohesion.models import ActivityKind
 
     if not ActivityKind.objects.exists():

@@ -169,11 +169,11 @@ beheer:cohesion_activitykind_change any          login  -    -      -      -    
 beheer:cohesion_activitykind_changelist any          login  -    -      -      -      -      -      yes    -      no
 beheer:cohesion_activitykind_delete any          login  -    -      -      -      -      -      yes    -      no
 beheer:cohesion_activitykind_history any          login  -    -      -      -      -      -      yes    -      no
-beheer:conversations_instrumentversion_add any          login  -    -      -      -      -      -      yes    -      no
-beheer:conversations_instrumentversion_change any          login  -    -      -      -      -      -      yes    -      no
-beheer:conversations_instrumentversion_changelist any          login  -    -      -      -      -      -      yes    -      no
-beheer:conversations_instrumentversion_delete any          login  -    -      -      -      -      -      yes    -      no
-beheer:conversations_instrumentversion_history any          login  -    -      -      -      -      -      yes    -      no
+beheer:instruments_instrumentversion_add any          login  -    -      -      -      -      -      yes    -      no
+beheer:instruments_instrumentversion_change any          login  -    -      -      -      -      -      yes    -      no
+beheer:instruments_instrumentversion_changelist any          login  -    -      -      -      -      -      yes    -      no
+beheer:instruments_instrumentversion_delete any          login  -    -      -      -      -      -      yes    -      no
+beheer:instruments_instrumentversion_history any          login  -    -      -      -      -      -      yes    -      no
 beheer:index                        any          login  -    -      -      -      -      -      yes    -      no
 beheer:jsi18n                       any          login  -    -      -      -      -      -      yes    -      no
 beheer:login                        any          login  -    -      -      -      -      -      yes    -      no

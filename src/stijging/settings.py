@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "stijging.privacy",
     "stijging.accounts",
     "stijging.registry",
+    "stijging.instruments",
     "stijging.outreach",
     "stijging.cohesion",
     "stijging.conversations",

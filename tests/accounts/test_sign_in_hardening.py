@@ -381,3 +381,74 @@ def test_the_first_administrator_is_invited_from_the_command_line(world, capsys)
     assert event.actor is None and event.object_id == str(admin.pk)
     with pytest.raises(CommandError, match="No user"):
         call_command("mfa_invite", "nobody@example.test")
+
+
+# --- removing a second factor ends the other sessions at once ----------------------------------------
+
+
+def _logged_in_with_code(client, user, secret: str) -> None:
+    """A real login (password, then the code), then the password again: removing a factor asks for
+    a fresh authentication."""
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    response = client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+    response = client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:300]
+
+
+def test_removing_ones_own_second_factor_ends_the_other_sessions_at_once(world, client, settings):
+    from django.test import Client
+
+    user = world.user("case_manager")
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    _logged_in_with_code(client, user, secret)
+    elsewhere = Client()  # the same account on another device (a stolen phone's browser, say)
+    elsewhere.force_login(user)
+    home = reverse("trajectories:caseload")
+    assert elsewhere.get(home).status_code == 200
+
+    response = client.post(reverse("mfa_deactivate_totp"))
+    assert response.status_code == 302, response.content.decode()[:300]
+    assert not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+    # The other session is over on its very next request; this one goes on.
+    assert elsewhere.get(home).status_code == 302
+    assert "_auth_user_id" not in elsewhere.session
+    assert client.get(home).status_code == 200
+    assert AuditEvent.objects.filter(action=AuditAction.MFA_CHANGE, detail={"removed": "totp"}).exists()
+
+
+def test_removing_ones_second_factor_takes_effect_at_once_where_it_is_required(world, client, settings):
+    user = world.user("case_manager")
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    _logged_in_with_code(client, user, secret)
+    settings.STIJGING_REQUIRE_MFA = True
+    home = reverse("trajectories:caseload")
+    assert client.get(home).status_code == 200  # the session remembers it has seen the factor
+    client.post(reverse("mfa_deactivate_totp"))
+    # Not at the next login: now. Without a factor the session is sent to get one first.
+    response = client.get(home)
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_invitation_needed")
+
+
+def test_an_admin_reset_of_the_second_factor_ends_every_session_of_that_user(world, client):
+    from django.test import Client
+
+    user = world.user("case_manager")
+    TOTP.activate(user, generate_totp_secret())
+    theirs = Client()
+    theirs.force_login(user)
+    home = reverse("trajectories:caseload")
+    assert theirs.get(home).status_code == 200
+    admin = world.user("admin")
+    client.force_login(admin)
+    client.post(
+        reverse("beheer:accounts_user_changelist"), {"action": "reset_second_factor", "_selected_action": [user.pk]}
+    )
+    assert not Authenticator.objects.filter(user=user).exists()
+    assert theirs.get(home).status_code == 302
+    assert "_auth_user_id" not in theirs.session
+    # The admin's own session is untouched.
+    assert client.get(reverse("beheer:index")).status_code == 200

@@ -18,10 +18,7 @@ from stijging.concurrency import ConflictError
 from stijging.conversations import services
 from stijging.conversations.models import (
     CohesionAnswer,
-    CohesionStatement,
     Conversation,
-    DefectCategory,
-    Domain,
     DomainAnswer,
     HousingAnswer,
     Interview,
@@ -31,6 +28,7 @@ from stijging.conversations.models import (
     SectionSave,
 )
 from stijging.conversations.services import AlreadySaved, DomainInput
+from stijging.instruments.models import CohesionStatement, DefectCategory, Domain
 from stijging.outreach.models import ContactAttempt, Outcome
 from stijging.privacy.models import AuditAction, AuditEvent
 from stijging.registry.models import HouseholdMembership

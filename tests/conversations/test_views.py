@@ -23,10 +23,7 @@ from stijging.accounts.models import Role
 from stijging.conversations import services
 from stijging.conversations.models import (
     CohesionAnswer,
-    CohesionStatement,
     Conversation,
-    DefectCategory,
-    Domain,
     DomainAnswer,
     Interview,
     MeldcodeSignal,
@@ -34,6 +31,7 @@ from stijging.conversations.models import (
     SectionSave,
 )
 from stijging.conversations.services import DomainInput
+from stijging.instruments.models import CohesionStatement, DefectCategory, Domain
 from stijging.privacy.models import AuditAction, AuditEvent, Consent
 from stijging.registry.models import HouseholdMembership, Person
 

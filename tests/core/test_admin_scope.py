@@ -597,13 +597,13 @@ def test_adding_an_area_through_the_programme_form_is_audited(world, client):
 
 
 def test_editing_a_draft_instrument_item_is_audited(world, client):
-    from stijging.conversations import instruments
-    from stijging.conversations.models import InstrumentVersion
-    from stijging.conversations.services import current_instrument
+    from stijging.instruments import services as instruments
+    from stijging.instruments.models import InstrumentVersion
+    from stijging.instruments.services import current_instrument
 
     draft = instruments.instrument_draft_from(acting_user=world.user("admin"), source=current_instrument())
     client.force_login(world.user("admin"))
-    url = f"/beheer/conversations/instrumentversion/{draft.pk}/change/"
+    url = f"/beheer/instruments/instrumentversion/{draft.pk}/change/"
     page = client.get(url)
     # Post the form back as the page filled it, with one domain's English name changed.
     from html.parser import HTMLParser
@@ -646,7 +646,7 @@ def test_editing_a_draft_instrument_item_is_audited(world, client):
     data["domains-0-name_en"] = "Housing and living"
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
-    event = AuditEvent.objects.get(action=AuditAction.UPDATE, object_type="conversations.domain")
+    event = AuditEvent.objects.get(action=AuditAction.UPDATE, object_type="instruments.domain")
     assert list(event.detail["changed"]) == ["name_en"]
     assert event.detail["changed"]["name_en"][1] == "Housing and living"
     assert InstrumentVersion.objects.get(pk=draft.pk).published_at is None

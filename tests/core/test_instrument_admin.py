@@ -3,9 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from stijging.conversations import instruments
-from stijging.conversations.models import CohesionStatement, Domain, InstrumentVersion
-from stijging.conversations.services import current_instrument
+from stijging.instruments import services as instruments
+from stijging.instruments.models import CohesionStatement, Domain, InstrumentVersion
+from stijging.instruments.services import current_instrument
 from stijging.privacy.models import AuditEvent
 
 
@@ -41,7 +41,7 @@ def test_a_draft_copy_is_edited_and_published_and_becomes_current(world):
     assert current_instrument() == draft
     # Version 1 is unchanged: answers given in it keep their meaning.
     assert Domain.objects.get(version=v1, code="werken").max_age == 66
-    assert AuditEvent.objects.filter(object_type="conversations.instrumentversion").count() == 2
+    assert AuditEvent.objects.filter(object_type="instruments.instrumentversion").count() == 2
     with pytest.raises(ValidationError):
         instruments.instrument_publish(acting_user=admin, draft=draft)
 
@@ -57,14 +57,14 @@ def test_the_admin_screens_copy_and_publish_and_keep_published_versions_read_onl
     client.force_login(world.user("admin"))
     v1 = InstrumentVersion.objects.get(number=1)
     response = client.post(
-        "/beheer/conversations/instrumentversion/", {"action": "copy_as_draft", "_selected_action": [v1.pk]}
+        "/beheer/instruments/instrumentversion/", {"action": "copy_as_draft", "_selected_action": [v1.pk]}
     )
     assert response.status_code == 302
     draft = InstrumentVersion.objects.get(number=2)
-    page = client.get(f"/beheer/conversations/instrumentversion/{v1.pk}/change/").content.decode()
+    page = client.get(f"/beheer/instruments/instrumentversion/{v1.pk}/change/").content.decode()
     assert 'name="domains-0-name_nl"' not in page  # published: read-only
-    page = client.get(f"/beheer/conversations/instrumentversion/{draft.pk}/change/").content.decode()
+    page = client.get(f"/beheer/instruments/instrumentversion/{draft.pk}/change/").content.decode()
     assert 'name="domains-0-name_nl"' in page  # draft: editable
-    client.post("/beheer/conversations/instrumentversion/", {"action": "publish", "_selected_action": [draft.pk]})
+    client.post("/beheer/instruments/instrumentversion/", {"action": "publish", "_selected_action": [draft.pk]})
     draft.refresh_from_db()
     assert draft.published_at is not None

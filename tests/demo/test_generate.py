@@ -402,7 +402,7 @@ def test_participants_for_about_one_percent_of_the_persons_some_linked_and_regul
 def test_two_waves_and_door_responses_of_about_a_tenth_of_the_adults(region):
     from stijging.cohesion.models import Wave, WaveAnswer, WaveResponse
     from stijging.conversations.models import Conversation
-    from stijging.conversations.services import current_instrument
+    from stijging.instruments.services import current_instrument
 
     today = timezone.localdate()
     one, two = Wave.objects.filter(programme__slug="regio").order_by("starts_on")

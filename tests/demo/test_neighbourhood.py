@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from stijging.cohesion.models import Activity, ActivitySeries, Participant, VolunteerHours, Wave, WaveResponse
 from stijging.conversations.models import Conversation
-from stijging.conversations.services import current_instrument
 from stijging.demo.neighbourhood import THRESHOLD, _conversation_respondents
 from stijging.demo.seed import seed_demo
+from stijging.instruments.services import current_instrument
 from stijging.registry.models import Programme, Street
 from stijging.trajectories.models import Trajectory
 

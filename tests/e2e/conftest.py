@@ -17,12 +17,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from tests.conftest import PASSWORD
 
@@ -35,6 +37,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TABLET = {"width": 768, "height": 1024}
+PAGE_LANGUAGE = "nl"  # the `page` fixture's browser asks for nl-NL
 AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
 # WCAG 2.0 and 2.1, levels A and AA: what Dutch law (and EN 301 549) asks of these screens.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -263,3 +266,33 @@ def screenshot(request) -> Callable:
         return path
 
     return _shot
+
+
+# --- Helpers the browser tests share ---------------------------------------------------------------
+
+
+@contextmanager
+def lands_on(page, path: str):
+    """What is done inside leads (through a redirect, maybe) to the page at `path`, which is loaded."""
+    with page.expect_navigation():
+        yield
+    # Compared by path: a redirect keeps the #main fragment the skip link put in the address.
+    assert urlsplit(page.url).path == path, f"expected to land on {path}, landed on {page.url}"
+
+
+def follow(page, url: str) -> None:
+    """Click the link to `url` on the current page (there must be one), and wait for the next page."""
+    with lands_on(page, url):
+        page.locator(f'main a[href="{url}"], nav a[href="{url}"]').first.click()
+
+
+def fits_the_tablet(page) -> None:
+    """Nothing sticks out sideways at 768 px."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= TABLET["width"], f"{page.url} scrolls sideways ({width} px wide)"
+
+
+def translated(message: str, **values) -> str:
+    """The message as the page shows it (the browser asks for Dutch)."""
+    with translation.override(PAGE_LANGUAGE):
+        return translation.gettext(message) % values if values else translation.gettext(message)

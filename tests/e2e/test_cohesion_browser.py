@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -29,7 +28,8 @@ from django.utils import formats, timezone, translation
 
 from stijging.cohesion import services as cohesion_services
 from stijging.cohesion.models import Activity, ActivityKind, Participant, Wave, WaveResponse
-from stijging.conversations.models import CohesionStatement
+from stijging.instruments.models import CohesionStatement
+from tests.e2e.conftest import PAGE_LANGUAGE, fits_the_tablet, follow, lands_on, translated
 from tests.monitoring.cohesion_fixtures import conversation as held_conversation
 from tests.monitoring.cohesion_fixtures import housing
 from tests.registry.factories import AddressFactory, HouseholdFactory, ResidenceFactory, StreetFactory
@@ -40,7 +40,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-PAGE_LANGUAGE = "nl"  # the page fixture's browser is nl-NL
 INDEX_SCREENSHOT = Path("/tmp/cohesion-index.png")
 HOUSING_SCREENSHOT = Path("/tmp/housing.png")
 
@@ -57,34 +56,10 @@ RESPONDENTS = 5  # the fewest a street may have to show its index
 # --- Helpers --------------------------------------------------------------------------------------
 
 
-@contextmanager
-def lands_on(page, path: str):
-    """What is done inside leads (through a redirect, maybe) to the page at `path`, which is loaded."""
-    with page.expect_navigation():
-        yield
-    assert urlsplit(page.url).path == path, f"expected to land on {path}, landed on {page.url}"
-
-
-def follow(page, url: str) -> None:
-    """Click the link to `url` on the current page (there must be one), and wait for the next page."""
-    with lands_on(page, url):
-        page.locator(f'main a[href="{url}"], nav a[href="{url}"]').first.click()
-
-
-def fits_the_tablet(page) -> None:
-    """Nothing sticks out sideways at 768 px."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= 768, f"{page.url} scrolls sideways"
-
-
 def shown_number(value: Decimal) -> str:
     """A number as the (Dutch) page shows it: 7,5."""
     with translation.override(PAGE_LANGUAGE):
         return formats.localize(value)
-
-
-def translated(message: str) -> str:
-    with translation.override(PAGE_LANGUAGE):
-        return translation.gettext(message)
 
 
 def submit(form) -> None:

@@ -10,7 +10,6 @@ the device beyond the session (issue 12), and logging out removes what an offlin
 from __future__ import annotations
 
 import datetime
-from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,18 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stijging.conversations import services
-from stijging.conversations.models import (
-    Conversation,
-    DomainAnswer,
-    Interview,
-    MeldcodeSignal,
-    Proposal,
-    SectionSave,
-)
+from stijging.conversations.models import Conversation, DomainAnswer, Interview, MeldcodeSignal, Proposal, SectionSave
 from stijging.privacy.models import AuditAction, AuditEvent
 from tests.conftest import PASSWORD
 from tests.conversations.factories import held_conversation
-from tests.e2e.conftest import SCREENSHOT_DIR
+from tests.e2e.conftest import SCREENSHOT_DIR, lands_on
 from tests.registry.factories import MemberFactory, PersonFactory
 
 pytestmark = [
@@ -42,13 +34,6 @@ pytestmark = [
 
 UNSENT = "() => Object.keys(localStorage).filter(k => k.startsWith('stijging:unsent:'))"
 SAVE_TIMEOUT = 20_000  # the replay runs on `online`, on page load and every 15 s
-
-
-@contextmanager
-def lands_on(page, path: str):
-    with page.expect_navigation():
-        yield
-    assert urlsplit(page.url).path == path, f"expected to land on {path}, landed on {page.url}"
 
 
 def tablet_shot(page, name: str, at=None) -> None:

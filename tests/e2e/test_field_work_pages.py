@@ -15,15 +15,10 @@ from stijging.outreach.models import Appointment
 from stijging.privacy.models import Consent
 from tests.cohesion.factories import hours_of
 from tests.conversations.factories import held_conversation
+from tests.e2e.conftest import fits_the_tablet
 from tests.trajectories.factories import open_trajectory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WIDTH = "document.documentElement.scrollWidth"
-
-
-def fits(page) -> None:
-    assert page.evaluate(WIDTH) <= 768, f"{page.url} is {page.evaluate(WIDTH)} px wide"
 
 
 def test_the_fieldworker_goes_on_with_today_s_conversation_and_cancels_with_a_second_tap(
@@ -37,7 +32,7 @@ def test_the_fieldworker_goes_on_with_today_s_conversation_and_cancels_with_a_se
     page.goto(reverse("registry:household", args=[site.household.pk]))
     panel = page.locator("#household-conversations")
     assert panel.locator(f'a[href="{reverse("conversations:conversation", args=[conversation.pk])}"]').count() == 2
-    fits(page)
+    fits_the_tablet(page)
     check_a11y(page)
     screenshot(page, "household")
     # "Start a conversation" opens today's conversation instead of making a second one.
@@ -46,7 +41,7 @@ def test_the_fieldworker_goes_on_with_today_s_conversation_and_cancels_with_a_se
     assert page.url.endswith(reverse("conversations:conversation", args=[conversation.pk]))
 
     page.goto(reverse("outreach:household", args=[site.household.pk]))
-    fits(page)
+    fits_the_tablet(page)
     appointment = site.appointment
     status_url = reverse("outreach:appointment_status", args=[appointment.pk])
     confirm = page.locator(f'form[action="{status_url}"] button[value="cancelled"]')
@@ -67,7 +62,7 @@ def test_the_coordinator_corrects_hours_typed_with_a_comma(page, world, login_as
     entry = hours_of(world.own)
     login_as(page, world.user("coordinator"))
     page.goto(reverse("cohesion:participant", args=[entry.participant_id]))
-    fits(page)
+    fits_the_tablet(page)
     check_a11y(page)
     with page.expect_navigation():
         page.locator(f'a[href="{reverse("cohesion:hours_edit", args=[entry.pk])}"]').click()
@@ -88,7 +83,7 @@ def test_the_case_manager_records_a_missing_consent_from_the_referral_form(
     login_as(page, world.user("case_manager"))
     send_url = reverse("referrals:send", args=[trajectory.pk])
     page.goto(send_url)
-    fits(page)
+    fits_the_tablet(page)
     check_a11y(page)
     consent = page.locator("#record-consent form")
     assert consent.is_visible()
@@ -107,7 +102,7 @@ def test_wide_tables_scroll_in_their_own_region_and_errors_are_dutch(new_page, w
     page = new_page()
     login_as(page, world.user("privacy_officer"))
     page.goto(reverse("privacy:audit_log"))
-    fits(page)
+    fits_the_tablet(page)
     region = page.locator(".table-scroll--overflow").first
     assert region.get_attribute("tabindex") == "0" and region.get_attribute("role") == "region"
     assert page.locator(".table-scroll__cue").first.is_visible()
@@ -124,6 +119,6 @@ def test_wide_tables_scroll_in_their_own_region_and_errors_are_dutch(new_page, w
     assert response is not None and response.status == 403
     assert "Geen toegang" in partner.locator("main").inner_text()
     assert partner.locator("nav.site-nav").is_visible()
-    fits(partner)
+    fits_the_tablet(partner)
     check_a11y(partner)
     screenshot(partner, "403")

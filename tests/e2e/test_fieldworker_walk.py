@@ -8,14 +8,14 @@ fills in.
 from __future__ import annotations
 
 import datetime
-from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from stijging.privacy.models import AuditAction, AuditEvent, Consent
+from tests.e2e.conftest import follow, lands_on, translated
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,28 +23,6 @@ pytestmark = [
     # migrations seed (legal grounds), which the flush after a transactional test removes.
     pytest.mark.django_db(transaction=True),
 ]
-
-PAGE_LANGUAGE = "nl"  # the `page` fixture's browser asks for nl-NL
-
-
-@contextmanager
-def lands_on(page, path: str):
-    """What is done inside leads (through a redirect, maybe) to the page at `path`, which is loaded."""
-    with page.expect_navigation():
-        yield
-    # Compared by path: a redirect keeps the #main fragment the skip link put in the address.
-    assert urlsplit(page.url).path == path, f"expected to land on {path}, landed on {page.url}"
-
-
-def translated(message: str, **values) -> str:
-    with translation.override(PAGE_LANGUAGE):
-        return translation.gettext(message) % values if values else translation.gettext(message)
-
-
-def follow(page, url: str) -> None:
-    """Click the link to `url` on the current page (there must be one), and wait for the next page."""
-    with lands_on(page, url):
-        page.locator(f'main a[href="{url}"], nav a[href="{url}"]').first.click()
 
 
 def test_fieldworker_records_and_withdraws_a_consent_accessibly(page, world, login_as, check_a11y, screenshot):

@@ -7,15 +7,13 @@ show a visible focus indicator.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from urllib.parse import urlsplit
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from stijging.privacy.models import Consent
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import lands_on, translated
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,15 +41,6 @@ FOCUSED = """() => {
         boxShadow: style.boxShadow,
     };
 }"""
-
-
-@contextmanager
-def lands_on(page, path: str):
-    """What is done inside leads (through a redirect, maybe) to the page at `path`, which is loaded."""
-    with page.expect_navigation():
-        yield
-    # Compared by path: a redirect keeps the #main fragment the skip link put in the address.
-    assert urlsplit(page.url).path == path, f"expected to land on {path}, landed on {page.url}"
 
 
 def focused(page) -> dict:
@@ -102,11 +91,6 @@ def skip_to_main(page) -> None:
     assert box is not None and box["x"] >= 0 and box["y"] >= 0, "the focused skip link is off screen"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
-
-
-def translated(message: str, **values) -> str:
-    with translation.override("nl"):
-        return translation.gettext(message) % values if values else translation.gettext(message)
 
 
 def test_fieldworker_walks_to_a_person_and_records_a_consent_by_keyboard(new_page, world, screenshot):

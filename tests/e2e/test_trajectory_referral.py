@@ -13,7 +13,6 @@ the Dutch catalogue fills in.
 from __future__ import annotations
 
 import datetime
-from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -27,6 +26,7 @@ from stijging.referrals.states import ReferralStatus
 from stijging.trajectories import selectors as trajectory_selectors
 from stijging.trajectories.models import Measurement, Trajectory
 from tests.conversations.factories import held_conversation
+from tests.e2e.conftest import fits_the_tablet, follow, lands_on
 from tests.referrals.factories import share_consent
 from tests.trajectories.factories import domain, proposal_of
 
@@ -37,25 +37,6 @@ pytestmark = [
 ]
 
 BASELINE_RUNG = 3
-
-
-@contextmanager
-def lands_on(page, path: str):
-    """What is done inside leads (through a redirect, maybe) to the page at `path`, which is loaded."""
-    with page.expect_navigation():
-        yield
-    assert urlsplit(page.url).path == path, f"expected to land on {path}, landed on {page.url}"
-
-
-def follow(page, url: str) -> None:
-    """Click the link to `url` on the current page (there must be one), and wait for the next page."""
-    with lands_on(page, url):
-        page.locator(f'main a[href="{url}"], nav a[href="{url}"]').first.click()
-
-
-def fits_the_tablet(page) -> None:
-    """Nothing sticks out sideways at 768 px."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= 768, f"{page.url} scrolls sideways"
 
 
 def log_out(page) -> None:

@@ -23,15 +23,9 @@ import datetime
 from dataclasses import dataclass, field
 
 from stijging.cohesion.models import Wave, WaveAnswer, WaveResponse
-from stijging.conversations.models import (
-    CohesionAnswer,
-    CohesionStatement,
-    Conversation,
-    DefectCategory,
-    HousingAnswer,
-    Interview,
-)
-from stijging.conversations.services import current_instrument
+from stijging.conversations.models import CohesionAnswer, Conversation, HousingAnswer, Interview
+from stijging.instruments.models import CohesionStatement, DefectCategory
+from stijging.instruments.services import current_instrument
 from stijging.registry.models import Area, Programme, Street
 from stijging.registry.selectors import household_programme_id
 

@@ -24,8 +24,9 @@ import datetime
 
 import pytest
 
-from stijging.conversations.models import Conversation, Domain, DomainAnswer, Interview
-from stijging.conversations.services import current_instrument
+from stijging.conversations.models import Conversation, DomainAnswer, Interview
+from stijging.instruments.models import Domain
+from stijging.instruments.services import current_instrument
 from stijging.monitoring import kpis
 from stijging.registry.models import Programme
 from stijging.registry.selectors import household_programme_id

@@ -16,7 +16,7 @@ from fractions import Fraction as Fr
 
 import pytest
 
-from stijging.conversations.models import CohesionStatement
+from stijging.instruments.models import CohesionStatement
 from stijging.monitoring import kpis
 
 from . import cohesion_fixtures as cf

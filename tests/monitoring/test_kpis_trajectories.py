@@ -72,8 +72,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from stijging.accounts.models import Membership
-from stijging.conversations.models import Conversation, Domain, DomainAnswer, Interview
-from stijging.conversations.services import current_instrument
+from stijging.conversations.models import Conversation, DomainAnswer, Interview
+from stijging.instruments.models import Domain
+from stijging.instruments.services import current_instrument
 from stijging.monitoring import kpis
 from stijging.privacy.models import Consent
 from stijging.referrals.models import Referral

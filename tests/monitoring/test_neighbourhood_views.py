@@ -13,8 +13,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from stijging.cohesion import services as cohesion_services
-from stijging.conversations.models import Conversation, DefectCategory, HousingAnswer
-from stijging.conversations.services import current_instrument
+from stijging.conversations.models import Conversation, HousingAnswer
+from stijging.instruments.models import DefectCategory
+from stijging.instruments.services import current_instrument
 from stijging.privacy.models import AuditAction, AuditEvent
 from stijging.registry.selectors import household_programme_id
 

@@ -387,3 +387,36 @@ def test_no_small_count_of_the_street_overview_can_be_worked_out_from_the_area_t
         published[("area", status)] = (kinds[totals[status].state], totals[status].value)
         sums.append((("area", status), [(i, status) for i in range(len(rows))]))
     assert derivable(truth, published, sums) == []
+
+
+def test_the_outcome_moved_offers_to_record_the_move_in_the_registry(world, fieldworker):
+    """At the door the worker hears the household moved; the registry is where that is recorded."""
+    household = world.own.household
+    move = reverse("registry:household_move", args=[household.pk])
+    page = reverse("outreach:household", args=[household.pk])
+    assert move not in fieldworker.get(page).content.decode()
+    response = fieldworker.post(
+        reverse("outreach:attempt_create", args=[household.pk]),
+        {"date": timezone.localdate().isoformat(), "channel": "doorbell", "outcome": "moved"},
+    )
+    assert response.status_code == 302
+    assert f'href="{move}"' in fieldworker.get(page).content.decode()
+    # The worker may open the registry's move form the page links to, and record the move there.
+    assert fieldworker.get(move).status_code == 200
+    household.refresh_from_db()
+    response = fieldworker.post(
+        move, {"moved_on": timezone.localdate().isoformat(), "left_area": "on", "version": household.version}
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    # Recorded: the household has no current address, and the offer is gone.
+    assert f'href="{move}"' not in fieldworker.get(page).content.decode()
+
+
+def test_the_move_offer_is_not_shown_for_another_outcome(world, fieldworker):
+    household = world.own.household
+    fieldworker.post(
+        reverse("outreach:attempt_create", args=[household.pk]),
+        {"date": timezone.localdate().isoformat(), "channel": "doorbell", "outcome": "refused"},
+    )
+    html = fieldworker.get(reverse("outreach:household", args=[household.pk])).content.decode()
+    assert reverse("registry:household_move", args=[household.pk]) not in html

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stijging.conversations import services as conversation_services
-from stijging.conversations.models import CohesionAnswer, CohesionStatement, DomainAnswer, Interview
+from stijging.conversations.models import CohesionAnswer, DomainAnswer, Interview
+from stijging.instruments.models import CohesionStatement
 from stijging.monitoring import kpis
 from stijging.outreach.models import ContactAttempt, HouseholdOutreach
 from stijging.privacy import audit, retention, services, subject

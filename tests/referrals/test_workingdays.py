@@ -1,4 +1,5 @@
-"""Working days: weekends and the Dutch public holidays listed in referrals/workingdays.py."""
+"""Working days: weekends and the Dutch public holidays (the `holidays` package, with the programme's
+own rules of referrals/workingdays.py on top)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,19 @@ D = datetime.date
         (2026, D(2026, 4, 5)),
         (2027, D(2027, 3, 28)),
         (2038, D(2038, 4, 25)),
-        (2285, D(2285, 3, 22)),
     ],
 )
-def test_easter_sunday_matches_the_calendar(year, expected):
-    assert workingdays.easter(year) == expected
+def test_easter_and_the_days_that_follow_it_match_the_calendar(year, expected):
+    holidays = workingdays.public_holidays(year)
+    day = datetime.timedelta(days=1)
+    assert {expected, expected + day, expected + 39 * day, expected + 49 * day, expected + 50 * day} <= holidays
+    assert expected - 2 * day not in holidays  # Goede Vrijdag: the programme's rule
+
+
+@pytest.mark.parametrize("year", [2023, 2026, 2027, 2031])
+def test_bevrijdingsdag_counts_every_year_not_only_in_lustrum_years(year):
+    assert D(year, 5, 5) in workingdays.public_holidays(year)
+    assert not workingdays.is_working_day(D(year, 5, 5))
 
 
 def test_the_holidays_of_2026():

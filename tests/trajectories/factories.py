@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 
 from stijging.accounts.models import Role
-from stijging.conversations.models import Domain, DomainAnswer, Proposal
+from stijging.conversations.models import DomainAnswer, Proposal
+from stijging.instruments.models import Domain
 from stijging.trajectories import services
 from stijging.trajectories.models import Trajectory
 

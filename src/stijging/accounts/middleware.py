@@ -16,6 +16,8 @@ _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/health/", "/i18n/")
 # Session keys: when this session logged in, and when it was last seen (epoch seconds).
 LOGIN_AT = "stijging_login_at"
 LAST_SEEN = "stijging_last_seen"
+# Set once the session's user is seen to have TOTP (so a request pays the lookup only until then).
+HAS_TOTP = "stijging_has_totp"
 # A random tag per session for the browser's kept conversation answers (never the session key).
 SESSION_TAG_KEY = "stijging_storage_tag"
 # The last-seen time is written at most this often, so that a page does not cost a session UPDATE.
@@ -61,13 +63,13 @@ def _invited(request) -> bool:
 
 def _has_totp(request) -> bool:
     # Remembered in the session once seen, so a request pays the lookup only until MFA is set up.
-    if request.session.get("stijging_has_totp"):
+    if request.session.get(HAS_TOTP):
         return True
     from allauth.mfa.models import Authenticator
 
     found = Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
     if found:
-        request.session["stijging_has_totp"] = True
+        request.session[HAS_TOTP] = True
     return found
 
 

@@ -82,6 +82,10 @@ class User(AbstractUser):
         "self", verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    # Raised to end every other session of this user at once (a second factor removed or reset):
+    # it is part of the session hash below.
+    sessions_epoch = models.PositiveIntegerField(default=0, editable=False)
+
     objects = StijgingUserManager()  # type: ignore[misc]
 
     class Meta:
@@ -95,10 +99,12 @@ class User(AbstractUser):
         # Django ends every session whose stored hash no longer matches. Beside the password the
         # hash covers the organisation and the active flag, so that moving a user to another
         # organisation (which moves a partner's referral scope) or deactivating them logs them out
-        # everywhere on their next request, whatever session backend runs.
+        # everywhere on their next request, whatever session backend runs. So does a raised
+        # sessions_epoch (only from 1 on, so that the sessions of before it was added stay valid).
+        epoch = f"|{self.sessions_epoch}" if self.sessions_epoch else ""
         return salted_hmac(
             "stijging.accounts.User.get_session_auth_hash",
-            f"{self.password}|{self.organisation_id}|{self.is_active}",
+            f"{self.password}|{self.organisation_id}|{self.is_active}{epoch}",
             secret=secret,
             algorithm="sha256",
         ).hexdigest()

@@ -15,8 +15,10 @@ import datetime
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -309,5 +311,16 @@ def second_factor_reset(*, acting_user: User | None, user: User) -> list[str]:
     kinds = sorted(Authenticator.objects.filter(user=user).values_list("type", flat=True))
     Authenticator.objects.filter(user=user).delete()
     SecondFactorInvitation.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
+    # Whoever holds the lost phone may be logged in already: every session of the user ends now.
+    user_sessions_end(user=user)
     audit.record(actor=acting_user, action=AuditAction.MFA_CHANGE, obj=user, detail={"reset": kinds})
     return kinds
+
+
+def user_sessions_end(*, user: User, keep_request=None) -> None:
+    """End every session of `user` at their next request (the session hash changes), except the
+    one of `keep_request` when given (the user acting on themselves stays logged in there)."""
+    User.objects.filter(pk=user.pk).update(sessions_epoch=F("sessions_epoch") + 1)
+    user.refresh_from_db(fields=["sessions_epoch"])
+    if keep_request is not None:
+        update_session_auth_hash(keep_request, user)

@@ -67,6 +67,16 @@ def audit_authenticator_added(sender, request, user, authenticator, **kwargs):
 @receiver(mfa_signals.authenticator_removed)
 def audit_authenticator_removed(sender, request, user, authenticator, **kwargs):
     _audit_authenticator("removed", request, user, authenticator)
+    if authenticator.type != "totp":
+        return
+    from . import services
+    from .middleware import HAS_TOTP
+
+    # Removing one's second factor takes effect at once: every other session of the user ends (one
+    # may have been opened with it by someone else), and this one asks for it again where required.
+    services.user_sessions_end(user=user, keep_request=request if request is not None else None)
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(HAS_TOTP, None)
 
 
 @receiver(mfa_signals.authenticator_reset)

@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stijging.conversations.models import NonAnswer
 from stijging.forms import DutchDecimalField
+from stijging.instruments.models import NonAnswer
 from stijging.registry.validators import normalise_postcode, validate_postcode
 
 from .models import ConsentBy

@@ -5,9 +5,9 @@ Participants and volunteers are records of their own, kept by the neighbourhood 
 sees no case data. Such a record points at a registry person only when that person (a parent, for a
 child) agreed to the link; then, and only then, the person's case manager may see that they volunteer.
 
-The cohesion statements themselves are instrument data of the conversation (conversations.models);
-a door wave asks the same statements, so its answers point at them and keep the version they were
-given in (docs/decisions/0002-cohesion-reads-the-instruments.md).
+The cohesion statements themselves are instrument data (stijging.instruments, the floor beneath);
+a door wave asks the same statements as the living-room conversation, so its answers point at them
+and keep the version they were given in (docs/decisions/0002-the-instruments-are-their-own-floor.md).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from stijging.instruments.models import CohesionStatement, ScoreOrNonAnswer, score_field, score_xor_non_answer
 from stijging.registry.models import Area, Person, Programme, Street
 
 
@@ -224,21 +225,17 @@ class WaveResponse(models.Model):
         return f"response {self.pk} in wave {self.wave_id}"
 
 
-class WaveAnswer(models.Model):
+class WaveAnswer(ScoreOrNonAnswer):
+    SCORE_FIELD = "value"
+
     response = models.ForeignKey(WaveResponse, on_delete=models.CASCADE, related_name="answers")
-    statement = models.ForeignKey("conversations.CohesionStatement", on_delete=models.PROTECT, related_name="+")
-    value = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    non_answer = models.CharField(max_length=20, blank=True)
+    statement = models.ForeignKey(CohesionStatement, on_delete=models.PROTECT, related_name="+")
+    value = score_field()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["response", "statement"], name="wave_answer_one_per_statement"),
-            models.CheckConstraint(
-                condition=(Q(value__isnull=False) & Q(non_answer="")) | (Q(value__isnull=True) & ~Q(non_answer="")),
-                name="wave_answer_value_xor_non_answer",
-            ),
+            score_xor_non_answer(name="wave_answer_value_xor_non_answer", field="value"),
         ]
 
     def __str__(self) -> str:

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stijging.concurrency import ConflictError
-from stijging.conversations.models import CohesionStatement, NonAnswer
-from stijging.conversations.services import current_instrument
+from stijging.instruments.models import CohesionStatement, NonAnswer
+from stijging.instruments.services import current_instrument
 from stijging.privacy import audit
 from stijging.privacy.models import AuditAction, AuditOutcome
 from stijging.registry import selectors as registry_selectors

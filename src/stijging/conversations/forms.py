@@ -22,25 +22,27 @@ from django.utils import timezone
 from django.utils.html import format_html, strip_tags
 from django.utils.translation import gettext_lazy as _
 
+from stijging.instruments.models import (
+    CohesionStatement,
+    DefectCategory,
+    Domain,
+    LadderRung,
+    NonAnswer,
+    RungNonAnswer,
+    ScaleLevel,
+)
 from stijging.registry.forms import DateInput, MemberAddForm
 
 from .models import (
     AgeingFit,
     AnsweredBy,
     CohesionAnswer,
-    CohesionStatement,
-    DefectCategory,
-    Domain,
     DomainAnswer,
     HomeFit,
     HousingAnswer,
     Interview,
-    LadderRung,
     MeldcodeKind,
     MoveWish,
-    NonAnswer,
-    RungNonAnswer,
-    ScaleLevel,
 )
 from .services import LADDER_MIN_AGE, DomainInput
 

@@ -1,10 +1,6 @@
-"""The living-room conversation (huiskamergesprek) and the instruments it uses.
-
-Instruments — the life domains with the ages they apply to, the self-sufficiency scale, the rungs of
-the Participatieladder, the CBS cohesion statements and the housing defect categories — are data,
-versioned: an admin publishes a new version, and every answer keeps the version it was given in, so
-old answers keep their meaning.
-"""
+"""The living-room conversation (huiskamergesprek): interviews, answers, housing, proposals and
+meldcode signals. The instruments it asks (domains, scale, ladder, cohesion statements, defect
+categories) are reference data of their own floor, `stijging.instruments`."""
 
 from __future__ import annotations
 
@@ -13,157 +9,22 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from stijging.accounts.models import Role, case_programme_ids
+from stijging.instruments.models import (
+    CohesionStatement,
+    DefectCategory,
+    Domain,
+    InstrumentVersion,
+    RungNonAnswer,
+    ScoreOrNonAnswer,
+    score_field,
+    score_xor_non_answer,
+)
 from stijging.registry.models import Household, Person, Programme
 
-# --- Instruments ----------------------------------------------------------------------------------
-
-
-def localized(item, field: str) -> str:
-    """Instrument texts are data in Dutch and English: the one of the active language."""
-    return getattr(item, f"{field}_en" if (get_language() or "nl").startswith("en") else f"{field}_nl")
-
-
-class InstrumentVersion(models.Model):
-    number = models.PositiveIntegerField(unique=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(_("what changed"), max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["-number"]
-        verbose_name = _("instrument version")
-        verbose_name_plural = _("instrument versions")
-
-    def __str__(self) -> str:
-        return f"v{self.number}"
-
-
-class Domain(models.Model):
-    """A life domain of the seed, with the ages it applies to (inclusive)."""
-
-    version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="domains")
-    code = models.SlugField(max_length=40)
-    name_nl = models.CharField(max_length=100)
-    name_en = models.CharField(max_length=100)
-    min_age = models.PositiveSmallIntegerField(default=0)
-    max_age = models.PositiveSmallIntegerField(null=True, blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["version", "order"]
-        constraints = [models.UniqueConstraint(fields=["version", "code"], name="domain_unique_code")]
-
-    def __str__(self) -> str:
-        return self.name_nl
-
-    def applies_to(self, age: int) -> bool:
-        return age >= self.min_age and (self.max_age is None or age <= self.max_age)
-
-    @property
-    def name(self) -> str:
-        return localized(self, "name")
-
-
-class ScaleLevel(models.Model):
-    """The 5-point self-sufficiency scale (level labels only; licensed criteria can be loaded by an admin)."""
-
-    version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="scale_levels")
-    value = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
-    label_nl = models.CharField(max_length=100)
-    label_en = models.CharField(max_length=100)
-    criteria = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["version", "value"]
-        constraints = [models.UniqueConstraint(fields=["version", "value"], name="scale_unique_value")]
-
-    def __str__(self) -> str:
-        return f"{self.value} {self.label_nl}"
-
-    @property
-    def label(self) -> str:
-        return localized(self, "label")
-
-
-class LadderRung(models.Model):
-    """A rung of the Participatieladder (VNG/Divosa): 1 geïsoleerd … 6 betaald werk zonder ondersteuning."""
-
-    version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="rungs")
-    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(6)])
-    label_nl = models.CharField(max_length=100)
-    label_en = models.CharField(max_length=100)
-
-    class Meta:
-        ordering = ["version", "number"]
-        constraints = [models.UniqueConstraint(fields=["version", "number"], name="rung_unique_number")]
-
-    def __str__(self) -> str:
-        return f"{self.number} {self.label_nl}"
-
-    @property
-    def label(self) -> str:
-        return localized(self, "label")
-
-
-class CohesionStatement(models.Model):
-    """One of the six CBS Veiligheidsmonitor social-cohesion statements (5-point agreement)."""
-
-    version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="cohesion_statements")
-    code = models.SlugField(max_length=40)
-    text_nl = models.CharField(max_length=300)
-    text_en = models.CharField(max_length=300)
-    reverse_coded = models.BooleanField(default=False)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["version", "order"]
-        constraints = [models.UniqueConstraint(fields=["version", "code"], name="statement_unique_code")]
-
-    def __str__(self) -> str:
-        return self.text_nl
-
-    @property
-    def text(self) -> str:
-        return localized(self, "text")
-
-
-class DefectCategory(models.Model):
-    version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="defect_categories")
-    code = models.SlugField(max_length=40)
-    name_nl = models.CharField(max_length=100)
-    name_en = models.CharField(max_length=100)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["version", "order"]
-        constraints = [models.UniqueConstraint(fields=["version", "code"], name="defect_unique_code")]
-
-    def __str__(self) -> str:
-        return self.name_nl
-
-    @property
-    def name(self) -> str:
-        return localized(self, "name")
-
-
 # --- Answers ----------------------------------------------------------------------------------------
-
-
-class NonAnswer(models.TextChoices):
-    """A missing answer is never a score: each gap says why."""
-
-    NOT_DISCUSSED = "not_discussed", _("not discussed")
-    NOT_APPLICABLE = "not_applicable", _("not applicable")
-    DECLINED = "declined", _("declined to answer")
-
-
-class RungNonAnswer(models.TextChoices):
-    NOT_APPLICABLE = "not_applicable", _("not applicable (AOW age or full-time education)")
-    NOT_DISCUSSED = "not_discussed", _("not discussed")
-    DECLINED = "declined", _("declined to answer")
 
 
 class AnsweredBy(models.TextChoices):
@@ -256,13 +117,10 @@ class Interview(models.Model):
         return f"interview {self.person_id} in {self.conversation_id}"
 
 
-class DomainAnswer(models.Model):
+class DomainAnswer(ScoreOrNonAnswer):
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="domain_answers")
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
-    score = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    non_answer = models.CharField(max_length=20, choices=NonAnswer.choices, blank=True)
+    score = score_field()
     note = models.TextField(_("note"), blank=True)
     help_question = models.BooleanField(_("there is a help question"), default=False)
     help_question_text = models.TextField(_("the help question"), blank=True)
@@ -270,32 +128,24 @@ class DomainAnswer(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["interview", "domain"], name="answer_one_per_domain"),
-            # Exactly one of: a score, or an explicit non-answer.
-            models.CheckConstraint(
-                condition=(Q(score__isnull=False) & Q(non_answer="")) | (Q(score__isnull=True) & ~Q(non_answer="")),
-                name="answer_score_xor_non_answer",
-            ),
+            score_xor_non_answer(name="answer_score_xor_non_answer"),
         ]
 
     def __str__(self) -> str:
         return f"{self.domain_id}: {self.score or self.non_answer}"
 
 
-class CohesionAnswer(models.Model):
+class CohesionAnswer(ScoreOrNonAnswer):
+    SCORE_FIELD = "value"
+
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="cohesion_answers")
     statement = models.ForeignKey(CohesionStatement, on_delete=models.PROTECT, related_name="+")
-    value = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    non_answer = models.CharField(max_length=20, choices=NonAnswer.choices, blank=True)
+    value = score_field()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["interview", "statement"], name="cohesion_one_per_statement"),
-            models.CheckConstraint(
-                condition=(Q(value__isnull=False) & Q(non_answer="")) | (Q(value__isnull=True) & ~Q(non_answer="")),
-                name="cohesion_value_xor_non_answer",
-            ),
+            score_xor_non_answer(name="cohesion_value_xor_non_answer", field="value"),
         ]
 
     def __str__(self) -> str:

@@ -13,23 +13,18 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 
 from stijging.accounts.models import CASE_ROLES, User
+from stijging.instruments.models import (
+    CohesionStatement,
+    DefectCategory,
+    Domain,
+    InstrumentVersion,
+    LadderRung,
+    ScaleLevel,
+)
 from stijging.privacy.models import Consent
 from stijging.registry.models import Household, HouseholdMembership, HouseholdResidence, Person
 
-from .models import (
-    CohesionStatement,
-    Conversation,
-    DefectCategory,
-    Domain,
-    DomainAnswer,
-    HousingAnswer,
-    InstrumentVersion,
-    Interview,
-    LadderRung,
-    MeldcodeSignal,
-    Proposal,
-    ScaleLevel,
-)
+from .models import Conversation, DomainAnswer, HousingAnswer, Interview, MeldcodeSignal, Proposal
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from stijging.accounts import notifications
 from stijging.accounts.models import Membership, Role
 from stijging.concurrency import ConflictError
+from stijging.instruments.models import CohesionStatement, Domain
+from stijging.instruments.services import current_instrument
 from stijging.outreach import services as outreach_services
 from stijging.outreach.models import HouseholdOutreach
 from stijging.privacy import audit
@@ -33,12 +35,9 @@ from . import baseline
 from .models import (
     BaselineRevision,
     CohesionAnswer,
-    CohesionStatement,
     Conversation,
-    Domain,
     DomainAnswer,
     HousingAnswer,
-    InstrumentVersion,
     Interview,
     MeldcodeSignal,
     Proposal,
@@ -60,13 +59,6 @@ class ConversationExists(Exception):
     def __init__(self, conversation: Conversation) -> None:
         super().__init__(conversation.pk)
         self.conversation = conversation
-
-
-def current_instrument() -> InstrumentVersion:
-    version = InstrumentVersion.objects.filter(published_at__isnull=False).order_by("-number").first()
-    if version is None:
-        raise ValidationError(_("No instrument version has been published."))
-    return version
 
 
 def _require_writable(conversation: Conversation) -> None:

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from stijging.concurrency import ConflictError, keep_input_after_conflict
 from stijging.forms import add_service_errors as _add_errors
+from stijging.instruments.models import RungNonAnswer
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction, ConsentPurpose
@@ -51,14 +52,7 @@ from .forms import (
     PresentMemberForm,
     SectionForm,
 )
-from .models import (
-    AnsweredBy,
-    Conversation,
-    HousingAnswer,
-    Interview,
-    ProposalStatus,
-    RungNonAnswer,
-)
+from .models import AnsweredBy, Conversation, HousingAnswer, Interview, ProposalStatus
 from .selectors import Instrument
 from .services import COHESION_MIN_AGE, LADDER_MIN_AGE
 

@@ -35,8 +35,8 @@ from stijging.accounts import selectors as account_selectors
 from stijging.accounts import services as account_services
 from stijging.accounts.models import PERSONAL_DATA_ROLES, Membership, Organisation, RoleRequest, User
 from stijging.cohesion.models import ActivityKind
-from stijging.conversations import instruments
-from stijging.conversations.models import (
+from stijging.instruments import services as instruments
+from stijging.instruments.models import (
     CohesionStatement,
     DefectCategory,
     Domain,

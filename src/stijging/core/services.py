@@ -29,12 +29,12 @@ CONFIGURATION = frozenset(
         "accounts.organisation",
         "referrals.servicelevel",
         "cohesion.activitykind",
-        "conversations.instrumentversion",
-        "conversations.domain",
-        "conversations.scalelevel",
-        "conversations.ladderrung",
-        "conversations.cohesionstatement",
-        "conversations.defectcategory",
+        "instruments.instrumentversion",
+        "instruments.domain",
+        "instruments.scalelevel",
+        "instruments.ladderrung",
+        "instruments.cohesionstatement",
+        "instruments.defectcategory",
     }
 )
 

@@ -34,17 +34,24 @@ from stijging.cohesion.models import (
     WaveResponse,
 )
 from stijging.conversations.models import Conversation, Interview
-from stijging.conversations.services import current_instrument
+from stijging.instruments.services import current_instrument
 from stijging.registry.models import Address, HouseholdMembership, HouseholdResidence, Programme, Street
 from stijging.trajectories.models import Measurement, Trajectory
 
-from .names import FAMILY_NAMES, GIVEN_NAMES_F, GIVEN_NAMES_M
+from .catalogue import (
+    FAMILY_NAMES,
+    ODD_JOBS,
+    SATURDAY_KINDS,
+    SERIES_TITLE,
+    SINGLE_ACTIVITIES,
+    YEAR,
+    on_weekday,
+    person_name,
+)
 
 COORDINATOR_EMAIL = "coordinator@demo.stijging.nl"
-SERIES_TITLE = "Kinderschoonmaakploeg"
 SERIES_WEEKDAY = 2  # Wednesday afternoon: no school
 SERIES_STREETS = 4
-YEAR = 364
 CHILDREN = 12
 LINKED = 5  # adults in a help trajectory who agreed to the link: 3 weekly volunteers, 1 lapsed, 1 taking part
 REGULAR_LINKED = 3  # below rung 4 (onbetaald werk): their case manager sees the volunteering hint
@@ -55,51 +62,9 @@ WAVE_TWO_DAYS = (55, 5)  # days before today: 1 October to 20 November when toda
 THIN_STREETS = 2  # streets left below the small-numbers threshold in wave 2
 THRESHOLD = 5  # SPEC §4: fewer respondents than this are not shown
 
-# (days before today, kind, title — {street} is filled in —, organiser, participants (low, high), streets)
-SINGLE_ACTIVITIES: list[tuple[int, str, str, str, tuple[int, int], int]] = [
-    (330, "neighbours_meeting", "Burenbijeenkomst: kennismaken met de buurtcoördinator", "het programma", (22, 34), 5),
-    (296, "alley_cleanup", "Achterpad {street} opruimen", "bewoners", (8, 14), 1),
-    (262, "garden_cleanup", "Voortuinen {street} opknappen", "bewoners met Woningstichting Venlo-Blerick", (9, 16), 2),
-    (231, "neighbours_meeting", "Bewonersavond over de speelplek", "bewoners", (15, 28), 3),
-    (204, "alley_cleanup", "Voorjaarsschoonmaak achterpaden {street}", "bewoners", (10, 18), 2),
-    (183, "garden_cleanup", "Tuinen opruimen {street}", "Stichting Wel.kom met bewoners", (7, 12), 1),
-    (162, "other", "Geveltuintjes aanleggen", "bewoners met de gemeente", (12, 20), 2),
-    (148, "street_play_day", "Straatspeeldag {street}", "bewoners met Stichting Wel.kom", (45, 80), 3),
-    (121, "neighbours_meeting", "Burenbijeenkomst met buurtbarbecue", "bewoners", (30, 55), 4),
-    (99, "alley_cleanup", "Achterpad {street} opruimen", "bewoners", (6, 11), 1),
-    (82, "street_play_day", "Straatspeeldag {street}", "bewoners met Stichting Wel.kom", (50, 90), 2),
-    (64, "other", "Burendag", "bewoners met het programma", (35, 60), 6),
-    (
-        45,
-        "garden_cleanup",
-        "Najaarsschoonmaak tuinen {street}",
-        "bewoners met Woningstichting Venlo-Blerick",
-        (8, 15),
-        2,
-    ),
-    (29, "alley_cleanup", "Blad ruimen in de achterpaden {street}", "bewoners", (7, 13), 2),
-    (12, "neighbours_meeting", "Bewonersavond: wat de huiskamergesprekken opleverden", "het programma", (20, 32), 12),
-]
-SATURDAY_KINDS = {"alley_cleanup", "garden_cleanup", "street_play_day", "other"}
-ODD_JOBS = ["Flyers rondbrengen", "Buurtapp bijhouden", "Koffie schenken in het buurthuis", "Materiaal ophalen"]
-
-
-def _on_weekday(day: datetime.date, weekday: int, today: datetime.date) -> datetime.date:
-    """The nearest `weekday` on or before `day` — or after it, while that is not later than today."""
-    back = day - datetime.timedelta(days=(day.weekday() - weekday) % 7)
-    ahead = back + datetime.timedelta(days=7)
-    return ahead if ahead <= today and (ahead - day) < (day - back) else back
-
 
 def _aware(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
-
-
-def _name(rng: random.Random, female: bool | None = None, family: tuple[str, str] | None = None) -> str:
-    female = rng.random() < 0.5 if female is None else female
-    given = rng.choice(GIVEN_NAMES_F if female else GIVEN_NAMES_M)
-    tussenvoegsel, family_name = family or rng.choice(FAMILY_NAMES)
-    return " ".join(part for part in (given, tussenvoegsel, family_name) if part)
 
 
 def _phone(rng: random.Random) -> str:
@@ -215,7 +180,7 @@ def seed_neighbourhood(programme: Programme, *, rng: random.Random, today: datet
     activity_streets: list[tuple[Activity, Street]] = [(a, s) for a in activities for s in series_streets]
     for days_ago, code, title, who, (low, high), street_count in SINGLE_ACTIVITIES:
         day = today - datetime.timedelta(days=days_ago)
-        day = _on_weekday(day, 5, today) if code in SATURDAY_KINDS else _on_weekday(day, 3, today)
+        day = on_weekday(day, 5, today) if code in SATURDAY_KINDS else on_weekday(day, 3, today)
         chosen = rng.sample(streets, min(street_count, len(streets)))
         activity = Activity(
             programme=programme,
@@ -242,12 +207,12 @@ def seed_neighbourhood(programme: Programme, *, rng: random.Random, today: datet
         consent_on = dates[joined] - datetime.timedelta(days=rng.randint(1, 6))
         child = Participant(
             programme=programme,
-            name=_name(rng, family=family),
+            name=person_name(rng, family=family),
             street=rng.choice(series_streets),
             is_child=True,
             consent_given_on=consent_on,
             consent_given_by=ConsentBy.PARENT,
-            parent_name=_name(rng, family=family),
+            parent_name=person_name(rng, family=family),
             phone=_phone(rng),
             created_by=coordinator,
             created_at=_aware(consent_on, 16),
@@ -290,7 +255,7 @@ def seed_neighbourhood(programme: Programme, *, rng: random.Random, today: datet
     adults: list[Participant] = []
     for n in range(OTHER_ADULTS):
         consent_on = year_ago + datetime.timedelta(days=rng.randint(0, YEAR - 20))
-        name = _name(rng)
+        name = person_name(rng)
         adult = Participant(
             programme=programme,
             name=name,

@@ -23,45 +23,13 @@ from stijging.conversations.models import (
     MeldcodeSignal,
     Proposal,
 )
-from stijging.conversations.services import current_instrument
+from stijging.instruments.services import current_instrument
 from stijging.outreach import status as status_rules
 from stijging.outreach.models import Appointment, AppointmentKind, ContactAttempt, HouseholdOutreach, Outcome
 from stijging.privacy.models import Consent, ConsentGivenBy, ConsentPurpose
 from stijging.registry.models import Household, HouseholdMembership, Programme
 
-HELP_QUESTIONS = {
-    "wonen": "Hulp bij het zoeken naar een passende woning",
-    "leren": "Ondersteuning bij huiswerk en contact met school",
-    "opgroeien": "Opvoedondersteuning voor de ouders",
-    "werken": "Begeleiding naar (vrijwilligers)werk",
-    "integratie": "Taalcursus Nederlands",
-    "veiligheid": "Overlast in de straat bespreken",
-    "opleiding": "Hulp bij het kiezen van een opleiding",
-    "gezondheid": "Contact met de huisarts of het wijkteam",
-    "voorzieningen": "Wegwijs in sport- en buurtvoorzieningen",
-    "financien": "Hulp bij schulden en de administratie",
-}
-
-
-def _score(rng: random.Random) -> int:
-    return rng.choices([1, 2, 3, 4, 5], weights=[4, 10, 26, 38, 22])[0]
-
-
-def _rung(rng: random.Random, age: int) -> tuple[int | None, str]:
-    if age >= 67:
-        return None, "not_applicable"
-    if age <= 22 and rng.random() < 0.6:
-        return None, "not_applicable"  # full-time education
-    if rng.random() < 0.04:
-        return None, "declined"
-    return rng.choices([1, 2, 3, 4, 5, 6], weights=[8, 18, 14, 12, 10, 38])[0], ""
-
-
-def _weekday(day: datetime.date) -> datetime.date:
-    """Visits are planned on working days."""
-    while day.weekday() >= 5:
-        day += datetime.timedelta(days=1)
-    return day
+from .catalogue import HELP_QUESTIONS, next_weekday, random_rung, random_score
 
 
 def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.date | None = None) -> dict:
@@ -187,7 +155,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
                 )
             )
             if rng.random() < 0.5:
-                day = _weekday(today + datetime.timedelta(days=rng.randint(0, 9)))
+                day = next_weekday(today + datetime.timedelta(days=rng.randint(0, 9)))
                 hour = rng.choice([9, 10, 11, 13, 14, 15, 16, 19])
                 starts = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
                 appointments.append(
@@ -204,7 +172,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
         conversation.members_present.set(persons)
         for person in persons:
             age = person.age_on(conversation.held_on)
-            rung, rung_non_answer = _rung(rng, age) if age >= 16 else (None, "")
+            rung, rung_non_answer = random_rung(rng, age) if age >= 16 else (None, "")
             answered_by = "self" if age >= 16 else rng.choice(["child", "parent", "both"])
             interviews.append(
                 Interview(
@@ -234,7 +202,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
                     )
                 )
                 continue
-            score = _score(rng)
+            score = random_score(rng)
             question = score <= 2 and rng.random() < 0.45 or score == 3 and rng.random() < 0.03
             answers.append(
                 DomainAnswer(
@@ -303,7 +271,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
     # Revisits planned from a few conversations, in the worker's agenda.
     revisits = []
     for conversation, _persons in conversations[:6]:
-        day = _weekday(today + datetime.timedelta(days=rng.randint(1, 10)))
+        day = next_weekday(today + datetime.timedelta(days=rng.randint(1, 10)))
         revisits.append(
             Appointment(
                 programme=programme,

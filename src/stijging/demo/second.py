@@ -28,7 +28,7 @@ from stijging.registry.models import (
 )
 from stijging.trajectories.models import Trajectory
 
-from .names import FAMILY_NAMES, GIVEN_NAMES_F, GIVEN_NAMES_M
+from .catalogue import FAMILY_NAMES, GIVEN_NAMES_F, GIVEN_NAMES_M
 
 SLUG = "het-hoefijzer"
 STREETS = ("Hoefijzerlaan", "Smidsweg")

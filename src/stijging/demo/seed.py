@@ -26,7 +26,7 @@ from stijging.registry.models import (
     Street,
 )
 
-from .names import FAMILY_NAMES, FICTIONAL_STREETS, GIVEN_NAMES_F, GIVEN_NAMES_M
+from .catalogue import FAMILY_NAMES, FICTIONAL_STREETS, GIVEN_NAMES_F, GIVEN_NAMES_M, household_shape
 
 DEMO_PASSWORD = "demo-stijging-2026"
 REFERENCE_DATE = datetime.date(2026, 11, 1)
@@ -67,26 +67,6 @@ class SeedResult:
 def _date_of_birth(rng: random.Random, age_low: int, age_high: int) -> datetime.date:
     age = rng.randint(age_low, age_high)
     return REFERENCE_DATE - datetime.timedelta(days=age * 365 + rng.randint(0, 364))
-
-
-def _household_shape(rng: random.Random) -> list[tuple[Relation, int, int]]:
-    """A household as (relation, min age, max age) per member, with Dutch-city proportions."""
-    roll = rng.random()
-    if roll < 0.22:  # single elderly
-        return [(Relation.HEAD, 67, 92)]
-    if roll < 0.38:  # single adult
-        return [(Relation.HEAD, 19, 66)]
-    if roll < 0.54:  # couple without children at home
-        low, high = rng.choice([(22, 40), (41, 66), (67, 88)])
-        return [(Relation.HEAD, low, high), (Relation.PARTNER, low, high)]
-    if roll < 0.85:  # couple with children
-        kids = rng.choices([1, 2, 3, 4], weights=[30, 40, 20, 10])[0]
-        return [(Relation.HEAD, 28, 52), (Relation.PARTNER, 27, 52)] + [(Relation.CHILD, 0, 19)] * kids
-    if roll < 0.97:  # single parent
-        kids = rng.choices([1, 2, 3], weights=[50, 35, 15])[0]
-        return [(Relation.HEAD, 23, 50)] + [(Relation.CHILD, 0, 18)] * kids
-    # three generations under one roof
-    return [(Relation.HEAD, 35, 50), (Relation.PARTNER, 35, 50), (Relation.PARENT, 68, 85), (Relation.CHILD, 2, 16)]
 
 
 def _organisations() -> dict[str, Organisation]:
@@ -177,7 +157,7 @@ def seed_demo(*, seed: int = 2009, households: int = 350) -> SeedResult:
 
     person_count = 0
     for index, address in enumerate(occupied):
-        shape = _household_shape(rng)
+        shape = household_shape(rng)
         tussenvoegsel, family = rng.choice(FAMILY_NAMES)
         # Without a given name in front, a tussenvoegsel takes a capital: "Van Dijk".
         name = f"{tussenvoegsel[:1].upper()}{tussenvoegsel[1:]} {family}" if tussenvoegsel else family

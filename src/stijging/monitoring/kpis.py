@@ -22,13 +22,12 @@ from stijging.cohesion.models import Wave, WaveAnswer
 from stijging.conversations.models import (
     CohesionAnswer,
     Conversation,
-    Domain,
     DomainAnswer,
     HousingAnswer,
     Interview,
     MoveWish,
-    RungNonAnswer,
 )
+from stijging.instruments.models import Domain, RungNonAnswer
 
 # SPEC §4 "Small numbers": one rule for every screen, on the privacy floor (re-exported here).
 from stijging.privacy.disclosure import SUPPRESSION_THRESHOLD, suppressed  # noqa: F401

@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from stijging.conversations.models import DefectCategory
+from stijging.instruments.models import DefectCategory
 from stijging.privacy.disclosure import (
     SPECIAL_CATEGORY_THRESHOLD,
     SUPPRESSION_THRESHOLD,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stijging.accounts.models import CASE_ROLES, Organisation, Role
-from stijging.conversations.models import Domain
+from stijging.instruments.models import Domain
 from stijging.privacy.models import AccessGrant, Consent, LegalGround
 from stijging.registry.models import Person, Programme
 from stijging.trajectories.models import Trajectory

@@ -1,11 +1,15 @@
 """Working days for service levels: weekends and Dutch public holidays excluded.
 
-The holidays counted (the general days off of most collective agreements): Nieuwjaarsdag, Eerste
-and Tweede Paasdag, Koningsdag (27 April, or 26 April when the 27th is a Sunday), Bevrijdingsdag
-(5 May — counted every year, not only in lustrum years: partners in care and welfare mostly close
-on it, and a service level should not fall due on a day nobody answers), Hemelvaartsdag, Eerste and
-Tweede Pinksterdag, Eerste and Tweede Kerstdag. Goede Vrijdag is not a general day off and counts as a
-working day.
+The Dutch public holidays come from the maintained `holidays` package (the days of the Algemene
+termijnenwet: Nieuwjaarsdag, Pasen, Koningsdag — 26 April when the 27th is a Sunday —,
+Hemelvaartsdag, Pinksteren, Kerstmis, and Bevrijdingsdag in lustrum years). On top of it the
+programme keeps its own two rules, the general days off of most collective agreements in care and
+welfare:
+
+- Bevrijdingsdag (5 May) counts every year, not only in lustrum years: partners mostly close on
+  it, and a service level should not fall due on a day nobody answers.
+- Goede Vrijdag is a working day: the law counts it for its deadlines, but it is not a general day
+  off, and partners answer on it.
 """
 
 from __future__ import annotations
@@ -13,43 +17,14 @@ from __future__ import annotations
 import datetime
 from functools import lru_cache
 
-
-def easter(year: int) -> datetime.date:
-    """Easter Sunday of the Gregorian calendar (the anonymous Gregorian algorithm, Meeus/Jones/Butcher)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    ell = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * ell) // 451
-    month, day = divmod(h + ell - 7 * m + 114, 31)
-    return datetime.date(year, month, day + 1)
+import holidays
 
 
 @lru_cache(maxsize=64)
 def public_holidays(year: int) -> frozenset[datetime.date]:
-    sunday = easter(year)
-    day = datetime.timedelta(days=1)
-    kings_day = datetime.date(year, 4, 27)
-    if kings_day.weekday() == 6:
-        kings_day = datetime.date(year, 4, 26)
-    return frozenset(
-        {
-            datetime.date(year, 1, 1),
-            sunday,
-            sunday + day,  # Tweede Paasdag
-            kings_day,
-            datetime.date(year, 5, 5),
-            sunday + 39 * day,  # Hemelvaartsdag
-            sunday + 49 * day,  # Eerste Pinksterdag
-            sunday + 50 * day,  # Tweede Pinksterdag
-            datetime.date(year, 12, 25),
-            datetime.date(year, 12, 26),
-        }
-    )
+    dutch = holidays.country_holidays("NL", years=year, language="nl")
+    good_friday = {day for day, name in dutch.items() if name == "Goede vrijdag"}
+    return frozenset((set(dutch) - good_friday) | {datetime.date(year, 5, 5)})
 
 
 def is_working_day(date: datetime.date) -> bool:

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stijging.conversations.models import Domain, NonAnswer, RungNonAnswer
+from stijging.instruments.models import Domain, NonAnswer, RungNonAnswer
 from stijging.privacy.models import LegalGround
 from stijging.registry.forms import DateInput, VersionedForm
 

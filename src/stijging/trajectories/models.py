@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stijging.accounts.models import case_programme_ids
-from stijging.conversations.models import Domain, NonAnswer, Proposal, RungNonAnswer
+from stijging.conversations.models import Proposal
+from stijging.instruments.models import Domain, RungNonAnswer, ScoreOrNonAnswer, score_field, score_xor_non_answer
 from stijging.privacy.models import LegalGround
 from stijging.registry.models import Person, Programme
 
@@ -213,21 +214,15 @@ class Measurement(models.Model):
         return f"measurement {self.person_id} {self.measured_on}"
 
 
-class MeasurementScore(models.Model):
+class MeasurementScore(ScoreOrNonAnswer):
     measurement = models.ForeignKey(Measurement, on_delete=models.CASCADE, related_name="scores")
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
-    score = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    non_answer = models.CharField(max_length=20, choices=NonAnswer.choices, blank=True)
+    score = score_field()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["measurement", "domain"], name="measurement_one_per_domain"),
-            models.CheckConstraint(
-                condition=(Q(score__isnull=False) & Q(non_answer="")) | (Q(score__isnull=True) & ~Q(non_answer="")),
-                name="measurement_score_xor_non_answer",
-            ),
+            score_xor_non_answer(name="measurement_score_xor_non_answer"),
         ]
 
     def __str__(self) -> str:

@@ -14,15 +14,13 @@ from stijging.cohesion.selectors import Volunteering, volunteering_of
 from stijging.conversations.models import (
     BaselineRevision,
     Conversation,
-    Domain,
     DomainAnswer,
-    InstrumentVersion,
     Interview,
     MeldcodeSignal,
     Proposal,
     ProposalStatus,
-    RungNonAnswer,
 )
+from stijging.instruments.models import Domain, InstrumentVersion, RungNonAnswer
 from stijging.privacy.models import Restriction
 from stijging.registry.models import HouseholdResidence, Person, full_name_of
 from stijging.registry.selectors import person_programme_id

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from stijging.accounts.models import CASE_ROLES, Role
 from stijging.concurrency import ConflictError
-from stijging.conversations.models import Domain, NonAnswer, Proposal, ProposalStatus, RungNonAnswer
+from stijging.conversations.models import Proposal, ProposalStatus
+from stijging.instruments.models import Domain, NonAnswer, RungNonAnswer
 from stijging.privacy import audit
 from stijging.privacy import services as privacy_services
 from stijging.privacy.models import AuditAction, Consent, ConsentPurpose, LegalGround

@@ -61,25 +61,27 @@ DEFECTS = [
 ]
 
 
-def forwards(apps, schema_editor):
-    version = apps.get_model("conversations", "InstrumentVersion").objects.create(
+def forwards(apps, schema_editor, app_label="conversations"):
+    # The instruments moved to their own app later (instruments 0001, same tables): the tests'
+    # flush restores version 1 with the app registry of today, passing app_label="instruments".
+    version = apps.get_model(app_label, "InstrumentVersion").objects.create(
         number=1, published_at=timezone.now(), note="Eerste versie"
     )
-    Domain = apps.get_model("conversations", "Domain")
+    Domain = apps.get_model(app_label, "Domain")
     for order, (code, nl, en, low, high) in enumerate(DOMAINS):
         Domain.objects.create(version=version, code=code, name_nl=nl, name_en=en, min_age=low, max_age=high, order=order)
-    ScaleLevel = apps.get_model("conversations", "ScaleLevel")
+    ScaleLevel = apps.get_model(app_label, "ScaleLevel")
     for value, nl, en in SCALE:
         ScaleLevel.objects.create(version=version, value=value, label_nl=nl, label_en=en)
-    LadderRung = apps.get_model("conversations", "LadderRung")
+    LadderRung = apps.get_model(app_label, "LadderRung")
     for number, nl, en in RUNGS:
         LadderRung.objects.create(version=version, number=number, label_nl=nl, label_en=en)
-    CohesionStatement = apps.get_model("conversations", "CohesionStatement")
+    CohesionStatement = apps.get_model(app_label, "CohesionStatement")
     for order, (code, nl, en, reverse) in enumerate(STATEMENTS):
         CohesionStatement.objects.create(
             version=version, code=code, text_nl=nl, text_en=en, reverse_coded=reverse, order=order
         )
-    DefectCategory = apps.get_model("conversations", "DefectCategory")
+    DefectCategory = apps.get_model(app_label, "DefectCategory")
     for order, (code, nl, en) in enumerate(DEFECTS):
         DefectCategory.objects.create(version=version, code=code, name_nl=nl, name_en=en, order=order)
 

@@ -1,5 +1,6 @@
-"""Publishing instrument versions. A published version never changes (old answers keep their
-meaning); a new version starts as a draft copy of the current one, is edited, then published."""
+"""The current instrument, and publishing versions. A published version never changes (old answers
+keep their meaning); a new version starts as a draft copy of the current one, is edited, then
+published."""
 
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ from stijging.privacy.models import AuditAction
 from .models import CohesionStatement, DefectCategory, Domain, InstrumentVersion, LadderRung, ScaleLevel
 
 ITEM_MODELS = (Domain, ScaleLevel, LadderRung, CohesionStatement, DefectCategory)
+
+
+def current_instrument() -> InstrumentVersion:
+    """The newest published version: what a new conversation or door response is asked with."""
+    version = InstrumentVersion.objects.filter(published_at__isnull=False).order_by("-number").first()
+    if version is None:
+        raise ValidationError(_("No instrument version has been published."))
+    return version
 
 
 @transaction.atomic

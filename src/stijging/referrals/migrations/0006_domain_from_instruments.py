@@ -1,0 +1,26 @@
+"""The instruments moved to their own app with the same tables: only the state's foreign key moves.
+"""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('instruments', '0001_initial'),
+        ('referrals', '0005_servicelevel_access_days_after_closing'),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='referral',
+                    name='domain',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='instruments.domain', verbose_name='life domain'),
+                ),
+            ],
+            database_operations=[],
+        ),
+    ]
