@@ -144,7 +144,8 @@ def _page_context(request, trajectory: Trajectory, **forms) -> dict:
         "volunteering": selectors.volunteering_hint(trajectory) if manages else None,
         "baseline_revisions": selectors.baseline_revisions_of(trajectory.person),
     }
-    if manages and not trajectory.is_closed and not trajectory.restricted:
+    # `restricted` is annotated by selectors.trajectory_page (AVG art. 18).
+    if manages and not trajectory.is_closed and not trajectory.restricted:  # type: ignore[attr-defined]
         context["transition_form"] = forms.get("transition_form") or TransitionForm(
             initial={"version": trajectory.version}, next_statuses=states.next_statuses(trajectory.status)
         )
