@@ -317,6 +317,31 @@ def _number(value: str, label: str, *, decimal: bool = False):
         raise ValueError(_("%(label)s “%(value)s” is not a number") % {"label": label, "value": value}) from None
 
 
+def address_key(postcode: str, huisnummer: str, huisletter: str, toevoeging: str) -> tuple[str, int, str, str]:
+    """The BAG key of an address as a file writes it (postcode with a space or in lower case, a letter
+    in either case): (postcode, huisnummer, huisletter, toevoeging) as the registry stores them.
+    Raises ValueError with the reason, for the row's report."""
+    raw_number = huisnummer.strip()
+    if not raw_number.isdigit() or int(raw_number) < 1:
+        raise ValueError(
+            _(
+                "huisnummer “%(value)s” is not a whole number; "
+                "a letter goes in huisletter and an addition in huisnummertoevoeging"
+            )
+            % {"value": raw_number}
+        )
+    huisletter = huisletter.strip()
+    if huisletter and not re.fullmatch(r"[A-Za-z]", huisletter):
+        raise ValueError(_("huisletter “%(value)s” must be one letter") % {"value": huisletter})
+    toevoeging = toevoeging.strip()
+    if toevoeging and not re.fullmatch(r"[A-Za-z0-9]{1,4}", toevoeging):
+        raise ValueError(_("huisnummertoevoeging “%(value)s” must be 1 to 4 letters or digits") % {"value": toevoeging})
+    normalised = normalise_postcode(postcode)
+    if not POSTCODE_RE.match(normalised):
+        raise ValueError(_("postcode “%(value)s” is not four digits and two letters") % {"value": postcode.strip()})
+    return normalised, int(raw_number), huisletter.upper(), toevoeging.upper()
+
+
 def _validate(cells: list[str], mapping: dict[str, int], width: int) -> tuple[dict | None, str | None]:
     """Returns (values, None) for a good row, (None, reason-to-skip) for a non-residential one, and
     raises ValueError with the reason for a bad one."""
@@ -340,24 +365,9 @@ def _validate(cells: list[str], mapping: dict[str, int], width: int) -> tuple[di
     street = cell("street")
     if not street:
         raise ValueError(_("the street (openbareruimte) is empty"))
-    raw_number = cell("huisnummer")
-    if not raw_number.isdigit() or int(raw_number) < 1:
-        raise ValueError(
-            _(
-                "huisnummer “%(value)s” is not a whole number; "
-                "a letter goes in huisletter and an addition in huisnummertoevoeging"
-            )
-            % {"value": raw_number}
-        )
-    huisletter = cell("huisletter")
-    if huisletter and not re.fullmatch(r"[A-Za-z]", huisletter):
-        raise ValueError(_("huisletter “%(value)s” must be one letter") % {"value": huisletter})
-    toevoeging = cell("huisnummertoevoeging")
-    if toevoeging and not re.fullmatch(r"[A-Za-z0-9]{1,4}", toevoeging):
-        raise ValueError(_("huisnummertoevoeging “%(value)s” must be 1 to 4 letters or digits") % {"value": toevoeging})
-    postcode = normalise_postcode(cell("postcode"))
-    if not POSTCODE_RE.match(postcode):
-        raise ValueError(_("postcode “%(value)s” is not four digits and two letters") % {"value": cell("postcode")})
+    postcode, huisnummer, huisletter, toevoeging = address_key(
+        cell("postcode"), cell("huisnummer"), cell("huisletter"), cell("huisnummertoevoeging")
+    )
     woonplaats = cell("woonplaats")
     if not woonplaats:
         raise ValueError(_("woonplaats is empty"))
@@ -374,9 +384,9 @@ def _validate(cells: list[str], mapping: dict[str, int], width: int) -> tuple[di
         "street": street[:200],
         "woonplaats": woonplaats[:100],
         "postcode": postcode,
-        "huisnummer": int(raw_number),
-        "huisletter": huisletter.upper(),
-        "huisnummertoevoeging": toevoeging.upper(),
+        "huisnummer": huisnummer,
+        "huisletter": huisletter,
+        "huisnummertoevoeging": toevoeging,
         "nummeraanduiding_id": _digits(cell("nummeraanduiding_id"), 16, "nummeraanduiding"),
         "verblijfsobject_id": _digits(cell("verblijfsobject_id"), 16, "object_id"),
         "gebruiksdoel": gebruiksdoel or "woonfunctie",
