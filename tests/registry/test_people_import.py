@@ -256,7 +256,11 @@ def test_a_file_that_is_neither_shape_is_refused(area):
 
 def test_with_valid_only_the_good_rows_are_imported_and_a_complete_extract_ends_nobody(area):
     run(area, csv_bytes(BRP_HEADER, *FIRST))
-    rows = [*FIRST[:4], person("Guus", "Nergens", "1970-01-01", 99, "2000-01-01"), person("Sanne", "Vos", "1995-06-06", 7, "2026-10-15")]
+    rows = [
+        *FIRST[:4],
+        person("Guus", "Nergens", "1970-01-01", 99, "2000-01-01"),
+        person("Sanne", "Vos", "1995-06-06", 7, "2026-10-15"),
+    ]
     report = run(area, csv_bytes(BRP_HEADER, *rows), complete=True, valid_rows_only=True)
     assert report.committed and [p.row for p in report.rejected] == [6]
     assert report.persons_added == 1 and report.persons_ended == 0
