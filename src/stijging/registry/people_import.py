@@ -29,6 +29,7 @@ the report is what the import would do, computed by the same code.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import re
 import unicodedata
@@ -40,6 +41,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from stijging.concurrency import ConflictError
 from stijging.privacy import audit
@@ -156,7 +158,7 @@ class PersonRow:
     relation: str
     bsn: str
 
-    @property
+    @functools.cached_property
     def name_key(self) -> tuple[str, str, str, datetime.date]:
         return (_fold(self.given_names), _fold(self.tussenvoegsel), _fold(self.family_name), self.date_of_birth)
 
@@ -209,6 +211,7 @@ class PeopleImportReport:
         }
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names repeat: a region has far fewer distinct ones than persons
 def _fold(value: str) -> str:
     """A name as it is compared: case, accents and spacing do not make another person."""
     text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
@@ -252,28 +255,41 @@ def _header_map(header: list[str]) -> tuple[str, dict[str, int]]:
     return shape, mapping
 
 
-DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y%m%d")
+# Dates as files write them: 2024-03-01 (and XLSX date cells), 01-03-2024, 01/03/2024, 01.03.2024 and
+# the register's 20240301. Matched by pattern rather than strptime: a region's extract has two million.
+ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+DUTCH_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
+REGISTER_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
-def _date(value: str, label: str) -> datetime.date:
+def _date(value: str, label) -> datetime.date:
     value = value.strip()
-    # The register writes a partly unknown date with zeros (19700000, 19700500): read as the 1st.
-    if re.fullmatch(r"\d{8}", value) and value[4:] != "0000" and value.endswith("00"):
-        value = value[:6] + "01"
-    elif re.fullmatch(r"\d{4}0000", value):
-        value = value[:4] + "0101"
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
+    try:
+        if match := REGISTER_DATE.fullmatch(value):
+            year, month, day = (int(part) for part in match.groups())
+            # The register writes a partly unknown date with zeros (19700000, 19700500): read as the 1st.
+            return datetime.date(year, month or 1, day or 1)
+        if match := ISO_DATE.fullmatch(value):
+            year, month, day = (int(part) for part in match.groups())
+            return datetime.date(year, month, day)
+        if match := DUTCH_DATE.fullmatch(value):
+            day, month, year = (int(part) for part in match.groups())
+            return datetime.date(year, month, day)
+    except ValueError:
+        pass  # a 31st of February: not a date either
     raise ValueError(
         _("%(label)s “%(value)s” is not a date (write e.g. 2024-03-01, 01-03-2024 or 20240301)")
         % {"label": label, "value": value}
     )
 
 
-def _not_after(day: datetime.date, limit: datetime.date, label: str) -> None:
+# Translated only when a row is rejected: a label per row costs a region's import seconds.
+DATE_OF_BIRTH = gettext_lazy("date of birth")
+DATE_OF_SETTLEMENT = gettext_lazy("date of settlement")
+CONTRACT_START = gettext_lazy("contract start")
+
+
+def _not_after(day: datetime.date, limit: datetime.date, label) -> None:
     if day > limit:
         raise ValueError(
             _("%(label)s %(date)s lies after the extract date %(extract)s")
@@ -296,9 +312,9 @@ def _person_row(number: int, cell, extract_date: datetime.date, read_bsn: bool) 
     tussenvoegsel = _name(cell("tussenvoegsel"), "voorvoegsel", 20, required=False)
     family_name = _name(cell("family_name"), "geslachtsnaam", 200)
     born = _date(cell("date_of_birth"), "geboortedatum")
-    _not_after(born, extract_date, _("date of birth"))
+    _not_after(born, extract_date, DATE_OF_BIRTH)
     settled = _date(cell("settled_on"), "datum vestiging")
-    _not_after(settled, extract_date, _("date of settlement"))
+    _not_after(settled, extract_date, DATE_OF_SETTLEMENT)
     if settled < born:
         raise ValueError(_("the date of settlement lies before the date of birth"))
     relation_text = _fold(cell("relation"))
@@ -328,7 +344,7 @@ def _contract_row(number: int, cell, extract_date: datetime.date) -> ContractRow
     if co_tenant and _fold(co_tenant) not in _fold(tenants):
         tenants = _name(f"{tenants} en {co_tenant}", "huurders", 200)
     start = _date(cell("contract_start"), "ingangsdatum")
-    _not_after(start, extract_date, _("contract start"))
+    _not_after(start, extract_date, CONTRACT_START)
     end = _date(cell("contract_end"), "einddatum") if cell("contract_end") else None
     if end is not None and end < start:
         raise ValueError(_("the contract ends before it starts"))
@@ -382,13 +398,15 @@ def read(
             continue
         if isinstance(row, PersonRow):
             key: object = ("bsn", row.bsn) if row.bsn else row.name_key
-            message = _("the same person as row %(row)s")
         else:
             key = (row.address, row.start)
-            message = _("the same contract as row %(row)s")
         # A hash, not the names: the dictionary of a million persons stays small.
         digest = hash(key)
         if digest in seen:
+            if isinstance(row, PersonRow):
+                message = _("the same person as row %(row)s")
+            else:
+                message = _("the same contract as row %(row)s")
             report.rejected.append(RowProblem(number, message % {"row": seen[digest]}))
             continue
         seen[digest] = number
@@ -536,15 +554,25 @@ class _Importer:
             .distinct()
         ):
             history.setdefault((address_id, _fold(given), _fold(prefix), _fold(family), born), set()).add(pk)
-        # Persons living in the programme's areas now, with the family names and birth dates of the
-        # batch: a move within the neighbourhood.
+        # Persons living in the programme's areas now, for the rows the address's history does not
+        # know: a move within the neighbourhood. By the family name as written (the index on it serves
+        # a region's million persons), in its usual capitalisations, then compared folded.
+        unresolved = [row for row in rows if not row.bsn and (addresses[row.address].pk, *row.name_key) not in history]
         living: dict[tuple, set[int]] = {}
-        unresolved = [row for row in rows if not row.bsn]
         if unresolved:
+            family_names = {
+                variant
+                for row in unresolved
+                for variant in (
+                    row.family_name,
+                    row.family_name.lower(),
+                    row.family_name[:1].upper() + row.family_name[1:],
+                )
+            }
             for pk, given, prefix, family, born in (
                 HouseholdMembership.objects.filter(
                     end_date__isnull=True,
-                    person__family_name__in={row.family_name for row in unresolved},
+                    person__family_name__in=family_names,
                     person__date_of_birth__in={row.date_of_birth for row in unresolved},
                     household__residences__end_date__isnull=True,
                     household__residences__address__area__programme_id=self.programme_id,
@@ -568,8 +596,7 @@ class _Importer:
                     continue
                 result[row.row] = found[0] if found else None
             else:
-                here = history.get((addresses[row.address].pk, *row.name_key), set())
-                candidates = here or living.get(row.name_key, set())
+                candidates = history.get((addresses[row.address].pk, *row.name_key)) or living.get(row.name_key, set())
                 result[row.row] = next(iter(candidates)) if len(candidates) == 1 else None
             kept.append(row)
         rows[:] = kept
