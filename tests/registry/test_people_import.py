@@ -410,3 +410,70 @@ def test_the_command_refuses_a_file_with_rejected_rows_unless_valid_only(area, t
     assert not Person.objects.exists()
     call_command("import_people", str(path), "--area", "de-ruit", "--apply", "--valid-only")
     assert Person.objects.count() == 5
+
+
+# --- The documented examples: De Ruit's tenant list and two extracts ------------------------------
+
+EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2] / "docs" / "examples"
+
+
+@pytest.fixture
+def de_ruit_empty(db):
+    """De Ruit's first two streets with the demo's addresses (stijging/demo/seed.py), no household yet."""
+    from stijging.registry.models import Programme
+
+    programme = Programme.objects.create(
+        name="Sociale Stijging De Ruit", slug="de-ruit", municipality="Venlo", start_date=D(2026, 3, 1)
+    )
+    area = AreaFactory(programme=programme, name="De Ruit", slug="de-ruit")
+    letters = "ABCDEFGHJKLMNPRSTVWXZ"
+    for street_index, name in enumerate(("Tredelaan", "Ladderweg")):
+        street = Street.objects.create(name=name, woonplaats="Venlo")
+        for number in range(1, 13):
+            postcode = f"5928{letters[(street_index * 3 + number // 10) % 21]}{letters[number % 21]}"
+            Address.objects.create(street=street, area=area, postcode=postcode, huisnummer=number, woonplaats="Venlo")
+    return area
+
+
+def example(area, name: str, **kwargs):
+    with (EXAMPLES / name).open("rb") as stream:
+        return import_people(acting_user=None, area=area, stream=stream, filename=name, **kwargs)
+
+
+def test_the_examples_import_cleanly_into_an_empty_de_ruit_and_the_later_extract_changes_exactly_that(de_ruit_empty):
+    tenants = example(de_ruit_empty, "huurderslijst-de-ruit-2026-11-01.csv", extract_date=EXTRACT)
+    assert tenants.committed and not tenants.rejected
+    assert (tenants.households_added, tenants.households_unchanged) == (6, 1)  # W. Smits's ended contract: not recorded
+    brp = example(de_ruit_empty, "brp-uittreksel-de-ruit-2026-11-01.csv", extract_date=EXTRACT, complete=True)
+    assert brp.committed and not brp.rejected
+    assert (brp.households_added, brp.persons_added) == (0, 11)  # everyone joins the tenant list's households
+    assert HouseholdResidence.objects.get(household__name="J. Jansen en E. Jansen").start_date == D(2010, 5, 1)
+    assert living_at(1) == {"Jan", "Els", "Tim"}
+    # The same files again: nothing.
+    before = state()
+    assert example(de_ruit_empty, "huurderslijst-de-ruit-2026-11-01.csv", extract_date=EXTRACT).households_added == 0
+    again = example(de_ruit_empty, "brp-uittreksel-de-ruit-2026-11-01.csv", extract_date=EXTRACT, complete=True)
+    assert again.persons_unchanged == 11 and state() == before
+    # A month later: the Öztürks moved to Ladderweg 3, Noor was born, Piet de Boer left, the El Amranis came.
+    later = example(de_ruit_empty, "brp-uittreksel-de-ruit-2026-12-01.csv", extract_date=LATER, complete=True)
+    assert not later.rejected
+    assert later.counts() == {
+        "households_added": 1,
+        "households_moved": 1,
+        "households_ended": 1,
+        "households_unchanged": 4,
+        "persons_added": 3,
+        "persons_moved": 2,
+        "persons_ended": 1,
+        "persons_unchanged": 8,
+    }
+    moved = Household.objects.get(name="A. Öztürk en M. Öztürk")
+    assert [
+        (r.address.street.name, r.address.huisnummer, r.end_date) for r in moved.residences.order_by("start_date")
+    ] == [
+        ("Tredelaan", 2, D(2026, 11, 20)),
+        ("Ladderweg", 3, None),
+    ]
+    assert HouseholdResidence.objects.get(household__name="P. de Boer").end_date == LATER
+    assert living_at(1) == {"Jan", "Els", "Tim", "Noor"}
+    assert Person.objects.count() == 14  # nobody deleted
