@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -38,7 +39,8 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -141,6 +143,10 @@ RELATIONS: dict[str, str] = {
 # Enough rows per batch that the queries per batch are few for a region, few enough that a batch's
 # rows and their households fit in a few megabytes. A batch ends only where the address changes.
 BATCH_ROWS = 2000
+# (family name, date of birth) pairs per query when looking for a person who moved.
+PAIRS_PER_QUERY = 500
+# Persons added between two ANALYZEs of the registry's tables (PostgreSQL), see `_Importer.analyze`.
+ANALYZE_EVERY = 100_000
 
 
 # --- Reading ------------------------------------------------------------------------------------
@@ -442,6 +448,7 @@ class _Importer:
         self.seen_persons: set[int] = set()
         # Households this import registers: their ids differ between a preview and its confirmation.
         self.new_households: set[int] = set()
+        self.added_since_analyze = 0
 
     def decide(self, *parts) -> None:
         self.plan.update(repr(parts).encode())
@@ -526,6 +533,20 @@ class _Importer:
                 acting_user=self.user, area_id=self.area.pk, groups=new_groups
             )
             self.seen_persons.update(person_ids)
+            self.added_since_analyze += len(person_ids)
+            if self.added_since_analyze >= ANALYZE_EVERY:
+                self.analyze()
+
+    def analyze(self) -> None:
+        """Statistics for what this transaction wrote. Without them PostgreSQL plans the lookups of a
+        region's first import as if the tables were still empty: nested loops over hundreds of
+        thousands of rows (the complete extract's look for missing persons ran for minutes)."""
+        self.added_since_analyze = 0
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            for model in (Person, Household, HouseholdMembership, HouseholdResidence):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
     def match_persons(self, rows: list[PersonRow], addresses: dict[tuple, Address]) -> dict[int, int | None]:
         """row number -> the existing person it is, or None for a new person. Rows naming a person of
@@ -551,41 +572,48 @@ class _Importer:
                 "person__family_name",
                 "person__date_of_birth",
             )
+            .order_by()
             .distinct()
         ):
             history.setdefault((address_id, _fold(given), _fold(prefix), _fold(family), born), set()).add(pk)
         # Persons living in the programme's areas now, for the rows the address's history does not
         # know: a move within the neighbourhood. By the family name as written (the index on it serves
-        # a region's million persons), in its usual capitalisations, then compared folded.
+        # a region's million persons) or with a capital, then compared folded.
         unresolved = [row for row in rows if not row.bsn and (addresses[row.address].pk, *row.name_key) not in history]
         living: dict[tuple, set[int]] = {}
         if unresolved:
-            family_names = {
-                variant
-                for row in unresolved
-                for variant in (
-                    row.family_name,
-                    row.family_name.lower(),
-                    row.family_name[:1].upper() + row.family_name[1:],
+            # One probe per (family name, date of birth) of the index on both; in parts, because SQLite
+            # parses a chain of ORs as a tree no deeper than 1,000.
+            pairs = sorted(
+                {(variant, row.date_of_birth) for row in unresolved for variant in _capitalisations(row.family_name)}
+            )
+            movers: list[tuple] = []
+            for start in range(0, len(pairs), PAIRS_PER_QUERY):
+                same_name = functools.reduce(
+                    operator.or_,
+                    (
+                        Q(person__family_name=family, person__date_of_birth=born)
+                        for family, born in pairs[start : start + PAIRS_PER_QUERY]
+                    ),
                 )
-            }
-            for pk, given, prefix, family, born in (
-                HouseholdMembership.objects.filter(
-                    end_date__isnull=True,
-                    person__family_name__in=family_names,
-                    person__date_of_birth__in={row.date_of_birth for row in unresolved},
-                    household__residences__end_date__isnull=True,
-                    household__residences__address__area__programme_id=self.programme_id,
+                movers += (
+                    HouseholdMembership.objects.filter(
+                        same_name,
+                        end_date__isnull=True,
+                        household__residences__end_date__isnull=True,
+                        household__residences__address__area__programme_id=self.programme_id,
+                    )
+                    .values_list(
+                        "person_id",
+                        "person__given_names",
+                        "person__tussenvoegsel",
+                        "person__family_name",
+                        "person__date_of_birth",
+                    )
+                    .order_by()
+                    .distinct()
                 )
-                .values_list(
-                    "person_id",
-                    "person__given_names",
-                    "person__tussenvoegsel",
-                    "person__family_name",
-                    "person__date_of_birth",
-                )
-                .distinct()
-            ):
+            for pk, given, prefix, family, born in movers:
                 living.setdefault((_fold(given), _fold(prefix), _fold(family), born), set()).add(pk)
         kept = []
         for row in rows:
@@ -851,6 +879,12 @@ def _person_is_ours(programme_id: int):
     return person_lives_in([programme_id])
 
 
+def _capitalisations(family_name: str) -> set[str]:
+    """A family name as written and with a capital: "van Dijk" is "Dijk" with a prefix, but a worker
+    may have typed "dijk"."""
+    return {family_name, family_name[:1].upper() + family_name[1:]}
+
+
 def _grouped(rows: list) -> Iterator[tuple[tuple, list]]:
     groups: dict[tuple, list] = {}
     for row in rows:
@@ -925,6 +959,8 @@ def import_people(
         elif complete and not report.rows_valid:
             report.notes.append(_("The file has no person to import, so it is not taken as a complete extract."))
         elif complete:
+            if importer.added_since_analyze >= ANALYZE_EVERY // 10:
+                importer.analyze()
             importer.end_missing()
         report.rejected.sort(key=lambda problem: problem.row)
         for problem in report.rejected:
