@@ -146,7 +146,7 @@ BATCH_ROWS = 2000
 # (family name, date of birth) pairs per query when looking for a person who moved.
 PAIRS_PER_QUERY = 500
 # Persons added between two ANALYZEs of the registry's tables (PostgreSQL), see `_Importer.analyze`.
-ANALYZE_EVERY = 100_000
+ANALYZE_EVERY = 20_000
 
 
 # --- Reading ------------------------------------------------------------------------------------
