@@ -681,7 +681,8 @@ class _Importer:
                     movers = []
                 else:
                     movers = []  # rejected with its reason
-        if household_id is not None and not movers and not new:
+        if household_id is not None and unchanged and not movers and not new:
+            # Counted once: a household that moved here, or that someone joined, is not "unchanged".
             report.households_unchanged += 1
         for row, person_id, current in movers:
             if household_id is None:
