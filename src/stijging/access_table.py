@@ -84,6 +84,7 @@ cohesion:hours_edit                 hours        login  -    -      -      -    
 cohesion:participant_link           participant  login  -    -      -      -      own    -      -      -      view
 cohesion:wave                       wave         login  -    -      -      -      own    -      -      -      no
 registry:area_import                area         login  -    -      -      -      -      -      own    -      no
+registry:people_import              area         login  -    -      -      -      -      -      own    -      no
 registry:search                     -            login  -    yes    yes    -      -      -      -      -      search
 registry:household_create           address      login  -    own    own    -      -      -      -      -      no
 registry:household                  household    login  -    own    own    -      -      -      -      -      view

@@ -53,6 +53,12 @@ def may_import_addresses(user, programme_id: int) -> bool:
     return programme_id in programme_ids_for(user, {Role.ADMIN})
 
 
+def may_import_people(user, programme_id: int) -> bool:
+    """The functional administrator loads the tenant list and the population-register extract into
+    the areas of their programme (issue 16). The screen shows counts and row numbers, never a name."""
+    return programme_id in programme_ids_for(user, {Role.ADMIN})
+
+
 # Said when a write reaches a household or person that lives in another programme's area now (or
 # a record of a programme the household has left): the record stays, read-only (decision 0003).
 MOVED_AWAY_MESSAGE = _(

@@ -214,3 +214,41 @@ class AddressImportConfirmForm(forms.Form):
 
     token = forms.CharField(max_length=100, widget=forms.HiddenInput)
     plan = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+
+class PeopleImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Tenant list or population-register extract"),
+        help_text=_("CSV or XLSX, see the layouts below. Separator ; or , — UTF-8 or Windows (cp1252)."),
+    )
+    extract_date = forms.DateField(
+        label=_("Extract date"),
+        widget=DateInput(),
+        help_text=_("The day the file describes. Persons missing from a complete extract moved out on this day."),
+    )
+    complete = forms.BooleanField(
+        label=_(
+            "This file is the complete population-register extract of the area: persons of the area that it lacks "
+            "have moved out"
+        ),
+        required=False,
+    )
+    valid_rows_only = forms.BooleanField(
+        label=_("Import the valid rows even if other rows are rejected"), required=False
+    )
+
+    MAX_BYTES = 50 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than 50 MB. Split it per area, or ask for the command import_people.")
+            )
+        return upload
+
+    def clean_extract_date(self):
+        day = self.cleaned_data["extract_date"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The extract date cannot lie in the future."))
+        return day

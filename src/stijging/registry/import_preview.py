@@ -59,23 +59,25 @@ def _sweep(directory: Path) -> None:
             pass  # another worker swept it first
 
 
-def keep(pending: PendingImport) -> str:
+def keep_file(meta: dict, data: bytes) -> str:
+    """Keep an upload and its options (`meta`, with the `user_id` and `area_id` it was previewed
+    by and for) until it is confirmed; returns the token. Also the people import's (people_preview)."""
     directory = _directory()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     _sweep(directory)
     token = secrets.token_urlsafe(32)
-    fields = asdict(pending)
-    header = json.dumps({name: value for name, value in fields.items() if name != "data"}).encode()
-    # Written aside and renamed, so that a confirmation never reads half a file.
+    header = json.dumps(meta).encode()
+    # Written aside and renamed, so that a confirmation never reads half a file. mkstemp makes it
+    # readable by the server's user only.
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".partial-")
     with os.fdopen(handle, "wb") as out:
-        out.write(header + b"\n" + pending.data)
+        out.write(header + b"\n" + data)
     os.replace(temporary, directory / token)
     return token
 
 
-def take(token: str, *, user, area: Area) -> PendingImport | None:
-    """The pending import under `token`, if it was previewed by this user for this area."""
+def take_file(token: str, *, user, area: Area, object_type: str) -> tuple[dict, bytes] | None:
+    """The options and upload kept under `token`, if it was previewed by this user for this area."""
     if not TOKEN_RE.match(token or ""):
         return None
     path = _directory() / token
@@ -87,18 +89,32 @@ def take(token: str, *, user, area: Area) -> PendingImport | None:
     except FileNotFoundError:
         return None
     header, _newline, data = raw.partition(b"\n")
-    pending = PendingImport(data=data, **json.loads(header))
-    if pending.user_id != user.pk or pending.area_id != area.pk:
+    meta = json.loads(header)
+    if meta.get("user_id") != user.pk or meta.get("area_id") != area.pk:
         # A token is 256 random bits: one that exists but is not this user's for this area was passed
         # on or taken from someone's page, so it is logged as a refused access.
         audit.record_denied(
             actor=user,
-            object_type="registry.address_import",
+            object_type=object_type,
             object_id=area.pk,
             detail={"reason": "the preview of another user or area"},
         )
         return None
-    return pending
+    return meta, data
+
+
+def keep(pending: PendingImport) -> str:
+    fields = asdict(pending)
+    return keep_file({name: value for name, value in fields.items() if name != "data"}, pending.data)
+
+
+def take(token: str, *, user, area: Area) -> PendingImport | None:
+    """The pending import under `token`, if it was previewed by this user for this area."""
+    kept = take_file(token, user=user, area=area, object_type="registry.address_import")
+    if kept is None:
+        return None
+    meta, data = kept
+    return PendingImport(data=data, **meta)
 
 
 def drop(token: str) -> None:

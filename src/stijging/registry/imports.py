@@ -17,14 +17,19 @@ report always says how many addresses of the area the file lacks.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import datetime
 import hashlib
 import io
+import itertools
 import json
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
 
 from django.db import transaction
 from django.utils import timezone
@@ -163,33 +168,42 @@ MAX_CELL_CHARS = 500
 MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+def _encoding(stream: BinaryIO) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else cp1252: Excel on Windows
+    saves "CSV" in cp1252, and accented names come out right that way. Checked chunk by chunk, so a
+    file of a region's persons is never held in memory whole; the stream is rewound."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    encoding = "utf-8-sig"
     try:
-        return data.decode("utf-8")
+        while chunk := stream.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" in cp1252: accented names come out right this way.
-        return data.decode("cp1252", errors="replace")
+        encoding = "cp1252"
+    stream.seek(0)
+    return encoding
 
 
-def _too_many_rows() -> ImportFileError:
+def _too_many_rows(max_rows: int) -> ImportFileError:
     return ImportFileError(
-        _("The file has more than %(rows)s rows. Split it per area.") % {"rows": f"{MAX_ROWS:,}".replace(",", ".")}
+        _("The file has more than %(rows)s rows. Split it per area.") % {"rows": f"{max_rows:,}".replace(",", ".")}
     )
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
+def iter_csv(stream: BinaryIO, *, max_rows: int | None = -1) -> Iterator[list[str]]:
+    """The rows of a CSV file one by one: separator `;` or `,` (whichever the header has more of)."""
+    max_rows = MAX_ROWS if max_rows == -1 else max_rows  # -1: the address import's limit, read now
+    text = io.TextIOWrapper(stream, encoding=_encoding(stream), errors="replace", newline="")
+    first_line = text.readline()
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[list[str]] = []
+    reader = csv.reader(itertools.chain([first_line], text), delimiter=delimiter)
+    count = 0
     try:
         for row in reader:
-            if len(rows) >= MAX_ROWS + 1:  # the header and MAX_ROWS rows
-                raise _too_many_rows()
-            rows.append(row[:MAX_COLUMNS])
+            if max_rows is not None and count >= max_rows + 1:  # the header and max_rows rows
+                raise _too_many_rows(max_rows)
+            count += 1
+            yield row[:MAX_COLUMNS]
     except csv.Error as error:
         # The csv module stops at a field over its limit (or an unclosed quote running to the end):
         # it cannot go on reading after it, so the file as a whole is refused, naming the line.
@@ -197,48 +211,67 @@ def _read_csv(data: bytes) -> list[list[str]]:
             _("Line %(line)s cannot be read as CSV (%(error)s); nothing was imported.")
             % {"line": reader.line_num, "error": error}
         ) from error
-    return rows
+    finally:
+        text.detach()  # the caller owns the stream
 
 
-def _read_xlsx(data: bytes) -> list[list[str]]:
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        # A date cell comes back as a datetime at midnight: the date is what the sheet says.
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    return str(value)
+
+
+def iter_xlsx(stream: BinaryIO, *, max_rows: int | None = -1) -> Iterator[list[str]]:
+    """The rows of the first sheet of an XLSX workbook one by one (openpyxl's read-only mode streams)."""
     from openpyxl import load_workbook  # imported here: only admins importing XLSX pay for it
 
+    max_rows = MAX_ROWS if max_rows == -1 else max_rows  # -1: the address import's limit, read now
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(stream) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, ValueError) as error:
         raise ImportFileError(_("The file is not a readable XLSX workbook (%(error)s).") % {"error": error}) from error
+    stream.seek(0)
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
         raise ImportFileError(
             _("The workbook unpacks to more than %(mb)s MB. Split it per area, or save it as CSV.")
             % {"mb": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)}
         )
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - any failure to open is "not a readable workbook"
         raise ImportFileError(_("The file is not a readable XLSX workbook (%(error)s).") % {"error": error}) from error
     sheet = workbook.worksheets[0]
-    rows: list[list[str]] = []
+    count = 0
     try:
         # A sheet can claim any dimension: the columns read are bounded, and the rows are counted.
         for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-            if len(rows) >= MAX_ROWS + 1:  # the header and MAX_ROWS rows
-                raise _too_many_rows()
-            rows.append(
-                [
-                    "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-                    for v in values
-                ]
-            )
+            if max_rows is not None and count >= max_rows + 1:  # the header and max_rows rows
+                raise _too_many_rows(max_rows)
+            count += 1
+            yield [_cell_text(v) for v in values]
     finally:
         workbook.close()
-    return rows
+
+
+def iter_rows(stream: BinaryIO, filename: str, *, max_rows: int | None = -1) -> tuple[str, Iterator[list[str]]]:
+    """The format ("csv" or "xlsx") and the file's rows, read as they are needed. `stream` is a
+    seekable binary file (an upload, an open file, BytesIO)."""
+    is_xlsx = filename.lower().endswith(".xlsx") or stream.read(2) == b"PK"
+    stream.seek(0)
+    if is_xlsx:
+        return "xlsx", iter_xlsx(stream, max_rows=max_rows)
+    return "csv", iter_csv(stream, max_rows=max_rows)
 
 
 def read_rows(data: bytes, filename: str) -> tuple[str, list[list[str]]]:
-    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        return "xlsx", _read_xlsx(data)
-    return "csv", _read_csv(data)
+    file_format, rows = iter_rows(io.BytesIO(data), filename, max_rows=MAX_ROWS)
+    return file_format, list(rows)
 
 
 def _header_map(header: list[str]) -> dict[str, int]:
@@ -284,6 +317,31 @@ def _number(value: str, label: str, *, decimal: bool = False):
         raise ValueError(_("%(label)s “%(value)s” is not a number") % {"label": label, "value": value}) from None
 
 
+def address_key(postcode: str, huisnummer: str, huisletter: str, toevoeging: str) -> tuple[str, int, str, str]:
+    """The BAG key of an address as a file writes it (postcode with a space or in lower case, a letter
+    in either case): (postcode, huisnummer, huisletter, toevoeging) as the registry stores them.
+    Raises ValueError with the reason, for the row's report."""
+    raw_number = huisnummer.strip()
+    if not raw_number.isdigit() or int(raw_number) < 1:
+        raise ValueError(
+            _(
+                "huisnummer “%(value)s” is not a whole number; "
+                "a letter goes in huisletter and an addition in huisnummertoevoeging"
+            )
+            % {"value": raw_number}
+        )
+    huisletter = huisletter.strip()
+    if huisletter and not re.fullmatch(r"[A-Za-z]", huisletter):
+        raise ValueError(_("huisletter “%(value)s” must be one letter") % {"value": huisletter})
+    toevoeging = toevoeging.strip()
+    if toevoeging and not re.fullmatch(r"[A-Za-z0-9]{1,4}", toevoeging):
+        raise ValueError(_("huisnummertoevoeging “%(value)s” must be 1 to 4 letters or digits") % {"value": toevoeging})
+    normalised = normalise_postcode(postcode)
+    if not POSTCODE_RE.match(normalised):
+        raise ValueError(_("postcode “%(value)s” is not four digits and two letters") % {"value": postcode.strip()})
+    return normalised, int(raw_number), huisletter.upper(), toevoeging.upper()
+
+
 def _validate(cells: list[str], mapping: dict[str, int], width: int) -> tuple[dict | None, str | None]:
     """Returns (values, None) for a good row, (None, reason-to-skip) for a non-residential one, and
     raises ValueError with the reason for a bad one."""
@@ -307,24 +365,9 @@ def _validate(cells: list[str], mapping: dict[str, int], width: int) -> tuple[di
     street = cell("street")
     if not street:
         raise ValueError(_("the street (openbareruimte) is empty"))
-    raw_number = cell("huisnummer")
-    if not raw_number.isdigit() or int(raw_number) < 1:
-        raise ValueError(
-            _(
-                "huisnummer “%(value)s” is not a whole number; "
-                "a letter goes in huisletter and an addition in huisnummertoevoeging"
-            )
-            % {"value": raw_number}
-        )
-    huisletter = cell("huisletter")
-    if huisletter and not re.fullmatch(r"[A-Za-z]", huisletter):
-        raise ValueError(_("huisletter “%(value)s” must be one letter") % {"value": huisletter})
-    toevoeging = cell("huisnummertoevoeging")
-    if toevoeging and not re.fullmatch(r"[A-Za-z0-9]{1,4}", toevoeging):
-        raise ValueError(_("huisnummertoevoeging “%(value)s” must be 1 to 4 letters or digits") % {"value": toevoeging})
-    postcode = normalise_postcode(cell("postcode"))
-    if not POSTCODE_RE.match(postcode):
-        raise ValueError(_("postcode “%(value)s” is not four digits and two letters") % {"value": cell("postcode")})
+    postcode, huisnummer, huisletter, toevoeging = address_key(
+        cell("postcode"), cell("huisnummer"), cell("huisletter"), cell("huisnummertoevoeging")
+    )
     woonplaats = cell("woonplaats")
     if not woonplaats:
         raise ValueError(_("woonplaats is empty"))
@@ -341,9 +384,9 @@ def _validate(cells: list[str], mapping: dict[str, int], width: int) -> tuple[di
         "street": street[:200],
         "woonplaats": woonplaats[:100],
         "postcode": postcode,
-        "huisnummer": int(raw_number),
-        "huisletter": huisletter.upper(),
-        "huisnummertoevoeging": toevoeging.upper(),
+        "huisnummer": huisnummer,
+        "huisletter": huisletter,
+        "huisnummertoevoeging": toevoeging,
         "nummeraanduiding_id": _digits(cell("nummeraanduiding_id"), 16, "nummeraanduiding"),
         "verblijfsobject_id": _digits(cell("verblijfsobject_id"), 16, "object_id"),
         "gebruiksdoel": gebruiksdoel or "woonfunctie",

@@ -290,7 +290,11 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["family_name", "given_names"]
-        indexes = [models.Index(fields=["family_name", "given_names"])]
+        indexes = [
+            models.Index(fields=["family_name", "given_names"]),
+            # The people import finds a person who moved by family name and date of birth (issue 16).
+            models.Index(fields=["family_name", "date_of_birth"], name="person_name_birth"),
+        ]
         verbose_name = _("person")
         verbose_name_plural = _("persons")
 

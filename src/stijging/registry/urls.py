@@ -6,6 +6,7 @@ app_name = "registry"
 
 urlpatterns = [
     path("p/<slug:slug>/areas/<int:area_id>/import/", views.area_import, name="area_import"),
+    path("p/<slug:slug>/areas/<int:area_id>/import-people/", views.people_import, name="people_import"),
     path("search/", views.search, name="search"),
     path("addresses/<int:address_id>/households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_detail, name="household"),

@@ -20,7 +20,7 @@ from stijging.privacy import services as privacy_services
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction, Consent
 
-from . import access, import_preview, imports, panels, selectors, services
+from . import access, import_preview, imports, panels, people_preview, selectors, services
 from .forms import (
     AddressImportConfirmForm,
     AddressImportForm,
@@ -30,6 +30,7 @@ from .forms import (
     HouseholdEditForm,
     MemberAddForm,
     MoveForm,
+    PeopleImportForm,
     PersonEditForm,
 )
 from .models import Address, Area, Household, Person, bsn_enabled
@@ -87,6 +88,57 @@ def area_import(request, slug: str, area_id: int):
             "token": token,
             "expired": expired,
             # What the page shows: the outcome of an import, a preview to confirm, or a refused file.
+            "stage": ("" if report is None else "imported" if report.committed else "preview" if token else "refused"),
+        },
+        status=400 if form.errors or expired else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def people_import(request, slug: str, area_id: int):
+    """Upload a tenant list or population-register extract → preview (nothing changes) → confirm.
+    The page shows counts and rejected rows by number and reason, never a person's name."""
+    area = Area.objects.select_related("programme").filter(pk=area_id, programme__slug=slug).first()
+    if area is None or not access.may_import_people(request.user, area.programme_id):
+        raise deny_not_found(request, "registry.area", area_id)
+    confirming = request.method == "POST" and "token" in request.POST
+    posted = request.method == "POST" and not confirming
+    form = PeopleImportForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        initial={"extract_date": timezone.localdate()},
+    )
+    report, token, expired = None, "", False
+    if confirming:
+        confirm_form = AddressImportConfirmForm(request.POST)
+        if confirm_form.is_valid():
+            report, token = people_preview.confirm(acting_user=request.user, area=area, **confirm_form.cleaned_data)
+        expired = report is None
+    elif posted and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report, token = people_preview.preview(
+                acting_user=request.user,
+                area=area,
+                data=upload.read(),
+                filename=upload.name,
+                extract_date=form.cleaned_data["extract_date"],
+                complete=form.cleaned_data["complete"],
+                valid_rows_only=form.cleaned_data["valid_rows_only"],
+            )
+        except imports.ImportFileError as error:
+            form.add_error("file", str(error))
+    return render(
+        request,
+        "registry/people_import.html",
+        {
+            "programme": area.programme,
+            "area": area,
+            "form": form,
+            "report": report,
+            "token": token,
+            "expired": expired,
             "stage": ("" if report is None else "imported" if report.committed else "preview" if token else "refused"),
         },
         status=400 if form.errors or expired else 200,
