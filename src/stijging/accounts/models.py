@@ -211,7 +211,7 @@ class OutgoingEmail(models.Model):
     """The outbox. Services insert; `stijging tick` claims, sends and marks (notifications.py). An
     e-mail carries a link into the application, never personal data."""
 
-    to = models.EmailField(_("to"))
+    to = models.EmailField(_("recipient"))
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"))
     # A key that makes a notification happen once, e.g. "meldcode:12:user:4"; a second insert with

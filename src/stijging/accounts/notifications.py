@@ -73,12 +73,29 @@ def mark_interrupted() -> int:
     )
 
 
-def send_again(pks) -> int:
-    """An admin's decision: failed or uncertain e-mails are sent again (same Message-ID), from the first
-    attempt's back-off on."""
-    return OutgoingEmail.objects.filter(
-        pk__in=pks, status__in=(OutgoingEmailStatus.FAILED, OutgoingEmailStatus.UNCERTAIN)
-    ).update(status=OutgoingEmailStatus.PENDING, attempts=0, next_attempt_at=None, claim_token="")
+def send_again(*, acting_user, pks) -> int:
+    """An admin's decision: failed or uncertain e-mails are sent again (with the same Message-ID),
+    from the first attempt's back-off on. Audited. Returns how many."""
+    from stijging.privacy import audit
+    from stijging.privacy.models import AuditAction
+
+    with transaction.atomic():
+        pks = list(
+            OutgoingEmail.objects.select_for_update()
+            .filter(pk__in=pks, status__in=(OutgoingEmailStatus.FAILED, OutgoingEmailStatus.UNCERTAIN))
+            .values_list("pk", flat=True)
+        )
+        OutgoingEmail.objects.filter(pk__in=pks).update(
+            status=OutgoingEmailStatus.PENDING, attempts=0, next_attempt_at=None, claim_token=""
+        )
+        if pks:
+            audit.record(
+                actor=acting_user,
+                action=AuditAction.UPDATE,
+                object_type="accounts.outgoingemail",
+                detail={"send_again": pks[:100], "count": len(pks)},
+            )
+    return len(pks)
 
 
 def send_pending(limit: int = 200) -> int:

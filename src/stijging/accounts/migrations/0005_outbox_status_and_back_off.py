@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='outgoingemail',
             name='to',
-            field=models.EmailField(max_length=254, verbose_name='to'),
+            field=models.EmailField(max_length=254, verbose_name='recipient'),
         ),
         migrations.AddIndex(
             model_name='outgoingemail',
