@@ -160,6 +160,49 @@ def _write_anchor(seq: int, event_id: int, digest: str) -> None:
         os.fsync(fh.fileno())
 
 
+def read_anchor_timed() -> list[tuple[str, int, int, str]]:
+    """The anchor's lines with the moment each was written: (ISO time, seal, event id, hash)."""
+    path = anchor_path()
+    if not path.exists():
+        return []
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 4:
+            lines.append((parts[0], int(parts[1]), int(parts[2]), parts[3]))
+    return lines
+
+
+def position_in_anchor() -> dict | None:
+    """When the anchor runs ahead of the log: the anchor line the log's sealed tail matches and the
+    first line after it, with their times. None when the tail matches no line (or there is none
+    ahead). A restore rehearsal holds the next line's time against the dump's: a line written after
+    the dump was taken is a seal the dump cannot hold (an older dump); one written before it is a
+    seal the dump should hold (a cut-off tail)."""
+    last = AuditEvent.objects.filter(seal_seq__isnull=False).order_by("-seal_seq").first()
+    tail = (last.seal_seq, last.pk, last.seal_hash) if last else (0, 0, GENESIS_HASH)
+    lines = read_anchor_timed()
+    for index, (written, seq, event_id, digest) in enumerate(lines):
+        if (seq, event_id, digest) == tail and index + 1 < len(lines):
+            following = lines[index + 1]
+            return {
+                "seal": seq,
+                "written": written,
+                "next_seal": following[1],
+                "next_written": following[0],
+                "lines_ahead": len(lines) - index - 1,
+            }
+    if tail[0] == 0 and lines:
+        return {
+            "seal": 0,
+            "written": "",
+            "next_seal": lines[0][1],
+            "next_written": lines[0][0],
+            "lines_ahead": len(lines),
+        }
+    return None
+
+
 def read_anchor() -> list[tuple[int, int, str]]:
     path = anchor_path()
     if not path.exists():
