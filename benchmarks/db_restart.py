@@ -9,7 +9,7 @@ Run it on a cluster of YOUR OWN (it is restarted), as root or as the cluster's o
 
     DATABASE_URL=postgres://stijging@127.0.0.1:55440/restart18 PORT=8011 benchmarks/serve.sh   # shell 1
     DATABASE_URL=postgres://stijging@127.0.0.1:55440/restart18 .venv/bin/python benchmarks/db_restart.py \\
-        --pgdata /work/pg18/data --base-url http://127.0.0.1:8011                              # shell 2
+        --pgdata /work/pg18/data --pg-log /work/pg18/log --base-url http://127.0.0.1:8011      # shell 2
 
 The data: `stijging generate --households 3000 --bench-users` (the benchmark's users log in).
 """
@@ -99,7 +99,14 @@ def restart_during_load(target, pages, sessions, args, mode: str) -> None:
     def restart():
         time.sleep(args.before)
         events["down"] = time.perf_counter()
-        subprocess.run(pg_ctl(args.pgdata, "restart", "-m", mode, "-w", "-t", "60"), check=True, capture_output=True)  # noqa: S603
+        logging = ["-l", args.pg_log] if args.pg_log else []
+        # No pipes: the restarted server inherits them and would hold them open for good.
+        subprocess.run(  # noqa: S603 - our own arguments
+            pg_ctl(args.pgdata, "restart", "-m", mode, "-w", "-t", "60", *logging),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         events["up"] = time.perf_counter()
 
     restarter = threading.Thread(target=restart)
@@ -145,10 +152,24 @@ def restart_during_load(target, pages, sessions, args, mode: str) -> None:
         )
 
 
+def healthy(target, limit: float = 120.0) -> None:
+    """Wait until /health/ answers 200 (the database is up and the last run's backlog is gone)."""
+    deadline = time.perf_counter() + limit
+    while time.perf_counter() < deadline:
+        try:
+            if bench.request(target, "GET", "/health/", timeout=10).status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise SystemExit("the server did not become healthy")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8011")
     parser.add_argument("--pgdata", required=True, help="the data directory of YOUR OWN cluster (it is restarted)")
+    parser.add_argument("--pg-log", help="the cluster's log file (pg_ctl -l), kept across the restart")
     parser.add_argument("--programme", default="regio")
     parser.add_argument("--modes", default="fast,immediate")
     parser.add_argument("--rate", type=float, default=8.0, help="requests per second")
@@ -180,7 +201,7 @@ def main() -> int:
     print(f"# PostgreSQL restart under load, {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"\n`benchmarks/db_restart.py {' '.join(sys.argv[1:])}`; pages: {', '.join(p.name for p in pages)}")
     for mode in args.modes.split(","):
-        bench.settle(target)
+        healthy(target)
         restart_during_load(target, pages, sessions, args, mode.strip())
     return 0
 

@@ -157,19 +157,21 @@ def dump_with_figures(path: Path) -> tuple[dict, datetime.datetime]:
 
 
 def dump_created_at(path: Path) -> datetime.datetime:
-    """When a given dump was made, from its table of contents."""
+    """When a given dump was made, from its table of contents ("Archive created at 2026-12-07
+    02:00:01 CET"): pg_dump writes the local time of the machine it ran on, which is taken to be
+    this one's (dumps are made on the database server); --dump-time overrides it."""
     listing = subprocess.run(  # noqa: S603 - our own arguments, no shell
         [pg_tool("pg_restore"), "-l", str(path)], capture_output=True, text=True, check=True
     )
     for line in listing.stdout.splitlines():
         if line.startswith("; Archive created at"):
             stamp = line.split("created at", 1)[1].strip()
-            for fmt in ("%Y-%m-%d %H:%M:%S %Z", "%Y-%m-%d %H:%M:%S"):
-                try:
-                    return datetime.datetime.strptime(stamp, fmt).replace(tzinfo=datetime.UTC)
-                except ValueError:
-                    continue
-    raise RuntimeError(f"cannot read when {path} was made")
+            clock, _space, zone = stamp.rpartition(" ")
+            naive = datetime.datetime.strptime(clock, "%Y-%m-%d %H:%M:%S")
+            if zone in ("UTC", "GMT"):
+                return naive.replace(tzinfo=datetime.UTC)
+            return naive.astimezone()  # a naive time read as this machine's local time
+    raise RuntimeError(f"cannot read when {path} was made: give --dump-time")
 
 
 def restore(path: Path, target: str) -> None:

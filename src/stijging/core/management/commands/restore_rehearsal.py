@@ -1,3 +1,4 @@
+import datetime
 import json
 import tempfile
 from pathlib import Path
@@ -17,6 +18,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dump", help="Rehearse this existing dump (pg_dump -Fc) instead of taking one.")
+        parser.add_argument(
+            "--dump-time",
+            help="When the --dump was made (ISO 8601 with offset), if not as its table of contents says.",
+        )
         parser.add_argument("--target", help="Name of the database to restore into (default: <name>_rehearsal_<time>).")
         parser.add_argument("--keep", action="store_true", help="Keep the restored database (it holds personal data).")
         parser.add_argument(
@@ -50,7 +55,11 @@ class Command(BaseCommand):
         if options["dump"]:
             dump = Path(options["dump"])
             before = None
-            taken_at = rehearsal.dump_created_at(dump)
+            taken_at = (
+                datetime.datetime.fromisoformat(options["dump_time"])
+                if options["dump_time"]
+                else rehearsal.dump_created_at(dump)
+            )
             self._say(f"dump {dump}, made at {taken_at.isoformat()}")
         else:
             dump = tmp / "rehearsal.dump"
