@@ -158,6 +158,11 @@ beheer:accounts_organisation_change any          login  -    -      -      -    
 beheer:accounts_organisation_changelist any          login  -    -      -      -      -      -      yes    -      no
 beheer:accounts_organisation_delete any          login  -    -      -      -      -      -      yes    -      no
 beheer:accounts_organisation_history any          login  -    -      -      -      -      -      yes    -      no
+beheer:accounts_outgoingemail_add   any          login  -    -      -      -      -      -      yes    -      no
+beheer:accounts_outgoingemail_change any          login  -    -      -      -      -      -      yes    -      no
+beheer:accounts_outgoingemail_changelist any          login  -    -      -      -      -      -      yes    -      no
+beheer:accounts_outgoingemail_delete any          login  -    -      -      -      -      -      yes    -      no
+beheer:accounts_outgoingemail_history any          login  -    -      -      -      -      -      yes    -      no
 beheer:accounts_user_add            any          login  -    -      -      -      -      -      yes    -      no
 beheer:accounts_user_change         any          login  -    -      -      -      -      -      yes    -      no
 beheer:accounts_user_changelist     any          login  -    -      -      -      -      -      yes    -      no

@@ -157,6 +157,12 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Trigram lookups for tolerant name search (pg_trgm); SQLite takes a simpler path.
     INSTALLED_APPS.append("django.contrib.postgres")
+    # When PostgreSQL restarts (issue 18): a kept connection is checked before a request reuses it,
+    # so the first request after the restart does not fail on a dead one, and a connection attempt
+    # gives up after a few seconds instead of holding a worker while the server cannot be reached;
+    # the request then gets the 503 page (core.views.server_error). benchmarks/db_restart.py.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", True)
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache shared by the server's workers and `stijging tick`: files under the var directory.

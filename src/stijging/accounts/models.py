@@ -201,25 +201,47 @@ class RoleRequest(models.Model):
         return f"{self.user} — {self.get_role_display()} ({self.programme_id})"
 
 
-class OutgoingEmail(models.Model):
-    """The outbox. Services insert; `stijging tick` claims, sends and marks. An e-mail carries a
-    link into the application, never personal data."""
+class OutgoingEmailStatus(models.TextChoices):
+    PENDING = "pending", _("waiting to be sent")
+    SENDING = "sending", _("being sent")
+    SENT = "sent", _("sent")
+    # Refused or undeliverable MAX_ATTEMPTS times: the tick gave up; an admin may send it again.
+    FAILED = "failed", _("failed")
+    # The run that was sending it died between handing it to the mail server and marking it: it
+    # may or may not have arrived. Never sent again by itself (at most once); an admin looks up
+    # its Message-ID in the mail server's log and sends it again if it did not arrive.
+    UNCERTAIN = "uncertain", _("uncertain: sending was interrupted")
 
-    to = models.EmailField()
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
+
+class OutgoingEmail(models.Model):
+    """The outbox. Services insert; `stijging tick` claims, sends and marks (notifications.py). An
+    e-mail carries a link into the application, never personal data."""
+
+    to = models.EmailField(_("recipient"))
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
     # A key that makes a notification happen once, e.g. "meldcode:12:user:4"; a second insert with
     # the same key is ignored.
     dedup_key = models.CharField(max_length=120, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=OutgoingEmailStatus.choices, default=OutgoingEmailStatus.PENDING
+    )
+    # Stored (committed) before the first attempt and the same on every attempt: a copy that did
+    # arrive is recognisable as the same message in the mail server's log and the recipient's.
+    message_id = models.CharField(_("Message-ID"), max_length=200, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
+    # Back-off after a failed attempt: not tried again before this moment.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["sent_at", "claimed_at"])]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"

@@ -31,9 +31,18 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from stijging.accounts import notifications
 from stijging.accounts import selectors as account_selectors
 from stijging.accounts import services as account_services
-from stijging.accounts.models import PERSONAL_DATA_ROLES, Membership, Organisation, RoleRequest, User
+from stijging.accounts.models import (
+    PERSONAL_DATA_ROLES,
+    Membership,
+    Organisation,
+    OutgoingEmail,
+    OutgoingEmailStatus,
+    RoleRequest,
+    User,
+)
 from stijging.cohesion.models import ActivityKind
 from stijging.instruments import services as instruments
 from stijging.instruments.models import (
@@ -503,3 +512,68 @@ class RetentionPolicyAdmin(ConfigAdmin):
         return False  # without a row the default would apply silently
 
     # Saved and audited with what changed by ConfigAdmin.save_model, as every configuration change.
+
+
+# --- The outbox -------------------------------------------------------------------------------------
+
+
+@admin.register(OutgoingEmail, site=admin_site)
+class OutgoingEmailAdmin(ConfigAdmin):
+    """The outbox as the tick leaves it (issue 18): what waits for its next attempt, what failed and
+    what is uncertain (its sending was interrupted), each with its error and Message-ID. Read-only;
+    the one thing an admin does here is send failed or uncertain e-mails again. An admin sees the
+    e-mails to the users they administer (no personal data of residents: a link and a subject)."""
+
+    list_display = ["created_at", "to", "subject", "status", "attempts", "next_attempt_at", "last_error"]
+    list_filter = ["status"]
+    search_fields = ["to", "message_id"]
+    fields = [
+        "created_at",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "message_id",
+        "sent_at",
+        "body",
+    ]
+    readonly_fields = [
+        "created_at",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "message_id",
+        "sent_at",
+        "body",
+    ]
+    actions = ["send_again"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if account_selectors.programme_ids_administered_by(request.user) is None:
+            return queryset
+        return queryset.filter(to__in=account_selectors.users_administered_by(request.user).values("email"))
+
+    def has_add_permission(self, request) -> bool:
+        return False  # services queue e-mail, people do not
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # what failed stays visible
+
+    @admin.action(description=_("Send the selected failed or uncertain e-mails again"))
+    def send_again(self, request, queryset):
+        pks = list(
+            queryset.filter(status__in=(OutgoingEmailStatus.FAILED, OutgoingEmailStatus.UNCERTAIN)).values_list(
+                "pk", flat=True
+            )
+        )
+        count = notifications.send_again(acting_user=request.user, pks=pks)
+        self.message_user(request, gettext("%(count)d e-mail(s) will be sent again.") % {"count": count})

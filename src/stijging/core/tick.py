@@ -1,11 +1,22 @@
 """`stijging tick`: the one periodic command. Each app's periodic work is a function called here, in
-order. Safe every minute from cron and safe when two runs overlap (each step takes its own lock or
-claims its rows with a conditional UPDATE)."""
+order. Safe every minute from cron, when two runs overlap and when a run is killed at any moment:
+
+- One run at a time: the run holds the tick lock (PostgreSQL: a session advisory lock, which also
+  covers two application servers; SQLite: an flock on a file in STIJGING_VAR_DIR, one server by
+  nature). A run that finds it taken does nothing and says so; a killed run's lock goes with its
+  process (the operating system drops the flock, PostgreSQL the session's lock).
+- Each step commits in small transactions and is idempotent on its own as well (conditional
+  UPDATE claims, dedup keys, the sealer's advisory lock), so a kill leaves no half-done unit and
+  the next run picks up where it stopped. See tests/core/test_tick_faults.py.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import fcntl
+from collections.abc import Callable, Iterator
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -32,7 +43,53 @@ STEPS: list[tuple[str, Callable[[], object]]] = [
 ]
 
 
+# pg_advisory_lock keys (the sealer uses 7513 for its own transaction-level lock).
+TICK_LOCK_KEY = 7512
+
+
+@contextlib.contextmanager
+def tick_lock() -> Iterator[bool]:
+    """Yields whether this process got the tick lock; held until the block ends (or the process dies)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [TICK_LOCK_KEY])
+            got = bool(cursor.fetchone()[0])
+        try:
+            yield got
+        finally:
+            if got:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [TICK_LOCK_KEY])
+        return
+    path = settings.VAR_DIR / "tick.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class TickBusy(Exception):
+    """Another run holds the tick lock."""
+
+
 def run() -> dict[str, object]:
+    """Run every step once, or raise TickBusy when another run is still going."""
+    with tick_lock() as got:
+        if not got:
+            raise TickBusy("another tick is running; this one did nothing")
+        return _run()
+
+
+def _run() -> dict[str, object]:
+    # The run that claimed an e-mail that is still "sending" is dead: this run holds the lock.
+    interrupted = notifications.mark_interrupted()
     if connection.vendor == "postgresql":
         # The tick shares the machine's cores with the web workers (SPEC §3: 2 cores, PostgreSQL on
         # the same machine). A parallel plan for its aggregates would take both cores at once and
@@ -41,7 +98,7 @@ def run() -> dict[str, object]:
             cursor.execute("SET max_parallel_workers_per_gather = 0")
     job, _created = JobRun.objects.get_or_create(name="tick")
     JobRun.objects.filter(pk=job.pk).update(last_started_at=timezone.now())
-    results: dict[str, object] = {}
+    results: dict[str, object] = {"interrupted_email": interrupted} if interrupted else {}
     ok = True
     message = ""
     for name, step in STEPS:

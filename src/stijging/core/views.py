@@ -1,7 +1,8 @@
 import logging
+import sys
 
-from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.cache import never_cache
@@ -48,10 +49,33 @@ def health(request):
     return JsonResponse(body, status=200 if database == "ok" else 503)
 
 
+# While the database restarts (or cannot be reached) every request fails with one of these.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def database_unavailable() -> HttpResponse:
+    """503 "temporarily unavailable" in the site's look, rendered without the request: the user and
+    the session live in the database that is away. Retry-After tells a client when to come back."""
+    try:
+        body = loader.get_template("503.html").render({})
+    except Exception:  # noqa: BLE001 - an error page must not fail
+        body = (
+            "<!DOCTYPE html><html lang=nl><title>Tijdelijk niet beschikbaar</title><h1>Tijdelijk niet beschikbaar</h1>"
+        )
+    response = HttpResponse(body, status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = "30"
+    return response
+
+
 def server_error(request):
     """The 500 page in the site's look, with its navigation. Django's own handler renders without the
     request (no user, no menu); this one tries with it and falls back to the bare render, and at
-    last to plain Dutch text, because whatever broke the request may break the context too."""
+    last to plain Dutch text, because whatever broke the request may break the context too.
+
+    An unreachable database is not a fault of this request: it gets the 503 page instead (Django
+    calls this handler while it handles the exception, from a view or any middleware)."""
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return database_unavailable()
     template = loader.get_template("500.html")
     try:
         return HttpResponseServerError(template.render({}, request))

@@ -23,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,8 @@ from django.utils import timezone
 from . import context
 from .models import AuditAction, AuditEvent, AuditOutcome
 from .signals import audit_alarm
+
+logger = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
 SEAL_BATCH = 2000
@@ -151,6 +155,52 @@ def _write_anchor(seq: int, event_id: int, digest: str) -> None:
     with path.open("a", encoding="utf-8") as fh:
         fh.write(f"{timezone.now().isoformat()} {seq} {event_id} {digest}\n")
         fh.flush()
+        # On disk before the database commits: after a power cut the anchor is at worst ahead of the
+        # database, which _complete_interrupted_seal() repairs, never behind it.
+        os.fsync(fh.fileno())
+
+
+def read_anchor_timed() -> list[tuple[str, int, int, str]]:
+    """The anchor's lines with the moment each was written: (ISO time, seal, event id, hash)."""
+    path = anchor_path()
+    if not path.exists():
+        return []
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 4:
+            lines.append((parts[0], int(parts[1]), int(parts[2]), parts[3]))
+    return lines
+
+
+def position_in_anchor() -> dict | None:
+    """When the anchor runs ahead of the log: the anchor line the log's sealed tail matches and the
+    first line after it, with their times. None when the tail matches no line (or there is none
+    ahead). A restore rehearsal holds the next line's time against the dump's: a line written after
+    the dump was taken is a seal the dump cannot hold (an older dump); one written before it is a
+    seal the dump should hold (a cut-off tail)."""
+    last = AuditEvent.objects.filter(seal_seq__isnull=False).order_by("-seal_seq").first()
+    tail = (last.seal_seq, last.pk, last.seal_hash) if last else (0, 0, GENESIS_HASH)
+    lines = read_anchor_timed()
+    for index, (written, seq, event_id, digest) in enumerate(lines):
+        if (seq, event_id, digest) == tail and index + 1 < len(lines):
+            following = lines[index + 1]
+            return {
+                "seal": seq,
+                "written": written,
+                "next_seal": following[1],
+                "next_written": following[0],
+                "lines_ahead": len(lines) - index - 1,
+            }
+    if tail[0] == 0 and lines:
+        return {
+            "seal": 0,
+            "written": "",
+            "next_seal": lines[0][1],
+            "next_written": lines[0][0],
+            "lines_ahead": len(lines),
+        }
+    return None
 
 
 def read_anchor() -> list[tuple[int, int, str]]:
@@ -203,6 +253,46 @@ def _check_tail(last: AuditEvent | None) -> None:
         raise AuditChainBroken(f"seal {db_seq} (event {last.pk}) differs from the anchor: the chain was rewritten")
 
 
+def _complete_interrupted_seal(last: AuditEvent | None) -> bool:
+    """A sealing run killed after its anchor line was written and before its transaction committed
+    leaves the anchor one line ahead of the database, with the events it had chained unsealed. If
+    chaining the next unsealed events in id order from the database's tail gives exactly the
+    anchor's last line (same count, last event and hash), those are the events it sealed: seal them
+    again, with the same hashes, and the anchor and the database agree. Anything else (a line that
+    does not follow the database's tail, another hash) is left to _check_tail(), which refuses.
+    Returns whether it completed one."""
+    anchor = read_anchor()
+    if not anchor:
+        return False
+    anchor_seq, anchor_event, anchor_hash = anchor[-1]
+    db_seq = (last.seal_seq or 0) if last else 0
+    if anchor_seq <= db_seq:
+        return False
+    if last is None:
+        if len(anchor) != 1:
+            return False
+        previous = GENESIS_HASH
+    else:
+        if len(anchor) < 2 or anchor[-2] != (db_seq, last.pk, last.seal_hash):
+            return False
+        previous = last.seal_hash
+    count = anchor_seq - db_seq
+    batch = list(AuditEvent.objects.filter(seal_seq__isnull=True).order_by("id")[:count])
+    if len(batch) != count or batch[-1].pk != anchor_event:
+        return False
+    seq = db_seq
+    now = timezone.now()
+    for event in batch:
+        seq += 1
+        previous = chain_hash(previous, event)
+        event.seal_seq, event.seal_hash, event.sealed_at = seq, previous, now
+    if previous != anchor_hash:
+        return False
+    AuditEvent.objects.bulk_update(batch, ["seal_seq", "seal_hash", "sealed_at"], batch_size=500)
+    logger.warning("audit: completed seals %s-%s of an interrupted sealing run", db_seq + 1, anchor_seq)
+    return True
+
+
 def raise_alarm(problem: str) -> None:
     """Tell the privacy officer: the banner on every page (cache) and an e-mail (through the signal)."""
     from django.core.cache import cache
@@ -243,6 +333,8 @@ def _seal() -> int:
         with transaction.atomic():
             _lock_sealer()
             last = AuditEvent.objects.filter(seal_seq__isnull=False).order_by("-seal_seq").first()
+            if _complete_interrupted_seal(last):
+                continue
             _check_tail(last)
             seq: int = (last.seal_seq or 0) if last else 0
             previous = last.seal_hash if last else GENESIS_HASH

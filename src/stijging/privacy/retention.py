@@ -455,14 +455,16 @@ def apply(budget_seconds: float = BUDGET_SECONDS) -> dict[str, int]:
         if not finished:
             break
     if finished:
-        RetentionRun.objects.filter(pk=run.pk).update(status=RetentionRunStatus.DONE, finished_at=timezone.now())
-        audit.record(
-            actor=None,
-            action=AuditAction.UPDATE,
-            obj=run,
-            purpose="retention",
-            detail={"done": run.done},
-        )
+        # Together, so that a run killed in between does not leave a finished round without its event.
+        with transaction.atomic():
+            RetentionRun.objects.filter(pk=run.pk).update(status=RetentionRunStatus.DONE, finished_at=timezone.now())
+            audit.record(
+                actor=None,
+                action=AuditAction.UPDATE,
+                obj=run,
+                purpose="retention",
+                detail={"done": run.done},
+            )
     return this_tick
 
 

@@ -9,6 +9,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             results = tick.run()
+        except tick.TickBusy as busy:
+            # Not an error: cron started this run while the last one (or another server's) works.
+            self.stdout.write(str(busy))
+            return
         except RuntimeError as error:
             raise CommandError(str(error)) from error
         for name, result in results.items():
