@@ -1,12 +1,12 @@
-"""The figures of the aggregate pages, computed by kpis.py and kept for a while.
+"""The figures of the aggregate pages, computed by the kpis package and kept for a while.
 
 At a region's size (400,000 households, 200,000 trajectories, 300,000 referrals) computing all of
 the programme's figures takes seconds, and an area's cohesion index or housing signals a few hundred
 milliseconds; the pages must answer in 150–300 ms (SPEC §3). So the figures are computed by
 `stijging tick` (and by the first visitor when none are kept) and kept in the cache — shared by the
 server's workers and the tick — for STIJGING_FIGURES_MAX_AGE seconds; the pages say when they were
-computed. What is kept are kpis.py's own results (counts, not yet laid out or translated), so every
-visitor gets them suppressed and in their own language. With a max age of 0 every visit computes
+computed. What is kept are the kpis package's own results (counts, not yet laid out or
+translated), so every visitor gets them suppressed and in their own language. With a max age of 0 every visit computes
 them (the tests do)."""
 
 from __future__ import annotations

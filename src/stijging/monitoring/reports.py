@@ -1,7 +1,7 @@
 """The neighbourhood figures as tables for roles without access to persons: the screen and the XLSX
 export build them here, so both suppress exactly the same cells (SPEC §4 "Small numbers").
 
-The figures themselves come from kpis.py; this module only lays them out and hides what the
+The figures themselves come from the kpis package; this module only lays them out and hides what the
 small-number rule hides."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The programme home: its figures against its targets (SPEC §4, from kpis.py), for every member of
+"""The programme home: its figures against its targets (SPEC §4, from the kpis package), for every member of
 the programme; and the neighbourhood's aggregates — cohesion per street, turnover, housing signals.
 Roles without access to persons see small cells suppressed."""
 
