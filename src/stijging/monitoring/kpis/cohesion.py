@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -15,7 +15,7 @@ from stijging.conversations.models import (
     CohesionAnswer,
     Interview,
 )
-from stijging.privacy.disclosure import SUPPRESSION_THRESHOLD
+from stijging.privacy.disclosure import SUPPRESSION_THRESHOLD, Disclosed, Relation, State, protect, relation
 from stijging.registry.models import HouseholdResidence
 
 from .common import _age_on, _one_decimal
@@ -141,10 +141,13 @@ def cohesion_respondents(wave: Wave, *, area_id: int | None = None) -> list[Cohe
 
 @dataclass(frozen=True)
 class IndexCell:
-    """A street's or an area's index in one wave: the mean over its respondents, one decimal."""
+    """A street's or an area's index in one wave: the mean over its respondents, one decimal. A cell
+    the disclosure layer withholds has neither (state SMALL: "< 5"; HIDDEN: 5 or more, hidden so that
+    a small one cannot be worked out)."""
 
-    respondents: int
-    index: Decimal | None  # None: no respondents, or suppressed
+    respondents: int | None
+    index: Decimal | None  # None: no respondents, or withheld
+    state: State = State.SHOWN
 
     @classmethod
     def of(cls, indexes: list[Fraction]) -> IndexCell:
@@ -152,30 +155,44 @@ class IndexCell:
             return cls(respondents=0, index=None)
         return cls(respondents=len(indexes), index=_one_decimal(sum(indexes, Fraction(0)) / len(indexes)))
 
+    @property
+    def shown(self) -> bool:
+        return self.state is State.SHOWN
+
 
 @dataclass(frozen=True)
 class StreetIndexRow:
     street_id: int | None  # None: the "other streets" line of the suppressed ones together
     street: str
-    cells: tuple[IndexCell | None, ...]  # per wave; None: suppressed (under 5 respondents)
+    cells: tuple[IndexCell, ...]  # per wave
 
 
 @dataclass(frozen=True)
 class CohesionTable:
     waves: tuple[Wave, ...]
     rows: tuple[StreetIndexRow, ...]
-    total: tuple[IndexCell | None, ...]  # the area (or programme), per wave; None: hidden
+    total: tuple[IndexCell, ...]  # the area (or programme), per wave
+
+
+REST = "rest"
+TOTAL = "total"
+
+
+def _withhold(cell: IndexCell, disclosed: Disclosed) -> IndexCell:
+    return cell if disclosed.shown else IndexCell(respondents=None, index=None, state=disclosed.state)
 
 
 def cohesion_index(
     waves: Sequence[Wave], *, area_id: int | None, streets: dict[int, str], sees_persons: bool = False
 ) -> CohesionTable:
     """The index per street and for the area (the mean over all its respondents, not of the street
-    means), per wave, with SPEC §4's small-number rule applied for roles without access to persons:
-    a street with fewer than 5 respondents in a wave is suppressed; the suppressed streets of a wave
-    together form an "other streets" line, shown when they reach 5 respondents together; when they
-    do not, the area's figure for that wave is hidden too (it would give them away). The line is
-    left out when it would show nothing in any wave."""
+    means), per wave. For roles without access to persons every respondent count goes through the
+    one disclosure layer (privacy.disclosure.protect), with what a reader knows: the area's
+    respondents are the sum of its streets', the "other streets" line is the sum of the streets
+    under 5, and a street with nobody ("—") has none. A street under 5 respondents in a wave is
+    suppressed ("< 5"); those streets together form the "other streets" line, shown when they reach
+    5; a count the others would give away is hidden too ("hidden"), and an index is shown only
+    where its count is. The line is left out when it would show nothing in any wave."""
     per_wave: list[dict[int, list[Fraction]]] = []
     totals: list[list[Fraction]] = []
     for wave in waves:
@@ -187,43 +204,49 @@ def cohesion_index(
         per_wave.append(by_street)
         totals.append(everyone)
     street_ids = sorted({s for by_street in per_wave for s in by_street}, key=lambda s: (streets.get(s, ""), s))
-    rows: list[StreetIndexRow] = []
-    rest_cells: list[IndexCell | None] = []
-    total_cells: list[IndexCell | None] = []
-    cells_by_street: dict[int, list[IndexCell | None]] = {s: [] for s in street_ids}
+    cells: dict[tuple, IndexCell] = {}
+    counts: dict[Hashable, int] = {}
+    relations: list[Relation] = []
+    nobody: list[Hashable] = []
     any_rest = False
-    for by_street, everyone in zip(per_wave, totals, strict=True):
-        rest: list[Fraction] = []
-        has_rest = False
-        for street_id in street_ids:
-            indexes = by_street.get(street_id, [])
-            if not sees_persons and indexes and len(indexes) < SUPPRESSION_THRESHOLD:
-                cells_by_street[street_id].append(None)
-                rest.extend(indexes)
-                has_rest = True
-            else:
-                cells_by_street[street_id].append(IndexCell.of(indexes))
-        any_rest = any_rest or has_rest
-        if not has_rest:
-            rest_cells.append(IndexCell(respondents=0, index=None))
-            total_cells.append(IndexCell.of(everyone))
-        elif len(rest) >= SUPPRESSION_THRESHOLD:
-            rest_cells.append(IndexCell.of(rest))
-            total_cells.append(IndexCell.of(everyone))
-        else:
-            rest_cells.append(None)
-            total_cells.append(None)
-    for street_id in street_ids:
-        rows.append(
-            StreetIndexRow(
-                street_id=street_id, street=streets.get(street_id, "?"), cells=tuple(cells_by_street[street_id])
-            )
+    for w, (by_street, everyone) in enumerate(zip(per_wave, totals, strict=True)):
+        small = [s for s in street_ids if 0 < len(by_street.get(s, [])) < SUPPRESSION_THRESHOLD]
+        rest = [i for s in small for i in by_street[s]]
+        any_rest = any_rest or bool(small)
+        for s in street_ids:
+            cells[(w, s)] = IndexCell.of(by_street.get(s, []))
+            counts[(w, s)] = len(by_street.get(s, []))
+            if not by_street.get(s):
+                nobody.append((w, s))  # "—": nobody answered there, which the reader sees
+        cells[(w, REST)] = IndexCell.of(rest)
+        cells[(w, TOTAL)] = IndexCell.of(everyone)
+        counts[(w, REST)] = len(rest)
+        counts[(w, TOTAL)] = len(everyone)
+        relations.append(relation((w, TOTAL), [(w, s) for s in street_ids]))
+        relations.append(relation((w, REST), [(w, s) for s in small]))
+        if not small:
+            nobody.append((w, REST))  # no "other streets" in this wave: the line shows "—"
+        if not everyone:
+            nobody.append((w, TOTAL))  # nobody answered in the wave at all: "—" everywhere
+    if sees_persons:
+        disclosed = {key: Disclosed.plain(value) for key, value in counts.items()}
+    else:
+        disclosed = protect(counts, relations, public=nobody)
+    rows = [
+        StreetIndexRow(
+            street_id=s,
+            street=streets.get(s, "?"),
+            cells=tuple(_withhold(cells[(w, s)], disclosed[(w, s)]) for w in range(len(waves))),
         )
-    # The "other streets" line only where it shows something: a rest under 5 in every wave would
-    # only repeat the suppressed cells above it.
-    if any_rest and any(cell is not None and cell.respondents for cell in rest_cells):
-        rows.append(StreetIndexRow(street_id=None, street="", cells=tuple(rest_cells)))
-    return CohesionTable(waves=tuple(waves), rows=tuple(rows), total=tuple(total_cells))
+        for s in street_ids
+    ]
+    rest_cells = tuple(_withhold(cells[(w, REST)], disclosed[(w, REST)]) for w in range(len(waves)))
+    # The "other streets" line only where it shows something (and never to a role that sees every
+    # street): a rest under 5 in every wave would only repeat the suppressed cells above it.
+    if not sees_persons and any_rest and any(cell.shown and cell.respondents for cell in rest_cells):
+        rows.append(StreetIndexRow(street_id=None, street="", cells=rest_cells))
+    total = tuple(_withhold(cells[(w, TOTAL)], disclosed[(w, TOTAL)]) for w in range(len(waves)))
+    return CohesionTable(waves=tuple(waves), rows=tuple(rows), total=total)
 
 
 # --- Turnover -------------------------------------------------------------------------------------
