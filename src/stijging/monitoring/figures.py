@@ -37,6 +37,7 @@ class ProgrammeFigures:
     rise: kpis.SocialRise
     handling: tuple[kpis.PartnerHandling, ...]
     summary: dict  # registry_selectors.programme_summary: addresses and households per area
+    series: tuple[kpis.MonthPoint, ...]  # month by month, each up to the month's end
 
 
 # The programme's figures in parts, each kept on its own: all of them at once take 8–12 s at a
@@ -49,6 +50,7 @@ PROGRAMME_PARTS: dict[str, Callable[[Programme, kpis.Period, int | None], object
     "handling": kpis.priority_handling,
     # The areas' counts are the whole programme's; the page picks the area asked for.
     "summary": lambda programme, period, _area_id: registry_selectors.programme_summary(programme, period.end),
+    "series": kpis.monthly_series,
 }
 
 
@@ -114,6 +116,14 @@ def cohesion_index(
         lambda: kpis.cohesion_index(waves, area_id=area.pk, streets=streets),
         refresh=refresh,
     )
+
+
+def cohesion_per_wave(
+    programme: Programme, waves: Sequence[Wave], areas: Sequence[Area], *, refresh: bool = False
+) -> tuple[tuple[kpis.WaveIndex, ...], datetime.datetime]:
+    signature = ",".join(f"{w.pk}:{w.starts_on}:{w.ends_on}" for w in waves)
+    key = f"monitoring:cohesion-waves:v1:{programme.pk}:{','.join(str(a.pk) for a in areas)}:{signature}"
+    return _kept(key, lambda: kpis.cohesion_per_wave(waves, [a.pk for a in areas]), refresh=refresh)
 
 
 def turnover_years(period: kpis.Period | None = None) -> list[int]:

@@ -326,6 +326,7 @@ class HomeFigures:
     partner_rows: list[dict]
     area_rows: list[dict]
     special_left_out: bool  # special-category rows were left out for this role or this filter
+    series: tuple = ()  # the monthly points (kpis.MonthPoint), their counts in `cells` under month_key
 
     def value(self, key) -> int | None:
         return self.cells[key].value
@@ -345,6 +346,7 @@ def home_figures(
     summary: dict,
     sees_persons: bool,
     special_allowed: bool,
+    series: Sequence[kpis.MonthPoint] = (),
 ) -> HomeFigures:
     """Every count of the programme home through the one disclosure layer, at once: the cards, the
     rise table, the life domains, the partners and the areas are shown together, so the sums that
@@ -415,6 +417,7 @@ def home_figures(
         rels.append(relation(("partner", key, "decided"), [("partner", key, "within"), ("partner", key, "missed")]))
         at_most(("partner", key, "answered"), ("partner", key, "sent"))
         at_most(("partner", key, "overdue_now"), ("partner", key, "missed"))
+    _series_counts(series, partners, counts, rels, at_most)
     cells = protect(counts, rels, thresholds=thresholds, unpublished=unpublished, sees_persons=sees_persons)
     figures = HomeFigures(
         cells=cells,
@@ -423,6 +426,7 @@ def home_figures(
         partner_rows=[],
         area_rows=[],
         special_left_out=len(domains) < len(rise.domains) or len(partners) < len(handling),
+        series=tuple(series),
     )
     for label, name, of in (
         (_("rose"), "rose", "compared"),
@@ -472,3 +476,56 @@ def home_figures(
             }
         )
     return figures
+
+
+# The counts of a month's point (kpis.MonthPoint) shown in the charts' tables.
+MONTH_COUNTS = (
+    "in_scope",
+    "reached",
+    "visited",
+    "in_trajectory",
+    "followed",
+    "compared",
+    "rose",
+    "equal",
+    "declined",
+    "decided",
+    "within",
+)
+
+
+def month_key(series: Sequence, i: int, name: str) -> Hashable:
+    """A month's count in the cells of home_figures. The last month's point is the period's figure
+    itself (the same definition up to the same day), so it *is* the card's count, not a second one
+    that the layer might decide on differently."""
+    if i == len(series) - 1 and name not in ("decided", "within"):
+        return name
+    return ("month", i, name)
+
+
+def _series_counts(series: Sequence[kpis.MonthPoint], partners, counts: dict, rels: list, at_most) -> None:
+    """The monthly points beside the cards, with what a reader knows: each month's parts are at
+    most their whole, rose + equal + declined are its persons compared, the persons visited, in a
+    trajectory and followed and the referrals decided and within never fall from one month to the
+    next (the same start, a later end); the last month's referrals decided and within are the sums
+    of the (not special) partners' rows shown beside them."""
+    for i, point in enumerate(series):
+        if i < len(series) - 1:  # the last month's are the cards' (month_key)
+            for name in MONTH_COUNTS:
+                counts[("month", i, name)] = point.compared if name == "compared" else getattr(point, name)
+            at_most(("month", i, "reached"), ("month", i, "in_scope"))
+            at_most(("month", i, "in_trajectory"), ("month", i, "visited"))
+            at_most(("month", i, "compared"), ("month", i, "followed"))
+            rels.append(relation(("month", i, "compared"), [("month", i, n) for n in ("rose", "equal", "declined")]))
+        decided, within = ("month", i, "decided"), ("month", i, "within")
+        counts[decided] = point.decided
+        counts[within] = point.within
+        at_most(within, decided)
+        if i > 0:
+            # Counted from the same start, these only grow from one month to the next: a reader knows.
+            for name in ("visited", "in_trajectory", "followed", "decided", "within"):
+                at_most(month_key(series, i - 1, name), month_key(series, i, name))
+        if i == len(series) - 1:
+            ordinary = [h.organisation_id for h in partners if not h.special]
+            rels.append(relation(decided, [("partner", o, "decided") for o in ordinary]))
+            rels.append(relation(within, [("partner", o, "within") for o in ordinary]))

@@ -3,7 +3,8 @@ example). Every screen, report and API takes its figures from here, by these nam
 
 One module per family of figures: participation (households in scope and reached, persons
 visited), care (trajectory uptake, social rise, priority handling), cohesion (the index, turnover),
-housing (signals per area and complex); common holds the period and the rounding they share.
+housing (signals per area and complex); series (the targets' figures month by month, the index
+wave by wave); common holds the period and the rounding they share.
 
 The reference period is the programme's period (up to today) unless a filter narrows it; the
 reference date for "in scope" is the end of that period.
@@ -43,6 +44,7 @@ from .cohesion import (
 from .common import Period, programme_period, rate
 from .housing import AGEING_NOT_FIT, FIT_TOO_BIG, FIT_TOO_SMALL, HousingCounts, HousingSignals, housing_signals
 from .participation import Participation, Visits, households_in_scope, participation, visits
+from .series import MonthPoint, WaveIndex, cohesion_per_wave, month_ends, monthly_series
 
 __all__ = [
     "AGEING_NOT_FIT",
@@ -62,6 +64,7 @@ __all__ = [
     "HousingCounts",
     "HousingSignals",
     "IndexCell",
+    "MonthPoint",
     "Participation",
     "PartnerHandling",
     "Period",
@@ -71,10 +74,14 @@ __all__ = [
     "TurnoverCounts",
     "Uptake",
     "Visits",
+    "WaveIndex",
     "cohesion_index",
+    "cohesion_per_wave",
     "cohesion_respondents",
     "households_in_scope",
     "housing_signals",
+    "month_ends",
+    "monthly_series",
     "participation",
     "priority_handling",
     "programme_period",

@@ -129,53 +129,10 @@ def social_rise(programme: Programme, period: Period, area_id: int | None = None
     latest measurement), rung 6 at baseline, and no rung recorded at any such measurement.
     Per domain (by code): latest measurement score − baseline score, where both are scores.
     """
-    measurements = Measurement.objects.filter(programme=programme, measured_on__lte=period.end)
-    baselines = (
-        _interviews(programme, period, area_id)
-        .filter(Q(rung__isnull=False) | Q(rung_non_answer=RungNonAnswer.NOT_APPLICABLE))
-        .filter(Exists(measurements.filter(person_id=OuterRef("person_id"))))
-        .order_by("person_id", "conversation__held_on", "pk")
-        .values_list("pk", "person_id", "person__date_of_birth", "conversation__held_on", "rung", "rung_non_answer")
-    )
-    baseline: dict[int, tuple[int, datetime.date, int | None, str]] = {}
-    for pk, person_id, born, held_on, rung_, non_answer in baselines:
-        if person_id not in baseline and _age_on(born, held_on) >= RISE_MIN_AGE:
-            baseline[person_id] = (pk, held_on, rung_, non_answer)
+    baseline, rows = rise_rows(programme, period, area_id)
     if not baseline:
         return SocialRise(followed=0, rose=0, equal=0, declined=0, at_top=0, not_applicable=0, no_rung=0, domains=())
-
-    # Per person: the latest measurement at least 90 days after the baseline (its domain scores are
-    # compared), and the rung to compare: that measurement's, or — where it records no rung (the
-    # ladder question declined or not discussed) — the latest earlier such measurement that does.
-    latest: dict[int, tuple[int, int | None, str]] = {}
-    settled: set[int] = set()
-    rows = measurements.filter(person_id__in=list(baseline)).order_by("person_id", "-measured_on", "-pk")
-    for pk, person_id, measured_on, rung_, non_answer in rows.values_list(
-        "pk", "person_id", "measured_on", "rung", "rung_non_answer"
-    ):
-        if person_id in settled or measured_on < baseline[person_id][1] + datetime.timedelta(days=RISE_MIN_DAYS):
-            continue
-        recorded = rung_ is not None or non_answer == RungNonAnswer.NOT_APPLICABLE
-        if person_id not in latest:
-            latest[person_id] = (pk, rung_, non_answer)
-        elif recorded:
-            latest[person_id] = (latest[person_id][0], rung_, non_answer)
-        if recorded:
-            settled.add(person_id)
-
-    counts = {"rose": 0, "equal": 0, "declined": 0, "at_top": 0, "not_applicable": 0, "no_rung": 0}
-    for person_id, (_, after, after_non_answer) in latest.items():
-        _, _, before, before_non_answer = baseline[person_id]
-        na = RungNonAnswer.NOT_APPLICABLE
-        if before_non_answer == na or after_non_answer == na:
-            counts["not_applicable"] += 1
-        elif before == TOP_RUNG:
-            counts["at_top"] += 1
-        elif after is None or before is None:
-            counts["no_rung"] += 1
-        else:
-            change = after - before
-            counts["rose" if change > 0 else "equal" if change == 0 else "declined"] += 1
+    latest, counts = rise_counts(baseline, rows, period.end)
 
     followed = {person_id: (baseline[person_id][0], m[0]) for person_id, m in latest.items()}
     before_scores: dict[tuple[int, str], int | None] = {
@@ -216,6 +173,77 @@ def social_rise(programme: Programme, period: Period, area_id: int | None = None
             )
         )
     return SocialRise(followed=len(latest), domains=tuple(domains), **counts)
+
+
+# (interview id, held on, rung, rung non-answer) of a person's baseline
+Baseline = tuple[int, datetime.date, int | None, str]
+
+
+def rise_rows(
+    programme: Programme, period: Period, area_id: int | None = None
+) -> tuple[dict[int, Baseline], list[tuple]]:
+    """The two queries social rise is counted from: each person's baseline (see social_rise) and
+    their measurements of the programme up to the period's end, newest first."""
+    measurements = Measurement.objects.filter(programme=programme, measured_on__lte=period.end)
+    baselines = (
+        _interviews(programme, period, area_id)
+        .filter(Q(rung__isnull=False) | Q(rung_non_answer=RungNonAnswer.NOT_APPLICABLE))
+        .filter(Exists(measurements.filter(person_id=OuterRef("person_id"))))
+        .order_by("person_id", "conversation__held_on", "pk")
+        .values_list("pk", "person_id", "person__date_of_birth", "conversation__held_on", "rung", "rung_non_answer")
+    )
+    baseline: dict[int, Baseline] = {}
+    for pk, person_id, born, held_on, rung_, non_answer in baselines:
+        if person_id not in baseline and _age_on(born, held_on) >= RISE_MIN_AGE:
+            baseline[person_id] = (pk, held_on, rung_, non_answer)
+    if not baseline:
+        return baseline, []
+    rows = list(
+        measurements.filter(person_id__in=list(baseline))
+        .order_by("person_id", "-measured_on", "-pk")
+        .values_list("pk", "person_id", "measured_on", "rung", "rung_non_answer")
+    )
+    return baseline, rows
+
+
+def rise_counts(
+    baseline: dict[int, Baseline], rows: list[tuple], upto: datetime.date
+) -> tuple[dict[int, tuple[int, int | None, str]], dict[str, int]]:
+    """The persons followed up to `upto` and how their rung compares (see social_rise), from the rows
+    of rise_rows: a baseline held after `upto` and a measurement after it do not count — so the
+    figure of a shorter period (with the same start) comes from the same rows."""
+    # Per person: the latest measurement at least 90 days after the baseline (its domain scores are
+    # compared), and the rung to compare: that measurement's, or — where it records no rung (the
+    # ladder question declined or not discussed) — the latest earlier such measurement that does.
+    latest: dict[int, tuple[int, int | None, str]] = {}
+    settled: set[int] = set()
+    for pk, person_id, measured_on, rung_, non_answer in rows:
+        if measured_on > upto or person_id in settled or baseline[person_id][1] > upto:
+            continue
+        if measured_on < baseline[person_id][1] + datetime.timedelta(days=RISE_MIN_DAYS):
+            continue
+        recorded = rung_ is not None or non_answer == RungNonAnswer.NOT_APPLICABLE
+        if person_id not in latest:
+            latest[person_id] = (pk, rung_, non_answer)
+        elif recorded:
+            latest[person_id] = (latest[person_id][0], rung_, non_answer)
+        if recorded:
+            settled.add(person_id)
+
+    counts = {"rose": 0, "equal": 0, "declined": 0, "at_top": 0, "not_applicable": 0, "no_rung": 0}
+    for person_id, (_, after, after_non_answer) in latest.items():
+        _, _, before, before_non_answer = baseline[person_id]
+        na = RungNonAnswer.NOT_APPLICABLE
+        if before_non_answer == na or after_non_answer == na:
+            counts["not_applicable"] += 1
+        elif before == TOP_RUNG:
+            counts["at_top"] += 1
+        elif after is None or before is None:
+            counts["no_rung"] += 1
+        else:
+            change = after - before
+            counts["rose" if change > 0 else "equal" if change == 0 else "declined"] += 1
+    return latest, counts
 
 
 # --- Priority handling ----------------------------------------------------------------------------
@@ -265,7 +293,12 @@ def priority_handling(
     past their due date without an answer (still open, or withdrawn only after the due date). A
     referral withdrawn before its due date without an answer is left out of the share."""
     today = today or timezone.localdate()
-    rows = (
+    return handling_counts(handling_rows(programme, period, area_id), today)
+
+
+def handling_rows(programme: Programme, period: Period, area_id: int | None = None) -> list[tuple]:
+    """The one query of priority_handling: the programme's priority referrals sent in the period."""
+    return list(
         Referral.objects.filter(
             _person_lived_in_area(area_id),
             programme=programme,
@@ -285,8 +318,16 @@ def priority_handling(
             "organisation__kind",
         )
     )
+
+
+def handling_counts(
+    rows: list[tuple], today: datetime.date, upto: datetime.date | None = None
+) -> tuple[PartnerHandling, ...]:
+    """Priority handling per partner from the rows of handling_rows (those sent up to `upto`)."""
     per: dict[int, dict] = {}
     for organisation_id, name, sent_at, answered_at, due, status, closed_at, kind in rows:
+        if upto is not None and timezone.localdate(sent_at) > upto:
+            continue
         o = per.setdefault(
             organisation_id,
             {
