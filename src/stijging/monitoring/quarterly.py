@@ -5,6 +5,7 @@ figures, suppressed by the same layer (privacy.disclosure), as the page for that
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import BytesIO
 
 from django.conf import settings
@@ -209,6 +210,11 @@ def report_workbook(context: dict) -> bytes:
         rows: list[list] = [[table.caption], [_("Complex"), *table.columns]]
         rows += [[row.label, *row.cells] for row in table.rows]
         sheet(_("Housing") + " " + table.key, rows)
+    # Over time: the table of every chart, as on the page and in the PDF.
+    for chart in context.get("charts", ()):
+        rows = [[chart.title], list(chart.table_columns)]
+        rows += [[float(v) if isinstance(v, Decimal) else v for v in row] for row in chart.table_rows]
+        sheet(_("Over time") + " " + chart.key, rows)
     sheet(_("Definitions"), [[paragraph] for paragraph in context["definitions"]])
     buffer = BytesIO()
     workbook.save(buffer)
