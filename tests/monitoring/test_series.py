@@ -164,3 +164,32 @@ def test_every_months_point_is_the_figure_of_its_own_period(which, request):
             expected = _point_by_its_own_period(programme_, period, point.end, today, area)
             got = {name: getattr(point, name) for name in expected}
             assert got == expected, point.month
+
+
+def test_the_chart_is_an_accessible_svg_whose_coordinates_are_not_localised():
+    """In Dutch a float reads "62,6": inside an SVG attribute that breaks the drawing."""
+    import re
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    chart = Chart(
+        key="t",
+        title="Bereikt",
+        description="Uitleg",
+        x_labels=("jan", "feb", "mrt"),
+        series=(Series("s", (Decimal("10.5"), None, Decimal("62.6"))),),
+        target=Decimal(70),
+        table_columns=("Maand", "Bereikt (%)"),
+        table_rows=(("jan", Decimal("10.5")), ("feb", None), ("mrt", Decimal("62.6"))),
+    )
+    with translation.override("nl"):
+        html = render_to_string("monitoring/_chart.html", {"chart": chart})
+    assert 'role="img"' in html and 'aria-labelledby="chart-t-title chart-t-desc"' in html
+    assert '<title id="chart-t-title">Bereikt</title>' in html and '<desc id="chart-t-desc">Uitleg' in html
+    for attribute in re.findall(r'(?:x1|x2|y1|y2|cx|cy|x|y)="([^"]*)"', html):
+        assert "," not in attribute, attribute
+    (points,) = re.findall(r'<polyline points="([^"]*)"', html) or [""]
+    assert points == ""  # no two neighbouring points: no line, two markers
+    assert html.count("<circle") == 2 and "×" in html  # the gap is marked on the axis
+    assert "<details" in html and "10,5" in html  # the table is localised, behind a disclosure
