@@ -147,6 +147,25 @@ def _knowledge(args, home) -> tuple[dict, dict, list, dict]:
         for part, whole in (("answered", "sent"), ("overdue_now", "missed")):
             truth[("rest", k, part)] = getattr(h, whole) - getattr(h, part)
             sums.append((("partner", k, whole), [("partner", k, part), ("rest", k, part)]))
+    for h in args.get("ordinary", ()):
+        if ("ordinary", h.organisation_id, "sent") not in home.cells:
+            continue
+        k = h.organisation_id
+        truth[("ordinary", k, "sent")], truth[("ordinary", k, "answered")] = h.sent, h.answered
+        truth[("rest", "ordinary", k)] = h.sent - h.answered
+        sums.append((("ordinary", k, "sent"), [("ordinary", k, "answered"), ("rest", "ordinary", k)]))
+    revisits = args.get("revisits")
+    if revisits is not None:
+        for name in ("planned", "held", "cancelled", "open", "from_conversation", "from_conversation_held"):
+            truth[("revisits", name)] = getattr(revisits, name)
+        sums.append((("revisits", "planned"), [("revisits", n) for n in ("held", "cancelled", "open")]))
+        for part, whole in (
+            ("from_conversation", "planned"),
+            ("from_conversation_held", "from_conversation"),
+            ("from_conversation_held", "held"),
+        ):
+            truth[("rest", "revisits", part, whole)] = getattr(revisits, whole) - getattr(revisits, part)
+            sums.append((("revisits", whole), [("revisits", part), ("rest", "revisits", part, whole)]))
     published = {}
     thresholds = {}
     for key in truth:
@@ -329,3 +348,36 @@ def test_no_count_of_the_charts_over_time_can_be_worked_out_with_the_cards():
     # January: 2 of 4 visited in a trajectory — both small, no share drawn.
     assert home.cells[("month", 0, "in_trajectory")].state == "small"
     assert _attack_with_series(args) == []
+
+
+def test_no_revisit_or_referral_without_priority_can_be_worked_out():
+    for planned in [(3, 9, 1), (12, 2, 0), (6, 6, 6), (20, 1, 4), (10, 2, 6)]:
+        held, cancelled, open_ = planned
+        args = _figures(special_allowed=False)
+        args["revisits"] = kpis.Revisits(
+            planned=held + cancelled + open_,
+            held=held,
+            cancelled=cancelled,
+            open=open_,
+            from_conversation=held + open_ - 1 if held + open_ else 0,
+            from_conversation_held=max(held - 1, 0),
+        )
+        args["ordinary"] = (
+            kpis.PartnerHandling(
+                1, "GGD", sent=9, answered=6, median_working_days=Decimal("4.0"), within=0, missed=0, overdue_now=0
+            ),
+            kpis.PartnerHandling(
+                2,
+                "GGZ",
+                sent=7,
+                answered=3,
+                median_working_days=Decimal("2.0"),
+                within=0,
+                missed=0,
+                overdue_now=0,
+                special=True,
+            ),
+        )
+        home = home_figures(**args)
+        assert [row["organisation"] for row in home.ordinary_rows] == ["GGD"]  # GGZ: special category
+        assert _attack(args) == [], planned

@@ -193,3 +193,81 @@ def test_the_chart_is_an_accessible_svg_whose_coordinates_are_not_localised():
     assert points == ""  # no two neighbouring points: no line, two markers
     assert html.count("<circle") == 2 and "×" in html  # the gap is marked on the axis
     assert "<details" in html and "10,5" in html  # the table is localised, behind a disclosure
+
+
+# --- What was not counted yet (issue 14 item 5) ---------------------------------------------------
+
+
+def test_referrals_without_priority_per_partner_as_computed_by_hand(data):  # noqa: F811
+    from .test_kpis_trajectories import at
+
+    # Beside the fixture's one without priority (GGD, Mon 4 May, unanswered): Mon 1 Jun answered Wed
+    # 3 Jun (2 working days) and Fri 5 Jun answered Mon 8 Jun (1: the weekend does not count).
+    data.referral(data.ggd, D(2026, 6, 1), answered_at=at(D(2026, 6, 3)), status="accepted", priority=False)
+    data.referral(data.ggd, D(2026, 6, 5), answered_at=at(D(2026, 6, 8)), status="declined", priority=False)
+    data.referral(data.ggd, D(2027, 1, 4), priority=False)  # after the period
+    (ggd,) = kpis.referral_handling(data.programme, PERIOD, today=TODAY)
+    assert (ggd.organisation, ggd.sent, ggd.answered) == (data.ggd.name, 3, 2)
+    assert ggd.median_working_days == Decimal("1.5")  # median of 2 and 1
+    # The priority ones are untouched by these.
+    assert [h.sent for h in kpis.priority_handling(data.programme, PERIOD, today=TODAY)] == [6, 2]
+
+
+def test_revisits_planned_held_and_linked_to_their_conversation_as_computed_by_hand(data):  # noqa: F811
+    from django.utils import timezone
+
+    from stijging.conversations.models import Conversation
+    from stijging.outreach.models import Appointment
+
+    asked = Conversation.objects.filter(household__name="H1").earliest("held_on")
+    h1 = asked.household
+
+    def appointment(day, status, *, kind="revisit", linked=False):
+        starts = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+        Appointment.objects.create(
+            household=h1,
+            programme=data.programme,
+            worker=data.worker,
+            starts_at=starts,
+            kind=kind,
+            status=status,
+            reason="vervolg" if kind == "revisit" else "",
+            source_conversation_id=asked.pk if linked else None,
+        )
+
+    appointment(D(2026, 3, 10), "done", linked=True)  # held, asked for in the conversation
+    appointment(D(2026, 4, 20), "planned", linked=True)  # not (yet) held
+    appointment(D(2026, 5, 5), "cancelled")  # planned by hand, cancelled
+    appointment(D(2026, 12, 1), "done", linked=True)  # after the period
+    appointment(D(2026, 3, 1), "done", kind="visit")  # a first visit, not a revisit
+    result = kpis.revisits(data.programme, PERIOD)
+    assert (result.planned, result.held, result.cancelled, result.open) == (3, 1, 1, 1)
+    assert (result.from_conversation, result.from_conversation_held) == (2, 1)
+    assert kpis.revisits(data.programme, PERIOD, area_id=data.area.pk) == result
+
+
+def test_the_programme_home_shows_revisits_and_referrals_without_priority_through_the_layer(data, world, client):  # noqa: F811
+    from django.core.cache import cache
+
+    from stijging.accounts.models import Membership
+
+    from .test_kpis_trajectories import at
+
+    data.referral(data.ggd, D(2026, 6, 1), answered_at=at(D(2026, 6, 3)), status="accepted", priority=False)
+    for role in ("fieldworker", "manager"):
+        Membership.objects.create(user=world.user(role), programme=data.programme, role=role)
+    cache.clear()
+    client.force_login(world.user("fieldworker"))
+    home = client.get(f"/p/{data.programme.slug}/").context["home"]
+    (ggd,) = home.ordinary_rows
+    assert (ggd["sent"].value, ggd["answered"].value, str(ggd["median"])) == (2, 1, "2.0")
+    assert home.revisits["planned"].value == 0
+    client.force_login(world.user("manager"))
+    response = client.get(f"/p/{data.programme.slug}/")
+    home = response.context["home"]
+    (ggd,) = home.ordinary_rows
+    assert ggd["sent"].state == "small" and ggd["median"] is None  # 2 and 1: under 5, no median
+    assert home.revisits["planned"].state == "small"
+    content = response.content.decode()
+    assert 'id="ordinary-heading"' in content and 'id="revisits-heading"' in content
+    assert content.count('role="img"') >= 5  # the charts over time

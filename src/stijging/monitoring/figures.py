@@ -38,6 +38,8 @@ class ProgrammeFigures:
     handling: tuple[kpis.PartnerHandling, ...]
     summary: dict  # registry_selectors.programme_summary: addresses and households per area
     series: tuple[kpis.MonthPoint, ...]  # month by month, each up to the month's end
+    ordinary: tuple[kpis.PartnerHandling, ...]  # referrals without priority
+    revisits: kpis.Revisits
 
 
 # The programme's figures in parts, each kept on its own: all of them at once take 8–12 s at a
@@ -51,6 +53,8 @@ PROGRAMME_PARTS: dict[str, Callable[[Programme, kpis.Period, int | None], object
     # The areas' counts are the whole programme's; the page picks the area asked for.
     "summary": lambda programme, period, _area_id: registry_selectors.programme_summary(programme, period.end),
     "series": kpis.monthly_series,
+    "ordinary": kpis.referral_handling,
+    "revisits": kpis.revisits,
 }
 
 

@@ -185,6 +185,31 @@ def report_workbook(context: dict) -> bytes:
         ],
     )
     sheet(
+        _("Referrals without priority"),
+        [[_("Organisation"), _("Sent"), _("Answered"), _("Median working days")]]
+        + [
+            [
+                row["organisation"],
+                row["sent"],
+                row["answered"],
+                "" if row["median"] is None else float(row["median"]),
+            ]
+            for row in home.ordinary_rows
+        ],
+    )
+    revisits = home.revisits
+    if revisits:
+        sheet(
+            _("Revisits"),
+            [
+                [_("Revisits"), _("All"), _("Asked for in a conversation")],
+                [_("Planned"), revisits["planned"], revisits["from_conversation"]],
+                [_("Held"), revisits["held"], revisits["from_conversation_held"]],
+                [_("Cancelled"), revisits["cancelled"], ""],
+                [_("Still open"), revisits["open"], ""],
+            ],
+        )
+    sheet(
         _("Areas"),
         [[_("Area"), _("CBS buurt code"), _("Addresses"), _("Households"), _("Without household")]]
         + [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -327,6 +327,8 @@ class HomeFigures:
     area_rows: list[dict]
     special_left_out: bool  # special-category rows were left out for this role or this filter
     series: tuple = ()  # the monthly points (kpis.MonthPoint), their counts in `cells` under month_key
+    ordinary_rows: list = field(default_factory=list)  # referrals without priority, per partner
+    revisits: dict = field(default_factory=dict)  # planned, held, cancelled, open, from_conversation(_held)
 
     def value(self, key) -> int | None:
         return self.cells[key].value
@@ -347,6 +349,8 @@ def home_figures(
     sees_persons: bool,
     special_allowed: bool,
     series: Sequence[kpis.MonthPoint] = (),
+    ordinary: Sequence[kpis.PartnerHandling] = (),
+    revisits: kpis.Revisits | None = None,
 ) -> HomeFigures:
     """Every count of the programme home through the one disclosure layer, at once: the cards, the
     rise table, the life domains, the partners and the areas are shown together, so the sums that
@@ -418,6 +422,23 @@ def home_figures(
         at_most(("partner", key, "answered"), ("partner", key, "sent"))
         at_most(("partner", key, "overdue_now"), ("partner", key, "missed"))
     _series_counts(series, partners, counts, rels, at_most)
+    # Referrals without priority: sent and answered per partner, the same special-category rule.
+    ordinary_partners = [h for h in ordinary if special_allowed or not h.special]
+    for h in ordinary_partners:
+        for part in ("sent", "answered"):
+            counts[("ordinary", h.organisation_id, part)] = getattr(h, part)
+            if h.special:
+                thresholds[("ordinary", h.organisation_id, part)] = SPECIAL_CATEGORY_THRESHOLD
+        at_most(("ordinary", h.organisation_id, "answered"), ("ordinary", h.organisation_id, "sent"))
+    # Revisits: every one planned is held, cancelled or still open; those asked for in a conversation
+    # are some of them.
+    if revisits is not None:
+        for name in ("planned", "held", "cancelled", "open", "from_conversation", "from_conversation_held"):
+            counts[("revisits", name)] = getattr(revisits, name)
+        rels.append(relation(("revisits", "planned"), [("revisits", n) for n in ("held", "cancelled", "open")]))
+        at_most(("revisits", "from_conversation"), ("revisits", "planned"))
+        at_most(("revisits", "from_conversation_held"), ("revisits", "from_conversation"))
+        at_most(("revisits", "from_conversation_held"), ("revisits", "held"))
     cells = protect(counts, rels, thresholds=thresholds, unpublished=unpublished, sees_persons=sees_persons)
     figures = HomeFigures(
         cells=cells,
@@ -427,6 +448,17 @@ def home_figures(
         area_rows=[],
         special_left_out=len(domains) < len(rise.domains) or len(partners) < len(handling),
         series=tuple(series),
+        ordinary_rows=[
+            {
+                "organisation": h.organisation,
+                "special": h.special,
+                "sent": cells[("ordinary", h.organisation_id, "sent")],
+                "answered": cells[("ordinary", h.organisation_id, "answered")],
+                "median": h.median_working_days if cells[("ordinary", h.organisation_id, "answered")].shown else None,
+            }
+            for h in ordinary_partners
+        ],
+        revisits={key[1]: cell for key, cell in cells.items() if isinstance(key, tuple) and key[0] == "revisits"},
     )
     for label, name, of in (
         (_("rose"), "rose", "compared"),

@@ -46,6 +46,8 @@ def _home(request, programme: Programme, filters: dict, *, sees_persons: bool):
         sees_persons=sees_persons,
         special_allowed=special_allowed,
         series=figures.series,
+        ordinary=figures.ordinary,
+        revisits=figures.revisits,
     )
     return figures, home
 

@@ -23,6 +23,7 @@ from .care import (
     SocialRise,
     Uptake,
     priority_handling,
+    referral_handling,
     social_rise,
     trajectory_uptake,
 )
@@ -43,7 +44,7 @@ from .cohesion import (
 )
 from .common import Period, programme_period, rate
 from .housing import AGEING_NOT_FIT, FIT_TOO_BIG, FIT_TOO_SMALL, HousingCounts, HousingSignals, housing_signals
-from .participation import Participation, Visits, households_in_scope, participation, visits
+from .participation import Participation, Revisits, Visits, households_in_scope, participation, revisits, visits
 from .series import MonthPoint, WaveIndex, cohesion_per_wave, month_ends, monthly_series
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "IndexCell",
     "MonthPoint",
     "Participation",
+    "Revisits",
     "PartnerHandling",
     "Period",
     "SocialRise",
@@ -84,9 +86,11 @@ __all__ = [
     "monthly_series",
     "participation",
     "priority_handling",
+    "referral_handling",
     "programme_period",
     "rate",
     "respondent_cohesion_index",
+    "revisits",
     "social_rise",
     "suppressed",
     "trajectory_uptake",

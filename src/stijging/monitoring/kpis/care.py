@@ -296,13 +296,16 @@ def priority_handling(
     return handling_counts(handling_rows(programme, period, area_id), today)
 
 
-def handling_rows(programme: Programme, period: Period, area_id: int | None = None) -> list[tuple]:
-    """The one query of priority_handling: the programme's priority referrals sent in the period."""
+def handling_rows(
+    programme: Programme, period: Period, area_id: int | None = None, *, priority: bool = True
+) -> list[tuple]:
+    """The one query of priority_handling: the programme's priority referrals sent in the period
+    (or, with priority=False, the others: referral_handling)."""
     return list(
         Referral.objects.filter(
             _person_lived_in_area(area_id),
             programme=programme,
-            priority=True,
+            priority=priority,
             sent_at__date__gte=period.start,
             sent_at__date__lte=period.end,
         )
@@ -370,4 +373,28 @@ def handling_counts(
             special=o["special"],
         )
         for organisation_id, o in per.items()
+    )
+
+
+def referral_handling(
+    programme: Programme, period: Period, area_id: int | None = None, today: datetime.date | None = None
+) -> tuple[PartnerHandling, ...]:
+    """The referrals *without* priority, per partner organisation, sent in the period (local dates):
+    sent, answered (accepted or declined) and the median working days sent → answered, counted as
+    for priority handling, in one query. They have no service level, so no share within it and
+    nothing overdue (those fields are 0 here and not shown)."""
+    today = today or timezone.localdate()
+    return tuple(
+        PartnerHandling(
+            organisation_id=h.organisation_id,
+            organisation=h.organisation,
+            sent=h.sent,
+            answered=h.answered,
+            median_working_days=h.median_working_days,
+            within=0,
+            missed=0,
+            overdue_now=0,
+            special=h.special,
+        )
+        for h in handling_counts(handling_rows(programme, period, area_id, priority=False), today)
     )

@@ -13,6 +13,7 @@ from stijging.conversations.models import (
     DomainAnswer,
     Interview,
 )
+from stijging.outreach.models import Appointment, AppointmentKind, AppointmentStatus
 from stijging.registry.models import Address, Household, HouseholdResidence, Programme
 from stijging.registry.selectors import current_on
 
@@ -109,3 +110,43 @@ def visits(programme: Programme, period: Period, area_id: int | None = None) -> 
         persons_with_help_question=with_question,
         help_question_share=rate(with_question, visited),
     )
+
+
+# --- Revisits -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Revisits:
+    """Revisits (herbezoeken) of the programme's households dated in the period."""
+
+    planned: int  # every revisit dated in the period, whatever became of it
+    held: int  # marked done
+    cancelled: int
+    open: int  # still planned (in the future, or not yet marked)
+    from_conversation: int  # of all planned: asked for in a conversation (linked to it)
+    from_conversation_held: int  # of those: held
+
+
+def revisits(programme: Programme, period: Period, area_id: int | None = None) -> Revisits:
+    """SPEC §2.2 revisits, in one query: appointments of kind revisit of this programme whose start
+    (local date) falls in the period, of households that lived (at some time) in the area asked
+    for; held = marked done. A revisit is linked to the conversation that asked for it when it was
+    planned from one (source_conversation_id)."""
+    rows = Appointment.objects.filter(
+        _in_area("household__residences__address__", area_id),
+        programme=programme,
+        kind=AppointmentKind.REVISIT,
+        starts_at__date__gte=period.start,
+        starts_at__date__lte=period.end,
+    ).distinct()
+    linked = Q(source_conversation_id__isnull=False)
+    done = Q(status=AppointmentStatus.DONE)
+    counts = Appointment.objects.filter(pk__in=rows.values("pk")).aggregate(
+        planned=Count("pk"),
+        held=Count("pk", filter=done),
+        cancelled=Count("pk", filter=Q(status=AppointmentStatus.CANCELLED)),
+        open=Count("pk", filter=Q(status=AppointmentStatus.PLANNED)),
+        from_conversation=Count("pk", filter=linked),
+        from_conversation_held=Count("pk", filter=linked & done),
+    )
+    return Revisits(**counts)
