@@ -3,6 +3,7 @@ shows, every sum between them a reader knows, and an exhaustive attacker (tests/
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from stijging.monitoring import kpis
@@ -12,6 +13,7 @@ from stijging.registry.selectors import AreaCounts, Counts
 
 from ..privacy.attacker import HIDDEN, SHOWN, SMALL, UNPUBLISHED, derivable
 
+D = datetime.date
 KIND = {"shown": SHOWN, "small": SMALL, "hidden": HIDDEN}
 
 
@@ -90,7 +92,13 @@ def _figures(*, special_allowed=True, areas=((40, 30, 10), (3, 3, 0), (52, 45, 7
 
 
 def _attack(args) -> list:
-    home = home_figures(**args)
+    truth, published, sums, thresholds = _knowledge(args, home_figures(**args))
+    return derivable(truth, published, sums, threshold=thresholds)
+
+
+def _knowledge(args, home) -> tuple[dict, dict, list, dict]:
+    """What a reader of the cards and tables knows: the true counts (to check against), what is
+    published of each, the sums between them, and each count's threshold."""
     p, v, u, r = args["participation"], args["visits"], args["uptake"], args["rise"]
     truth = {
         "in_scope": p.in_scope,
@@ -139,6 +147,25 @@ def _attack(args) -> list:
         for part, whole in (("answered", "sent"), ("overdue_now", "missed")):
             truth[("rest", k, part)] = getattr(h, whole) - getattr(h, part)
             sums.append((("partner", k, whole), [("partner", k, part), ("rest", k, part)]))
+    for h in args.get("ordinary", ()):
+        if ("ordinary", h.organisation_id, "sent") not in home.cells:
+            continue
+        k = h.organisation_id
+        truth[("ordinary", k, "sent")], truth[("ordinary", k, "answered")] = h.sent, h.answered
+        truth[("rest", "ordinary", k)] = h.sent - h.answered
+        sums.append((("ordinary", k, "sent"), [("ordinary", k, "answered"), ("rest", "ordinary", k)]))
+    revisits = args.get("revisits")
+    if revisits is not None:
+        for name in ("planned", "held", "cancelled", "open", "from_conversation", "from_conversation_held"):
+            truth[("revisits", name)] = getattr(revisits, name)
+        sums.append((("revisits", "planned"), [("revisits", n) for n in ("held", "cancelled", "open")]))
+        for part, whole in (
+            ("from_conversation", "planned"),
+            ("from_conversation_held", "from_conversation"),
+            ("from_conversation_held", "held"),
+        ):
+            truth[("rest", "revisits", part, whole)] = getattr(revisits, whole) - getattr(revisits, part)
+            sums.append((("revisits", whole), [("revisits", part), ("rest", "revisits", part, whole)]))
     published = {}
     thresholds = {}
     for key in truth:
@@ -148,7 +175,7 @@ def _attack(args) -> list:
         cell = home.cells[key]
         published[key] = (KIND[str(cell.state)], cell.value)
         thresholds[key] = cell.threshold
-    return derivable(truth, published, sums, threshold=thresholds)
+    return truth, published, sums, thresholds
 
 
 def test_a_small_area_cannot_be_worked_out_from_the_households_in_scope():
@@ -199,3 +226,158 @@ def test_no_count_of_the_programme_home_can_be_worked_out():
         assert _attack(_figures(special_allowed=special)) == []
     # The issue's own case: an area of 3 households beside the whole programme's in-scope count.
     assert _attack(_figures(areas=((30, 28, 2), (5, 3, 2)))) == []
+
+
+# --- The charts over time, shown with the cards (issue 14 item 3) ---------------------------------
+
+
+def _series(args, months):
+    """Monthly points whose last is the period's figure (as kpis.monthly_series makes it)."""
+    p, v, u, r = args["participation"], args["visits"], args["uptake"], args["rise"]
+    ordinary = [h for h in args["handling"] if not h.special]
+    last = dict(
+        in_scope=p.in_scope,
+        reached=p.reached,
+        visited=v.persons_visited,
+        in_trajectory=u.in_trajectory,
+        followed=r.followed,
+        rose=r.rose,
+        equal=r.equal,
+        declined=r.declined,
+        decided=sum(h.within + h.missed for h in ordinary),
+        within=sum(h.within for h in ordinary),
+    )
+    points = [kpis.MonthPoint(month=D(2026, i + 1, 1), end=D(2026, i + 1, 28), **m) for i, m in enumerate(months)]
+    points.append(kpis.MonthPoint(month=D(2026, len(months) + 1, 1), end=D(2026, len(months) + 1, 28), **last))
+    return points
+
+
+def _attack_with_series(args) -> list:
+    """The attacker of the cards (above) with what a reader of the charts' tables knows besides:
+    each month's parts within their whole, rose + equal + declined its persons compared, counts that
+    only grow from month to month, and the last month's figures are the cards'."""
+    home = home_figures(**args)
+    series = args["series"]
+    last = len(series) - 1
+    truth, published, sums, thresholds = {}, {}, [], {}
+
+    def key(i, name):
+        return name if i == last and name not in ("decided", "within") else ("m", i, name)
+
+    def cell_key(i, name):
+        return name if i == last and name not in ("decided", "within") else ("month", i, name)
+
+    for i, point in enumerate(series):
+        values = {n: getattr(point, n) for n in ("in_scope", "reached", "visited", "in_trajectory", "followed")}
+        values |= {"rose": point.rose, "equal": point.equal, "declined": point.declined, "compared": point.compared}
+        values |= {"decided": point.decided, "within": point.within}
+        for name, value in values.items():
+            if i == last and name not in ("decided", "within"):
+                continue  # the cards' own counts, attacked with them below
+            truth[key(i, name)] = value
+            cell = home.cells[cell_key(i, name)]
+            published[key(i, name)] = (KIND[str(cell.state)], cell.value)
+            thresholds[key(i, name)] = cell.threshold
+        pairs = [("reached", "in_scope"), ("in_trajectory", "visited"), ("compared", "followed"), ("within", "decided")]
+        for part, whole in pairs:
+            if i < last or part == "within":
+                truth[("gap", i, part)] = values[whole] - values[part]
+                published[("gap", i, part)] = (UNPUBLISHED, None)
+                sums.append((key(i, whole), [key(i, part), ("gap", i, part)]))
+        if i < last:
+            sums.append((key(i, "compared"), [key(i, n) for n in ("rose", "equal", "declined")]))
+        if i > 0:
+            for name in ("visited", "in_trajectory", "followed", "decided", "within"):
+                before = getattr(series[i - 1], name)
+                truth[("grew", i, name)] = values[name] - before
+                published[("grew", i, name)] = (UNPUBLISHED, None)
+                sums.append((key(i, name), [key(i - 1, name), ("grew", i, name)]))
+    ordinary = [h.organisation_id for h in args["handling"] if not h.special]
+    sums.append((key(last, "decided"), [("partner", o, "decided") for o in ordinary]))
+    sums.append((key(last, "within"), [("partner", o, "within") for o in ordinary]))
+    # The cards' part, as the attacker above sees it (the layer decided on cards and charts at once).
+    cards = _knowledge({k: v for k, v in args.items() if k != "series"}, home)
+    return derivable(cards[0] | truth, cards[1] | published, [*cards[2], *sums], threshold=cards[3] | thresholds)
+
+
+def test_no_count_of_the_charts_over_time_can_be_worked_out_with_the_cards():
+    args = _figures(special_allowed=False)
+    args["series"] = _series(
+        args,
+        [
+            dict(
+                in_scope=96,
+                reached=3,
+                visited=4,
+                in_trajectory=2,
+                followed=0,
+                rose=0,
+                equal=0,
+                declined=0,
+                decided=2,
+                within=1,
+            ),
+            dict(
+                in_scope=96,
+                reached=40,
+                visited=50,
+                in_trajectory=20,
+                followed=12,
+                rose=4,
+                equal=7,
+                declined=1,
+                decided=5,
+                within=5,
+            ),
+            dict(
+                in_scope=95,
+                reached=60,
+                visited=86,
+                in_trajectory=44,
+                followed=36,
+                rose=12,
+                equal=18,
+                declined=3,
+                decided=11,
+                within=8,
+            ),
+        ],
+    )
+    home = home_figures(**args)
+    assert home.cells[("month", 0, "reached")].state == "small"
+    # January: 2 of 4 visited in a trajectory — both small, no share drawn.
+    assert home.cells[("month", 0, "in_trajectory")].state == "small"
+    assert _attack_with_series(args) == []
+
+
+def test_no_revisit_or_referral_without_priority_can_be_worked_out():
+    for planned in [(3, 9, 1), (12, 2, 0), (6, 6, 6), (20, 1, 4), (10, 2, 6)]:
+        held, cancelled, open_ = planned
+        args = _figures(special_allowed=False)
+        args["revisits"] = kpis.Revisits(
+            planned=held + cancelled + open_,
+            held=held,
+            cancelled=cancelled,
+            open=open_,
+            from_conversation=held + open_ - 1 if held + open_ else 0,
+            from_conversation_held=max(held - 1, 0),
+        )
+        args["ordinary"] = (
+            kpis.PartnerHandling(
+                1, "GGD", sent=9, answered=6, median_working_days=Decimal("4.0"), within=0, missed=0, overdue_now=0
+            ),
+            kpis.PartnerHandling(
+                2,
+                "GGZ",
+                sent=7,
+                answered=3,
+                median_working_days=Decimal("2.0"),
+                within=0,
+                missed=0,
+                overdue_now=0,
+                special=True,
+            ),
+        )
+        home = home_figures(**args)
+        assert [row["organisation"] for row in home.ordinary_rows] == ["GGD"]  # GGZ: special category
+        assert _attack(args) == [], planned

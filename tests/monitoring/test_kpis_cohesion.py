@@ -19,14 +19,20 @@ import pytest
 from stijging.instruments.models import CohesionStatement
 from stijging.monitoring import kpis
 
+from ..privacy.attacker import HIDDEN, SHOWN, SMALL, UNPUBLISHED, derivable
 from . import cohesion_fixtures as cf
 
 D = datetime.date
 
 
 def shown(cells) -> tuple:
-    """An index row or total as (respondents, "index") per wave; None for a suppressed cell."""
-    return tuple(None if c is None else (c.respondents, None if c.index is None else str(c.index)) for c in cells)
+    """An index row or total as (respondents, "index") per wave; "< 5" or "hidden" for a withheld cell."""
+    return tuple(
+        ("< 5" if c.state == "small" else "hidden")
+        if not c.shown
+        else (c.respondents, None if c.index is None else str(c.index))
+        for c in cells
+    )
 
 
 def respondents_by_street(world: cf.CohesionWorld, wave, area_id=None) -> Counter:
@@ -199,15 +205,19 @@ def test_the_index_is_suppressed_under_5_respondents_with_an_other_streets_line_
         (None, ""),  # the other streets together
     ]
     appel, berken, ceder, rest = (shown(row.cells) for row in table.rows)
-    assert appel == ((5, "6.7"), (5, "7.0"))  # 5 respondents: shown
-    assert berken == (None, None)  # 4 and 3 respondents: suppressed
-    assert ceder == (None, (0, None))  # 1: suppressed; nobody in wave 2
-    # w1: Berkenlaan 4 + Cederweg 1 = 5 together: shown, (45/2 + 5/2) / 5 = 25/5 = 5.0, and the area
-    #     total may be shown (it gives away only the rest line): 5.8 as above.
-    # w2: Berkenlaan's 3 alone: under 5, so the rest and the area total are both hidden
-    #     (total − Appelstraat would give Berkenlaan away).
-    assert rest == ((5, "5.0"), None)
-    assert shown(table.total) == ((10, "5.8"), None)
+    assert berken == ("< 5", "< 5")  # 4 and 3 respondents: suppressed
+    assert ceder == ("< 5", (0, None))  # 1: suppressed; nobody in wave 2 ("—": nobody is shown)
+    # w1: Berkenlaan 4 + Cederweg 1 = 5 together: shown, (45/2 + 5/2) / 5 = 25/5 = 5.0; the area
+    #     total 10 − Appelstraat 5 gives only the rest line, which is shown: every count shown, 5.8.
+    assert appel[0] == (5, "6.7")
+    assert rest[0] == (5, "5.0")
+    assert shown(table.total)[0] == (10, "5.8")
+    # w2: Berkenlaan's 3 alone (Cederweg has nobody): the area's 8 − Appelstraat's 5 would give it
+    #     away, so the layer hides one more count of that sum — a part before a total: Appelstraat
+    #     ("hidden": 5 or more). The area's 8 (5.9) stays: Appelstraat 5–7 and Berkenlaan 1–3 both fit.
+    assert appel[1] == "hidden"
+    assert rest[1] == "< 5"
+    assert shown(table.total)[1] == (8, "5.9")
 
 
 def test_the_index_of_area_b_per_wave(cw):
@@ -219,8 +229,8 @@ def test_the_index_of_area_b_per_wave(cw):
     limited = kpis.cohesion_index([cw.w1, cw.w2], area_id=cw.area_b.pk, streets=names)
     # w1: the only street has 2: suppressed, and with it the rest (2 < 5) and the area's total; the
     # "other streets" line would show nothing in any wave, so it is left out.
-    assert [(row.street, shown(row.cells)) for row in limited.rows] == [("Dahliastraat", (None, (0, None)))]
-    assert shown(limited.total) == (None, (0, None))
+    assert [(row.street, shown(row.cells)) for row in limited.rows] == [("Dahliastraat", ("< 5", (0, None)))]
+    assert shown(limited.total) == ("< 5", (0, None))
 
 
 def test_the_index_of_the_whole_programme_per_wave(cw):
@@ -231,9 +241,10 @@ def test_the_index_of_the_whole_programme_per_wave(cw):
     limited = kpis.cohesion_index([cw.w1, cw.w2], area_id=None, streets=names)
     assert [row.street for row in limited.rows] == ["Appelstraat", "Berkenlaan", "Cederweg", "Dahliastraat", ""]
     # w1: suppressed Berkenlaan 4 + Cederweg 1 + Dahliastraat 2 = 7: (45/2 + 5/2 + 15) / 7 = 40/7 = 5.71 → 5.7
-    # w2: Berkenlaan's 3 alone: rest and total hidden.
-    assert shown(limited.rows[-1].cells) == ((7, "5.7"), None)
-    assert shown(limited.total) == ((12, "6.1"), None)
+    # w2: Berkenlaan's 3 alone: the programme's 8 − Appelstraat's 5 would give it away; Appelstraat hidden.
+    assert shown(limited.rows[-1].cells) == ((7, "5.7"), "< 5")
+    assert shown(limited.rows[0].cells) == ((5, "6.7"), "hidden")
+    assert shown(limited.total) == ((12, "6.1"), (8, "5.9"))
 
 
 def test_the_street_is_the_address_lived_at_on_the_day_of_the_conversation(cw):
@@ -473,3 +484,43 @@ def test_a_household_that_moved_between_areas_is_not_in_the_area_it_left(hw):
     _k7_spoke_before_moving(hw)
     result = kpis.housing_signals(hw.programme, PERIOD, area_id=hw.area_a.pk)
     assert result.areas == {hw.area_a.pk: AREA_A}
+
+
+# --- The attacker (tests/privacy/attacker.py, no code shared with the layer) ------------------------
+
+
+def _published(cell) -> tuple[str, int | None]:
+    if cell.shown:
+        return (SHOWN, cell.respondents)
+    return (SMALL, None) if cell.state == "small" else (HIDDEN, None)
+
+
+@pytest.mark.parametrize("where", ["A", "B", "programme"])
+def test_no_withheld_respondent_count_of_the_index_table_can_be_worked_out(cw, where):
+    """Per wave a reader knows: the area's respondents are the sum of its streets'; the "other
+    streets" line is the sum of the streets shown as "< 5" in that wave."""
+    area_id = {"A": cw.area_a.pk, "B": cw.area_b.pk, "programme": None}[where]
+    names = cw.street_names()
+    full = kpis.cohesion_index([cw.w1, cw.w2], area_id=area_id, streets=names, sees_persons=True)
+    limited = kpis.cohesion_index([cw.w1, cw.w2], area_id=area_id, streets=names)
+    truth: dict = {}
+    published: dict = {}
+    sums: list = []
+    street_rows = {row.street_id: row for row in limited.rows if row.street_id is not None}
+    rest_row = next((row for row in limited.rows if row.street_id is None), None)
+    for w in range(2):
+        streets = []
+        for row in full.rows:
+            truth[(w, row.street_id)] = row.cells[w].respondents
+            published[(w, row.street_id)] = _published(street_rows[row.street_id].cells[w])
+            streets.append((w, row.street_id))
+        truth[(w, "total")] = full.total[w].respondents
+        published[(w, "total")] = _published(limited.total[w])
+        sums.append(((w, "total"), streets))
+        small = [key for key in streets if published[key][0] == SMALL]
+        truth[(w, "rest")] = sum(truth[key] for key in small)
+        published[(w, "rest")] = _published(rest_row.cells[w]) if rest_row else (UNPUBLISHED, None)
+        sums.append(((w, "rest"), small))
+    withheld = [key for key, (kind, _v) in published.items() if kind in (SMALL, HIDDEN)]
+    assert withheld, "the fixture has small streets: the test must attack something"
+    assert derivable(truth, published, sums) == []

@@ -42,7 +42,9 @@ def test_the_xlsx_holds_the_page_figures_and_is_audited(world, manager, django_a
     page = manager.get(reverse("monitoring:programme", args=[slug]) + _query(world))
     cells = page.context["cells"]
     # AUTH (3) + programme, membership check + the figures (10) + areas offered (2) + the audit insert
-    with django_assert_max_num_queries(3 + 2 + 10 + 2 + 1):
+    # + the charts over time (7 at most, whatever the number of months) and the waves
+    # + referrals without priority and revisits (2)
+    with django_assert_max_num_queries(3 + 2 + 10 + 2 + 1 + 7 + 1 + 2):
         response = manager.get(reverse("monitoring:report_xlsx", args=[slug]) + _query(world))
     assert response.status_code == 200
     workbook = load_workbook(BytesIO(response.content))

@@ -274,10 +274,12 @@ def test_the_programme_home_runs_a_constant_number_of_queries(world, fieldworker
     # AUTH + programme, participation (households, addresses), visits (two counts), areas, counts per area,
     # trajectory uptake (one count), social rise (baselines; with persons followed four more — see
     # tests/monitoring/test_kpis_trajectories.py), priority handling per partner (one query), and the
-    # area filter: households per area (kept ten minutes, so cleared here), the areas offered.
+    # area filter: households per area (kept ten minutes, so cleared here), the areas offered; the
+    # charts over time (residences, first conversations, first interviews, first trajectories,
+    # baselines, referrals — whatever the number of months), referrals without priority, revisits.
     cache.clear()
     small = queries(fieldworker, url)
-    assert small <= AUTH + 12
+    assert small <= AUTH + 12 + 6 + 2
     add_households(world.own, 15)
     cache.clear()
     assert queries(fieldworker, url) == small

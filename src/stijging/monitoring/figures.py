@@ -1,12 +1,12 @@
-"""The figures of the aggregate pages, computed by kpis.py and kept for a while.
+"""The figures of the aggregate pages, computed by the kpis package and kept for a while.
 
 At a region's size (400,000 households, 200,000 trajectories, 300,000 referrals) computing all of
 the programme's figures takes seconds, and an area's cohesion index or housing signals a few hundred
 milliseconds; the pages must answer in 150–300 ms (SPEC §3). So the figures are computed by
 `stijging tick` (and by the first visitor when none are kept) and kept in the cache — shared by the
 server's workers and the tick — for STIJGING_FIGURES_MAX_AGE seconds; the pages say when they were
-computed. What is kept are kpis.py's own results (counts, not yet laid out or translated), so every
-visitor gets them suppressed and in their own language. With a max age of 0 every visit computes
+computed. What is kept are the kpis package's own results (counts, not yet laid out or
+translated), so every visitor gets them suppressed and in their own language. With a max age of 0 every visit computes
 them (the tests do)."""
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ class ProgrammeFigures:
     rise: kpis.SocialRise
     handling: tuple[kpis.PartnerHandling, ...]
     summary: dict  # registry_selectors.programme_summary: addresses and households per area
+    series: tuple[kpis.MonthPoint, ...]  # month by month, each up to the month's end
+    ordinary: tuple[kpis.PartnerHandling, ...]  # referrals without priority
+    revisits: kpis.Revisits
 
 
 # The programme's figures in parts, each kept on its own: all of them at once take 8–12 s at a
@@ -49,6 +52,9 @@ PROGRAMME_PARTS: dict[str, Callable[[Programme, kpis.Period, int | None], object
     "handling": kpis.priority_handling,
     # The areas' counts are the whole programme's; the page picks the area asked for.
     "summary": lambda programme, period, _area_id: registry_selectors.programme_summary(programme, period.end),
+    "series": kpis.monthly_series,
+    "ordinary": kpis.referral_handling,
+    "revisits": kpis.revisits,
 }
 
 
@@ -114,6 +120,14 @@ def cohesion_index(
         lambda: kpis.cohesion_index(waves, area_id=area.pk, streets=streets),
         refresh=refresh,
     )
+
+
+def cohesion_per_wave(
+    programme: Programme, waves: Sequence[Wave], areas: Sequence[Area], *, refresh: bool = False
+) -> tuple[tuple[kpis.WaveIndex, ...], datetime.datetime]:
+    signature = ",".join(f"{w.pk}:{w.starts_on}:{w.ends_on}" for w in waves)
+    key = f"monitoring:cohesion-waves:v1:{programme.pk}:{','.join(str(a.pk) for a in areas)}:{signature}"
+    return _kept(key, lambda: kpis.cohesion_per_wave(waves, [a.pk for a in areas]), refresh=refresh)
 
 
 def turnover_years(period: kpis.Period | None = None) -> list[int]:

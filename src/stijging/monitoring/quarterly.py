@@ -5,6 +5,7 @@ figures, suppressed by the same layer (privacy.disclosure), as the page for that
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import BytesIO
 
 from django.conf import settings
@@ -184,6 +185,31 @@ def report_workbook(context: dict) -> bytes:
         ],
     )
     sheet(
+        _("Referrals without priority"),
+        [[_("Organisation"), _("Sent"), _("Answered"), _("Median working days")]]
+        + [
+            [
+                row["organisation"],
+                row["sent"],
+                row["answered"],
+                "" if row["median"] is None else float(row["median"]),
+            ]
+            for row in home.ordinary_rows
+        ],
+    )
+    revisits = home.revisits
+    if revisits:
+        sheet(
+            _("Revisits"),
+            [
+                [_("Revisits"), _("All"), _("Asked for in a conversation")],
+                [_("Planned"), revisits["planned"], revisits["from_conversation"]],
+                [_("Held"), revisits["held"], revisits["from_conversation_held"]],
+                [_("Cancelled"), revisits["cancelled"], ""],
+                [_("Still open"), revisits["open"], ""],
+            ],
+        )
+    sheet(
         _("Areas"),
         [[_("Area"), _("CBS buurt code"), _("Addresses"), _("Households"), _("Without household")]]
         + [
@@ -209,6 +235,11 @@ def report_workbook(context: dict) -> bytes:
         rows: list[list] = [[table.caption], [_("Complex"), *table.columns]]
         rows += [[row.label, *row.cells] for row in table.rows]
         sheet(_("Housing") + " " + table.key, rows)
+    # Over time: the table of every chart, as on the page and in the PDF.
+    for chart in context.get("charts", ()):
+        rows = [[chart.title], list(chart.table_columns)]
+        rows += [[float(v) if isinstance(v, Decimal) else v for v in row] for row in chart.table_rows]
+        sheet(_("Over time") + " " + chart.key, rows)
     sheet(_("Definitions"), [[paragraph] for paragraph in context["definitions"]])
     buffer = BytesIO()
     workbook.save(buffer)

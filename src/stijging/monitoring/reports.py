@@ -1,14 +1,14 @@
 """The neighbourhood figures as tables for roles without access to persons: the screen and the XLSX
 export build them here, so both suppress exactly the same cells (SPEC §4 "Small numbers").
 
-The figures themselves come from kpis.py; this module only lays them out and hides what the
+The figures themselves come from the kpis package; this module only lays them out and hides what the
 small-number rule hides."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -326,6 +326,9 @@ class HomeFigures:
     partner_rows: list[dict]
     area_rows: list[dict]
     special_left_out: bool  # special-category rows were left out for this role or this filter
+    series: tuple = ()  # the monthly points (kpis.MonthPoint), their counts in `cells` under month_key
+    ordinary_rows: list = field(default_factory=list)  # referrals without priority, per partner
+    revisits: dict = field(default_factory=dict)  # planned, held, cancelled, open, from_conversation(_held)
 
     def value(self, key) -> int | None:
         return self.cells[key].value
@@ -345,6 +348,9 @@ def home_figures(
     summary: dict,
     sees_persons: bool,
     special_allowed: bool,
+    series: Sequence[kpis.MonthPoint] = (),
+    ordinary: Sequence[kpis.PartnerHandling] = (),
+    revisits: kpis.Revisits | None = None,
 ) -> HomeFigures:
     """Every count of the programme home through the one disclosure layer, at once: the cards, the
     rise table, the life domains, the partners and the areas are shown together, so the sums that
@@ -415,6 +421,24 @@ def home_figures(
         rels.append(relation(("partner", key, "decided"), [("partner", key, "within"), ("partner", key, "missed")]))
         at_most(("partner", key, "answered"), ("partner", key, "sent"))
         at_most(("partner", key, "overdue_now"), ("partner", key, "missed"))
+    _series_counts(series, partners, counts, rels, at_most)
+    # Referrals without priority: sent and answered per partner, the same special-category rule.
+    ordinary_partners = [h for h in ordinary if special_allowed or not h.special]
+    for h in ordinary_partners:
+        for part in ("sent", "answered"):
+            counts[("ordinary", h.organisation_id, part)] = getattr(h, part)
+            if h.special:
+                thresholds[("ordinary", h.organisation_id, part)] = SPECIAL_CATEGORY_THRESHOLD
+        at_most(("ordinary", h.organisation_id, "answered"), ("ordinary", h.organisation_id, "sent"))
+    # Revisits: every one planned is held, cancelled or still open; those asked for in a conversation
+    # are some of them.
+    if revisits is not None:
+        for name in ("planned", "held", "cancelled", "open", "from_conversation", "from_conversation_held"):
+            counts[("revisits", name)] = getattr(revisits, name)
+        rels.append(relation(("revisits", "planned"), [("revisits", n) for n in ("held", "cancelled", "open")]))
+        at_most(("revisits", "from_conversation"), ("revisits", "planned"))
+        at_most(("revisits", "from_conversation_held"), ("revisits", "from_conversation"))
+        at_most(("revisits", "from_conversation_held"), ("revisits", "held"))
     cells = protect(counts, rels, thresholds=thresholds, unpublished=unpublished, sees_persons=sees_persons)
     figures = HomeFigures(
         cells=cells,
@@ -423,6 +447,18 @@ def home_figures(
         partner_rows=[],
         area_rows=[],
         special_left_out=len(domains) < len(rise.domains) or len(partners) < len(handling),
+        series=tuple(series),
+        ordinary_rows=[
+            {
+                "organisation": h.organisation,
+                "special": h.special,
+                "sent": cells[("ordinary", h.organisation_id, "sent")],
+                "answered": cells[("ordinary", h.organisation_id, "answered")],
+                "median": h.median_working_days if cells[("ordinary", h.organisation_id, "answered")].shown else None,
+            }
+            for h in ordinary_partners
+        ],
+        revisits={key[1]: cell for key, cell in cells.items() if isinstance(key, tuple) and key[0] == "revisits"},
     )
     for label, name, of in (
         (_("rose"), "rose", "compared"),
@@ -472,3 +508,56 @@ def home_figures(
             }
         )
     return figures
+
+
+# The counts of a month's point (kpis.MonthPoint) shown in the charts' tables.
+MONTH_COUNTS = (
+    "in_scope",
+    "reached",
+    "visited",
+    "in_trajectory",
+    "followed",
+    "compared",
+    "rose",
+    "equal",
+    "declined",
+    "decided",
+    "within",
+)
+
+
+def month_key(series: Sequence, i: int, name: str) -> Hashable:
+    """A month's count in the cells of home_figures. The last month's point is the period's figure
+    itself (the same definition up to the same day), so it *is* the card's count, not a second one
+    that the layer might decide on differently."""
+    if i == len(series) - 1 and name not in ("decided", "within"):
+        return name
+    return ("month", i, name)
+
+
+def _series_counts(series: Sequence[kpis.MonthPoint], partners, counts: dict, rels: list, at_most) -> None:
+    """The monthly points beside the cards, with what a reader knows: each month's parts are at
+    most their whole, rose + equal + declined are its persons compared, the persons visited, in a
+    trajectory and followed and the referrals decided and within never fall from one month to the
+    next (the same start, a later end); the last month's referrals decided and within are the sums
+    of the (not special) partners' rows shown beside them."""
+    for i, point in enumerate(series):
+        if i < len(series) - 1:  # the last month's are the cards' (month_key)
+            for name in MONTH_COUNTS:
+                counts[("month", i, name)] = point.compared if name == "compared" else getattr(point, name)
+            at_most(("month", i, "reached"), ("month", i, "in_scope"))
+            at_most(("month", i, "in_trajectory"), ("month", i, "visited"))
+            at_most(("month", i, "compared"), ("month", i, "followed"))
+            rels.append(relation(("month", i, "compared"), [("month", i, n) for n in ("rose", "equal", "declined")]))
+        decided, within = ("month", i, "decided"), ("month", i, "within")
+        counts[decided] = point.decided
+        counts[within] = point.within
+        at_most(within, decided)
+        if i > 0:
+            # Counted from the same start, these only grow from one month to the next: a reader knows.
+            for name in ("visited", "in_trajectory", "followed", "decided", "within"):
+                at_most(month_key(series, i - 1, name), month_key(series, i, name))
+        if i == len(series) - 1:
+            ordinary = [h.organisation_id for h in partners if not h.special]
+            rels.append(relation(decided, [("partner", o, "decided") for o in ordinary]))
+            rels.append(relation(within, [("partner", o, "within") for o in ordinary]))

@@ -1,4 +1,4 @@
-"""The programme home: its figures against its targets (SPEC §4, from kpis.py), for every member of
+"""The programme home: its figures against its targets (SPEC §4, from the kpis package), for every member of
 the programme; and the neighbourhood's aggregates — cohesion per street, turnover, housing signals.
 Roles without access to persons see small cells suppressed."""
 
@@ -20,7 +20,7 @@ from stijging.registry import selectors as registry_selectors
 from stijging.registry.models import Programme
 
 from . import access as neighbourhood_access
-from . import exports, kpis, periods, quarterly, reports
+from . import exports, kpis, over_time, periods, quarterly, reports
 from . import figures as kept_figures
 from .figures import programme_figures
 
@@ -45,8 +45,30 @@ def _home(request, programme: Programme, filters: dict, *, sees_persons: bool):
         summary=summary,
         sees_persons=sees_persons,
         special_allowed=special_allowed,
+        series=figures.series,
+        ordinary=figures.ordinary,
+        revisits=figures.revisits,
     )
     return figures, home
+
+
+def _charts(programme: Programme, filters: dict, home, *, with_cohesion: bool) -> list:
+    """The charts over time: the targets' figures month by month, and — for the roles that see the
+    neighbourhood — the cohesion index per wave per area (the waves that overlap the period)."""
+    charts = over_time.target_charts(home, programme)
+    if with_cohesion:
+        period = filters["period"]
+        waves = [
+            w
+            for w in cohesion_selectors.waves_in_order(programme)
+            if w.starts_on <= period.end and w.ends_on >= period.start
+        ]
+        if waves:
+            per_wave, _computed_at = kept_figures.cohesion_per_wave(programme, waves, filters["areas"])
+            chart = over_time.cohesion_chart(per_wave, filters["areas"], filters["area"])
+            if chart is not None:
+                charts.append(chart)
+    return charts
 
 
 def _filters(request, programme: Programme, *, whole_programme: bool) -> dict:
@@ -77,7 +99,9 @@ def programme_home(request, slug: str):
     sees_persons = programme.pk in registry_access.programme_ids_for(request.user, CASE_ROLES)
     filters = _filters(request, programme, whole_programme=True)
     figures, home = _home(request, programme, filters, sees_persons=sees_persons)
+    may_see_neighbourhood = neighbourhood_access.may_see_neighbourhood(request.user, programme.pk)
     context = filters | {
+        "charts": _charts(programme, filters, home, with_cohesion=may_see_neighbourhood),
         "programme": programme,
         "computed_at": figures.computed_at,
         "participation": figures.participation,
@@ -96,7 +120,7 @@ def programme_home(request, slug: str):
         "may_list_streets": registry_access.may_list_streets(request.user, programme.pk),
         "may_work": programme.pk in registry_access.programme_ids_for(request.user, CASE_ROLES),
         "coordinates": neighbourhood_access.coordinates(request.user, programme.pk),
-        "may_see_neighbourhood": neighbourhood_access.may_see_neighbourhood(request.user, programme.pk),
+        "may_see_neighbourhood": may_see_neighbourhood,
         "may_see_housing": neighbourhood_access.may_see_housing(request.user, programme.pk),
         "may_report": neighbourhood_access.may_see_report(request.user, programme.pk),
     }
@@ -252,6 +276,7 @@ def _report_context(request, slug: str) -> dict:
         "question_share": home.share("with_question", "visited"),
         "uptake_rate": home.share("in_trajectory", "visited"),
         "housing_tables": housing,
+        "charts": _charts(programme, filters, home, with_cohesion=True),  # the report's reader is the manager
         "definitions": quarterly.definitions(),
         "today": timezone.localdate(),
     }

@@ -77,3 +77,34 @@ def count(cell: Disclosed) -> SafeString:
         gettext("%(n)s or more, hidden because it would reveal a number under %(n)s") % {"n": cell.threshold}
     )
     return mark_safe(f'<span title="{title}">{html.escape(gettext("hidden"))}</span>')  # noqa: S308  # escaped
+
+
+@register.simple_tag
+def chart_table(chart) -> SafeString:
+    """The table of a chart (charts.Chart): a row per month or wave, every value the chart draws
+    and the counts it is made of, each count as the disclosure layer gives it."""
+    key = html.escape(chart.key)
+    out = [
+        f'<div class="table-scroll" tabindex="0" role="region" aria-labelledby="chart-{key}-caption">\n'
+        '<table class="table table--compact">\n'
+        f'  <caption id="chart-{key}-caption">{_text(chart.title)}</caption>\n  <thead><tr>',
+        *[
+            f'<th scope="col"{"" if i == 0 else ' class="num"'}>{_text(column)}</th>'
+            for i, column in enumerate(chart.table_columns)
+        ],
+        "</tr></thead>\n  <tbody>\n",
+    ]
+    for label, *cells in chart.table_rows:
+        out.append(f'  <tr><th scope="row">{_text(label)}</th>')
+        for cell in cells:
+            shown: str
+            if isinstance(cell, Disclosed):
+                shown = count(cell)
+            elif cell is None:
+                shown = "—"
+            else:
+                shown = _text(cell)
+            out.append(f'<td class="num">{shown}</td>')
+        out.append("</tr>\n")
+    out.append("  </tbody>\n</table>\n</div>\n")
+    return mark_safe("".join(out))  # noqa: S308  # every value above is escaped
