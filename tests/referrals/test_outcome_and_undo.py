@@ -16,7 +16,7 @@ from stijging.privacy import services as privacy_services
 from stijging.privacy.models import AccessGrant, AuditAction, AuditEvent
 from stijging.referrals import services
 from stijging.referrals.models import Referral, ReferralEvent
-from stijging.referrals.states import ReferralStatus, Side
+from stijging.referrals.states import Side
 
 from ..accounts.factories import MembershipFactory, UserFactory
 from .factories import send_referral
