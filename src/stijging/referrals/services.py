@@ -317,8 +317,8 @@ def withdrawal_undo_problem(referral: Referral, *, today: datetime.date | None =
         return _("A withdrawal can only be undone on the day it was made; send a new referral instead.")
     if referral.trajectory.status == TrajectoryStatus.CLOSED:
         return _("This trajectory is closed.")
-    if referral.consent_id is not None:
-        consent = referral.consent
+    consent = referral.consent  # no query without one; joined on the page and in the undo
+    if consent is not None:
         problem = consent_problem(
             consent, person=referral.person, organisation=referral.organisation, on=today or timezone.localdate()
         )
