@@ -86,7 +86,7 @@ def test_one_submit_ticks_several_and_takes_one_off_with_one_audit_event(world, 
     services.attendance_add(acting_user=world.user("coordinator"), activity=activity, participant=former)
     page = coordinator.get(reverse("cohesion:activity", args=[activity.pk]), {"q": "Dirk"}).content.decode()
     assert "Dirk Vreemd" in page and "Anna Buur" in page and 'name="present"' in page
-    before = AuditEvent.objects.count()
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = coordinator.post(
         reverse("cohesion:attendance", args=[activity.pk]),
         {

@@ -53,7 +53,7 @@ def _at(world, status) -> Referral:
 @pytest.mark.parametrize("status", ["sent", "accepted", "in_progress"])
 def test_the_partner_reports_the_outcome_in_one_post_from_any_open_state(world, status):
     referral = _at(world, status)
-    before = AuditEvent.objects.count()
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = client_for(world.user("partner")).post(
         reverse("referrals:outcome", args=[referral.pk]),
         {"outcome-version": referral.version, "outcome-code": "help_given"},
@@ -179,7 +179,7 @@ def test_withdrawing_asks_for_a_confirmation_and_can_be_undone_the_same_day(worl
     assert referral.status == "withdrawn" and not _grant_active(referral)
     page = client.get(reverse("referrals:referral", args=[referral.pk])).content.decode()
     assert "Undo the withdrawal" in page
-    before = AuditEvent.objects.count()
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = client.post(reverse("referrals:withdrawal_undo", args=[referral.pk]), {"version": referral.version})
     assert response.status_code == 302
     referral.refresh_from_db()

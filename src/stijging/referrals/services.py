@@ -337,11 +337,17 @@ def referral_withdrawal_undo(*, acting_user, referral: Referral, version: int) -
     """Undo a withdrawal the same day (states.UNDO_WITHDRAWAL): the referral returns to the status
     it had, the partner's access returns with it, and the step is one more event (nothing is erased)."""
     _check_side(acting_user, referral, states.UNDO_WITHDRAWAL.side)
+    # The referral locked alone (PostgreSQL locks no nullable side of a join), then its consent, as
+    # referral_send does: a consent withdrawn at this moment either waits for us or is seen here.
     referral = (
-        Referral.objects.select_for_update().select_related("trajectory", "consent", "person").get(pk=referral.pk)
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("trajectory", "consent", "person", "organisation")
+        .get(pk=referral.pk)
     )
     if referral.version != version:
         raise ConflictError
+    if referral.consent_id is not None:
+        referral.consent = Consent.objects.select_for_update().get(pk=referral.consent_id)
     problem = withdrawal_undo_problem(referral)
     if problem:
         raise ValidationError(problem)
