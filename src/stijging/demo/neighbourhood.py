@@ -121,7 +121,7 @@ def _linked_candidates(programme: Programme, today: datetime.date) -> list[tuple
         Trajectory.objects.filter(
             programme=programme,
             status__in=["open", "active"],
-            case_manager__email="casemanager@demo.stijging.nl",
+            case_manager_id__in=User.objects.filter(email="casemanager@demo.stijging.nl").values("pk"),
             person__anonymised_at__isnull=True,
             person__date_of_birth__lte=adult_born,
         )
