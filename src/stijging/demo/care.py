@@ -34,7 +34,7 @@ CASE_MANAGERS = [
 CASELOAD_PATTERN = [0, 1, 0, 2, 1, 0, 3, 1, 0, 2]  # 40%, 30%, 20%, 10%
 # Of the trajectories, this share had contact in the last weeks (a call, a home visit); the rest
 # last moved with their own steps (opening, a referral, a measurement), some of them long ago.
-RECENT_CONTACT_SHARE = 0.7
+RECENT_CONTACT_SHARE = 0.6
 
 PARTNER_KINDS = [
     OrganisationKind.GGZ,
