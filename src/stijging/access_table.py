@@ -118,7 +118,9 @@ referrals:send                      trajectory   login  -    -      own    -    
 referrals:inbox                     -            login  -    -      -      yes    -      -      -      -      list
 referrals:referral                  referral     login  -    own    own    own    -      -      -      -      view
 referrals:respond                   referral     login  -    -      -      own    -      -      -      -      no
+referrals:outcome                   referral     login  -    -      -      own    -      -      -      -      no
 referrals:withdraw                  referral     login  -    -      own    -      -      -      -      -      no
+referrals:withdrawal_undo           referral     login  -    -      own    -      -      -      -      -      no
 referrals:assign                    referral     login  -    -      -      own    -      -      -      -      no
 referrals:person                    referredperson login -  -      -      own    -      -      -      -      view
 outreach:area                       area         login  -    own    own    -      own    -      own    -      no

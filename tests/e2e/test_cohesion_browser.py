@@ -175,16 +175,16 @@ def test_a_coordinator_records_an_activity_with_a_participant_and_a_wave_and_see
     assert (activity.organiser, activity.participant_count) == ("Bewonerscommissie", 9)
 
     # --- Lotte took part ------------------------------------------------------------------------------
+    # She lives on the activity's street, so she is on the list to tick: one tick, one submit.
     attendance_url = reverse("cohesion:attendance", args=[activity.pk])
-    add_form = page.locator(f'form[action="{attendance_url}"]').filter(has=page.locator('select[name="participant"]'))
-    add_form.locator('select[name="participant"]').select_option(str(lotte.pk))
+    tick_form = page.locator(f'form[action="{attendance_url}"]')
+    tick_form.locator(f'input[name="present"][value="{lotte.pk}"]').check()
     with lands_on(page, activity_url):
-        submit(add_form)
+        submit(tick_form)
     assert list(activity.participants.all()) == [lotte]
-    participants_table = page.locator("section[aria-labelledby='participants-heading'] table tbody")
-    assert participants_table.locator(f'a[href="{reverse("cohesion:participant", args=[lotte.pk])}"]').count() == 1
-    # She is no longer offered to be added twice.
-    assert add_form.locator(f'select[name="participant"] option[value="{lotte.pk}"]').count() == 0
+    # She stays on the list, ticked: not offered to be added twice.
+    assert page.locator(f'input[name="present"][value="{lotte.pk}"]').is_checked()
+    assert page.locator(f'input[name="present"][value="{lotte.pk}"]').count() == 1
     screenshot(page, "02-activity-with-participant")
 
     # The list of activities counts the activity and its participant by name.

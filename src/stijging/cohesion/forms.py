@@ -150,18 +150,6 @@ class HoursForm(forms.Form):
             )
 
 
-class AttendanceForm(forms.Form):
-    participant: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_("Participant"),
-        queryset=None,  # type: ignore[arg-type]  # set in __init__
-        empty_label=_("— choose a participant —"),
-    )
-
-    def __init__(self, *args, participants=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["participant"].queryset = participants  # type: ignore[attr-defined]
-
-
 class WaveForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     starts_on = forms.DateField(label=_("From"), widget=DateInput())

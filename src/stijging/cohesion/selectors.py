@@ -209,3 +209,49 @@ def hours_on(participant: Participant, date, *, exclude_pk: int | None = None) -
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
     return list(queryset.order_by("pk"))
+
+
+# How far back "took part before" looks, and how many people the attendance list shows at most.
+LIKELY_LOOKBACK_DAYS = 365
+ATTENDANCE_LIST_CAP = 200
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    participant: Participant
+    present: bool
+    why: str  # "present", "street", "earlier", "search": why the person is on the list
+
+
+def attendance_list(activity: Activity, *, query: str = "") -> list[AttendanceRow]:
+    """The people to tick for an activity: those registered for it already, the participants who
+    live on its streets, those who took part in an earlier activity on its streets or of its series
+    in the past year, and those whose name matches `query` (for anyone else). One query for the
+    present, one for the likely, one for the search; sorted by name."""
+    present = list(activity.participants.all().order_by("name", "pk"))
+    present_ids = {p.pk for p in present}
+    street_ids = [s.pk for s in activity.streets.all()]
+    since = activity.date - datetime.timedelta(days=LIKELY_LOOKBACK_DAYS)
+    earlier = Activity.objects.filter(programme_id=activity.programme_id, date__gte=since).exclude(pk=activity.pk)
+    same_place = Q(streets__in=street_ids)
+    if activity.series_id:
+        same_place |= Q(series_id=activity.series_id)
+    earlier = earlier.filter(same_place)
+    likely = (
+        Participant.objects.filter(programme_id=activity.programme_id)
+        .exclude(pk__in=present_ids)
+        .filter(Q(street_id__in=street_ids) | Q(activities__in=earlier))
+        .distinct()
+        .order_by("name", "pk")[:ATTENDANCE_LIST_CAP]
+    )
+    rows = [AttendanceRow(p, True, "present") for p in present]
+    rows += [AttendanceRow(p, False, "street" if p.street_id in street_ids else "earlier") for p in likely]
+    if query:
+        listed = {row.participant.pk for row in rows}
+        found = (
+            Participant.objects.filter(programme_id=activity.programme_id, name__icontains=query)
+            .exclude(pk__in=listed)
+            .order_by("name", "pk")[:50]
+        )
+        rows += [AttendanceRow(p, False, "search") for p in found]
+    return sorted(rows, key=lambda row: (row.participant.name.lower(), row.participant.pk))

@@ -238,6 +238,46 @@ def attendance_remove(*, acting_user, activity: Activity, participant: Participa
     )
 
 
+@transaction.atomic
+def attendance_record(
+    *, acting_user, activity: Activity, shown_ids: set[int], was_ids: set[int], present_ids: set[int]
+) -> tuple[list[int], list[int]]:
+    """Attendance ticked on a list in one submit. `shown_ids` were on the list, `was_ids` of them
+    were ticked when the list was shown, `present_ids` are ticked now. Only what this user changed
+    is written: a tick added (added, once), a tick taken away (removed, if still there). Someone
+    else's change since the list was shown is never overwritten. One audit event for the submit.
+    Returns (added, removed)."""
+    if not present_ids <= shown_ids or not was_ids <= shown_ids:
+        raise ValidationError(_("The list changed while you ticked it; check it and save again."))
+    locked = Activity.objects.select_for_update().get(pk=activity.pk)
+    people = {p.pk: p for p in Participant.objects.filter(pk__in=shown_ids, programme_id=locked.programme_id)}
+    if set(people) != shown_ids:
+        raise ValidationError(_("This participant belongs to another programme."))
+    now_present = set(locked.participants.filter(pk__in=shown_ids).values_list("pk", flat=True))
+    added = sorted(present_ids - now_present)
+    removed = sorted((was_ids - present_ids) & now_present)
+    if added:
+        locked.participants.add(*added)
+    if removed:
+        locked.participants.remove(*removed)
+    if not added and not removed:
+        return [], []
+    # Everyone registered by name took part, so the count is at least that.
+    named = locked.participants.count()
+    if locked.participant_count < named:
+        Activity.objects.filter(pk=locked.pk).update(participant_count=named)
+    changed = [people[pk] for pk in added + removed]
+    audit.record(
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=locked,
+        purpose=PURPOSE,
+        person_ids=sorted({p.person_id for p in changed if p.person_id}),
+        detail={"attended": added, "attendance_removed": removed},
+    )
+    return added, removed
+
+
 # --- Participants and volunteers ------------------------------------------------------------------
 
 

@@ -26,7 +26,6 @@ from stijging.registry.models import Programme
 from . import selectors, services
 from .forms import (
     ActivityForm,
-    AttendanceForm,
     DoorResponseForm,
     HoursForm,
     LinkForm,
@@ -164,13 +163,18 @@ def series_create(request, slug: str):
     return render(request, "cohesion/series_form.html", {"programme": programme, "form": form}, status=status)
 
 
-def _activity_page(request, activity: Activity, *, form=None, attendance_form=None, status=200):
+def _activity_page(request, activity: Activity, *, form=None, attendance_error: str = "", status=200):
     programme = activity.programme
-    participants = list(activity.participants.all())
+    query = request.GET.get("q", "").strip()[:100]
+    rows = selectors.attendance_list(activity, query=query)
+    present = [row.participant for row in rows if row.present]
     context = {
         "programme": programme,
         "activity": activity,
-        "participants": participants,
+        "rows": rows,
+        "present_count": len(present),
+        "query": query,
+        "attendance_error": attendance_error,
         "form": form
         or ActivityForm(
             initial={
@@ -185,17 +189,19 @@ def _activity_page(request, activity: Activity, *, form=None, attendance_form=No
             },
             **_activity_form_kwargs(programme),
         ),
-        "attendance_form": attendance_form
-        or AttendanceForm(participants=Participant.objects.filter(programme=programme).exclude(activities=activity)),
     }
-    # Participants by name are personal data: reading them is logged.
+    # Participants by name are personal data: reading them (and the list to tick) is logged.
     audit.record(
         actor=request.user,
         action=AuditAction.VIEW,
         obj=activity,
         purpose=services.PURPOSE,
-        person_ids=[p.person_id for p in participants if p.person_id],
-        detail={"participants": [p.pk for p in participants]},
+        person_ids=sorted({row.participant.person_id for row in rows if row.participant.person_id}),
+        detail={
+            "participants": [p.pk for p in present],
+            "listed": [row.participant.pk for row in rows if not row.present],
+            **({"query": query} if query else {}),
+        },
     )
     return render(request, "cohesion/activity.html", context, status=status)
 
@@ -218,26 +224,37 @@ def activity(request, pk: int):
     return _activity_page(request, _activity_or_404(request, pk), form=form, status=400)
 
 
+def _id_set(values: list[str]) -> set[int]:
+    """Participant ids from the attendance list; anything else is a tampered form."""
+    if not all(value.isdigit() for value in values):
+        raise ValidationError(_("The list changed while you ticked it; check it and save again."))
+    return {int(value) for value in values}
+
+
 @login_required
 @require_POST
 def attendance(request, pk: int):
+    """Attendance ticked on the list of likely participants, one submit for all of them."""
     activity = _activity_or_404(request, pk)
-    participants = Participant.objects.filter(programme=activity.programme)
-    form = AttendanceForm(request.POST, participants=participants)
-    if form.is_valid():
-        participant = form.cleaned_data["participant"]
-        if request.POST.get("remove"):
-            services.attendance_remove(acting_user=request.user, activity=activity, participant=participant)
-            messages.success(request, _("%(name)s was taken off the list.") % {"name": participant.name})
-        else:
-            try:
-                services.attendance_add(acting_user=request.user, activity=activity, participant=participant)
-            except ValidationError as error:
-                add_service_errors(form, error)
-                return _activity_page(request, activity, attendance_form=form, status=400)
-            messages.success(request, _("%(name)s took part.") % {"name": participant.name})
-        return redirect("cohesion:activity", pk=activity.pk)
-    return _activity_page(request, activity, attendance_form=form, status=400)
+    try:
+        added, removed = services.attendance_record(
+            acting_user=request.user,
+            activity=activity,
+            shown_ids=_id_set(request.POST.getlist("shown")),
+            was_ids=_id_set(request.POST.getlist("was")),
+            present_ids=_id_set(request.POST.getlist("present")),
+        )
+    except ValidationError as error:
+        return _activity_page(request, activity, attendance_error=" ".join(error.messages), status=400)
+    if added or removed:
+        messages.success(
+            request,
+            _("Attendance saved: %(added)s added, %(removed)s taken off.")
+            % {"added": len(added), "removed": len(removed)},
+        )
+    else:
+        messages.info(request, _("Nothing changed in the attendance."))
+    return redirect("cohesion:activity", pk=activity.pk)
 
 
 # --- Participants and volunteers ------------------------------------------------------------------

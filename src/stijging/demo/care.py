@@ -23,6 +23,19 @@ from stijging.trajectories.models import Trajectory
 
 from .seed import DEMO_PASSWORD
 
+# The demo's case managers (seed.DEMO_USERS) and how the trajectories are spread over them, in
+# turn: Karim carries a full caseload, Sanne and Ruud smaller ones, Esra (new in the team) a few.
+CASE_MANAGERS = [
+    "casemanager@demo.stijging.nl",
+    "casemanager2@demo.stijging.nl",
+    "casemanager3@demo.stijging.nl",
+    "casemanager4@demo.stijging.nl",
+]
+CASELOAD_PATTERN = [0, 1, 0, 2, 1, 0, 3, 1, 0, 2]  # 40%, 30%, 20%, 10%
+# Of the trajectories, this share had contact in the last weeks (a call, a home visit); the rest
+# last moved with their own steps (opening, a referral, a measurement), some of them long ago.
+RECENT_CONTACT_SHARE = 0.6
+
 PARTNER_KINDS = [
     OrganisationKind.GGZ,
     OrganisationKind.GGD,
@@ -72,7 +85,13 @@ def _partner_users(organisations: list[Organisation], programme: Programme) -> d
 
 def seed_care(programme: Programme, *, rng: random.Random, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
-    case_manager = User.objects.get(email="casemanager@demo.stijging.nl")
+    users = {u.email: u for u in User.objects.filter(email__in=CASE_MANAGERS)}
+    managers = [users[email] for email in CASE_MANAGERS]
+    by_id = {u.pk: u for u in managers}
+
+    def next_case_manager() -> User:
+        return managers[CASELOAD_PATTERN[len(trajectories) % len(CASELOAD_PATTERN)]]
+
     found = [Organisation.objects.filter(kind=kind).first() for kind in PARTNER_KINDS]
     organisations: list[Organisation] = [o for o in found if o is not None]
     partners = _partner_users(organisations, programme)
@@ -89,6 +108,7 @@ def seed_care(programme: Programme, *, rng: random.Random, today: datetime.date 
         if len(trajectories) >= wanted or proposal.person_id in seen:
             continue
         seen.add(proposal.person_id)
+        case_manager = next_case_manager()
         trajectory = trajectory_services.trajectory_open(
             acting_user=case_manager,
             person=proposal.person,
@@ -137,6 +157,7 @@ def seed_care(programme: Programme, *, rng: random.Random, today: datetime.date 
         if person.pk in seen:
             continue
         seen.add(person.pk)
+        case_manager = next_case_manager()
         # Help rests on consent to receive it: recorded at the visit (a parent's under 16).
         if not Consent.objects.filter(person=person, purpose=ConsentPurpose.RECEIVE_HELP).exists():
             minor = person.age_on(answer.interview.conversation.held_on) < 16
@@ -172,6 +193,7 @@ def seed_care(programme: Programme, *, rng: random.Random, today: datetime.date 
         organisation = organisations[index % len(organisations)]
         path = PATHS[(index // len(organisations)) % len(PATHS)]
         person = trajectory.person
+        case_manager = by_id[trajectory.case_manager_id]
         minor = person.age < 16
         consent = Consent.objects.create(
             person=person,
@@ -222,6 +244,7 @@ def seed_care(programme: Programme, *, rng: random.Random, today: datetime.date 
         measured_on = held_on + datetime.timedelta(days=rng.randint(95, 200))
         if measured_on > today:
             continue
+        case_manager = by_id[trajectory.case_manager_id]
         baseline = Interview.objects.filter(person=trajectory.person).order_by("conversation__held_on", "pk").first()
         roll = rng.random()
         rung, non_answer = None, "not_applicable"
@@ -240,4 +263,42 @@ def seed_care(programme: Programme, *, rng: random.Random, today: datetime.date 
             scores=[trajectory_services.ScoreInput(proposal.domain, new_score)],
         )
         measurements += 1
+    _date_last_activity([t for t, _held_on, _proposal in trajectories], today=today)
     return {"trajectories": len(trajectories), "referrals": referrals, "measurements": measurements}
+
+
+def _date_last_activity(trajectories: list[Trajectory], *, today: datetime.date) -> None:
+    """Seeding touched every trajectory today; date each one's last activity back to when it last
+    moved: its opening, its referrals' last step, its last measurement, or (for most) a contact in
+    the last weeks. Some stay quiet for longer than INACTIVITY_DAYS, as in any caseload."""
+    from django.db.models import Max
+
+    from stijging.trajectories.models import Measurement
+
+    rng = random.Random("demo:last-activity")  # its own: the rest of the demo does not shift
+    referral_steps = dict(
+        ReferralEvent.objects.filter(referral__trajectory__in=trajectories)
+        .values("referral__trajectory_id")
+        .annotate(last=Max("at"))
+        .values_list("referral__trajectory_id", "last")
+    )
+    measured = dict(
+        Measurement.objects.filter(person__in=[t.person_id for t in trajectories])
+        .values("person_id")
+        .annotate(last=Max("measured_on"))
+        .values_list("person_id", "last")
+    )
+    opened = dict(Trajectory.objects.filter(pk__in=[t.pk for t in trajectories]).values_list("pk", "opened_at"))
+    for trajectory in trajectories:
+        moments = [opened[trajectory.pk]]
+        if trajectory.pk in referral_steps:
+            moments.append(referral_steps[trajectory.pk])
+        if trajectory.person_id in measured:
+            moments.append(
+                timezone.make_aware(datetime.datetime.combine(measured[trajectory.person_id], datetime.time(14)))
+            )
+        if rng.random() < RECENT_CONTACT_SHARE:
+            contact = today - datetime.timedelta(days=rng.randint(0, 35))
+            moments.append(timezone.make_aware(datetime.datetime.combine(contact, datetime.time(rng.randint(9, 16)))))
+        last = min(max(moments), timezone.now())
+        Trajectory.objects.filter(pk=trajectory.pk).update(last_activity_at=last)

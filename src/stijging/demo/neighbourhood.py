@@ -78,13 +78,15 @@ def _email(name: str) -> str:
 
 
 def _linked_candidates(programme: Programme, today: datetime.date) -> list[tuple]:
-    """Adults (18+) of the programme in an open or active trajectory, living in it today: (person,
-    street id)."""
+    """Adults (18+) of the programme in an open or active trajectory of the demo's first case
+    manager (the one people log in as, so that they see the volunteering hint), living in it
+    today: (person, street id)."""
     adult_born = datetime.date(today.year - 18, today.month, min(today.day, 28))  # no 29 February
     persons = (
         Trajectory.objects.filter(
             programme=programme,
             status__in=["open", "active"],
+            case_manager_id__in=User.objects.filter(email="casemanager@demo.stijging.nl").values("pk"),
             person__anonymised_at__isnull=True,
             person__date_of_birth__lte=adult_born,
         )

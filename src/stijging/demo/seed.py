@@ -44,6 +44,10 @@ ORGANISATIONS = [
 DEMO_USERS = [
     ("fieldworker@demo.stijging.nl", "Femke", "Projectmedewerker", Role.FIELDWORKER, "Gemeente Venlo"),
     ("casemanager@demo.stijging.nl", "Karim", "Casemanager", Role.CASE_MANAGER, "Gemeente Venlo"),
+    # Colleagues of the same team, so that caseloads differ (care.CASELOAD_PATTERN spreads them).
+    ("casemanager2@demo.stijging.nl", "Sanne", "Casemanager", Role.CASE_MANAGER, "Gemeente Venlo"),
+    ("casemanager3@demo.stijging.nl", "Ruud", "Casemanager", Role.CASE_MANAGER, "Gemeente Venlo"),
+    ("casemanager4@demo.stijging.nl", "Esra", "Casemanager", Role.CASE_MANAGER, "Gemeente Venlo"),
     ("partner.ggd@demo.stijging.nl", "Gert", "van de GGD", Role.PARTNER, "GGD Limburg-Noord"),
     ("coordinator@demo.stijging.nl", "Bianca", "Buurtcoördinator", Role.COORDINATOR, "Woningstichting Venlo-Blerick"),
     ("manager@demo.stijging.nl", "Monique", "Programmaleider", Role.MANAGER, "Gemeente Venlo"),

@@ -176,6 +176,20 @@ def appointment_plan(
     return appointment
 
 
+def _happened_since(appointment: Appointment) -> bool:
+    """Whether a contact attempt or another appointment was recorded for the household after this
+    appointment was cancelled: then undoing the cancellation could plan the visit twice."""
+    since = appointment.cancelled_at
+    if since is None:
+        return False
+    return (
+        ContactAttempt.objects.filter(household_id=appointment.household_id, created_at__gt=since).exists()
+        or Appointment.objects.filter(household_id=appointment.household_id, created_at__gt=since)
+        .exclude(pk=appointment.pk)
+        .exists()
+    )
+
+
 @transaction.atomic
 def appointment_set_status(*, acting_user, appointment: Appointment, version: int, status: str) -> Appointment:
     if status not in (AppointmentStatus.DONE, AppointmentStatus.CANCELLED, AppointmentStatus.PLANNED):
@@ -191,6 +205,10 @@ def appointment_set_status(*, acting_user, appointment: Appointment, version: in
     undo = appointment.status == AppointmentStatus.CANCELLED and status == AppointmentStatus.PLANNED
     if undo and not appointment.cancellation_undoable:
         raise ValidationError(_("A cancellation can only be undone on the day it was made; plan a new appointment."))
+    if undo and _happened_since(appointment):
+        raise ValidationError(
+            _("Something was recorded for this household after the cancellation; plan a new appointment instead.")
+        )
     cancelled_at = timezone.now() if status == AppointmentStatus.CANCELLED else None
     if not Appointment.objects.filter(pk=appointment.pk, version=version).update(
         status=status, version=version + 1, cancelled_at=cancelled_at

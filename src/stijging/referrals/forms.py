@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from stijging.registry.forms import VersionedForm
 from stijging.trajectories.forms import UserChoiceField
 
-from .states import ReferralCode, ReferralStatus
+from .states import OUTCOMES, ReferralCode, ReferralStatus
 
 
 def _model_field(form: forms.Form, name: str) -> forms.ModelChoiceField:
@@ -70,6 +70,16 @@ class PartnerStepForm(VersionedForm):
         if steps is not None:
             labels = dict(ReferralStatus.choices)
             _choice_field(self, "to_status").choices = [(s, labels[s]) for s in steps]
+
+
+class OutcomeForm(VersionedForm):
+    """The outcome in one step, from any open state (prefixed: it shares the page with the step form)."""
+
+    prefix = "outcome"
+    code = forms.ChoiceField(
+        label=_("Outcome"), choices=[(c, label) for c, label in ReferralCode.choices if c in OUTCOMES]
+    )
+    code_text = forms.CharField(label=_("In short (only for “other”)"), max_length=200, required=False)
 
 
 class WithdrawForm(VersionedForm):

@@ -245,6 +245,11 @@ def referral_transition(
             }
         )
     _check_side(acting_user, referral, side)
+    if code and not rule.needs_code:
+        # A result code chosen on a step that takes none was silently dropped: say so instead.
+        raise ValidationError(
+            {"code": _("This step takes no reason or outcome. To report the outcome, use “Report the outcome”.")}
+        )
     return _apply(
         acting_user=acting_user,
         referral=referral,
@@ -254,6 +259,124 @@ def referral_transition(
         code=code,
         code_text=code_text,
     )
+
+
+@transaction.atomic
+def referral_report_outcome(
+    *, acting_user, referral: Referral, version: int, code: str, code_text: str = ""
+) -> Referral:
+    """The partner reports the outcome in one step from any open state. The state machine's steps up
+    to "completed" (states.OUTCOME_PATH) are taken one after the other in this one transaction, each
+    with its own event and audit event, so the history reads as it always does; the outcome's code
+    goes with the last step and is never dropped on the way. The version is that of the page the
+    partner saw: a change by someone else since is a conflict, not an overwrite."""
+    _check_side(acting_user, referral, Side.PARTNER)
+    steps = states.outcome_steps(referral.status)
+    if not steps:
+        raise ValidationError(_("This referral is closed; its outcome can no longer be reported."))
+    final = states.transition(ReferralStatus.IN_PROGRESS, ReferralStatus.COMPLETED)
+    assert final is not None
+    # Checked before the first step, so that a bad code never leaves the referral half-way.
+    if code not in final.codes:
+        raise ValidationError({"code": _("Choose an outcome from the list.")})
+    if code == ReferralCode.OTHER and not code_text.strip():
+        raise ValidationError({"code_text": _("Say in short what the reason is.")})
+    current_version: int | None = version
+    for to_status in steps:
+        rule = states.transition(referral.status, to_status)
+        if rule is None or rule.side != Side.PARTNER:  # the table changed: refuse rather than skip a step
+            raise ValidationError(_("This referral cannot be completed from its present state."))
+        referral = _apply(
+            acting_user=acting_user,
+            referral=referral,
+            version=current_version,
+            to_status=to_status,
+            rule=rule,
+            code=code if rule.needs_code else "",
+            code_text=code_text if rule.needs_code else "",
+        )
+        current_version = referral.version
+    return referral
+
+
+def withdrawal_undo_problem(referral: Referral, *, today: datetime.date | None = None) -> str | None:
+    """Why the withdrawal of this referral can no longer be undone, or None.
+
+    Only the case manager's own withdrawal (not one because the consent was withdrawn), only on the
+    day it was made, and only while nothing happened since: the withdrawal is the referral's last
+    step, the consent still holds, the trajectory is open."""
+    if referral.status != ReferralStatus.WITHDRAWN:
+        return _("This referral is not withdrawn.")
+    events = list(referral.events.all())  # in order of time (Meta); prefetched on the referral page
+    last = events[-1] if events else None
+    if last is None or last.to_status != ReferralStatus.WITHDRAWN or last.from_status not in states.OPEN_STATUSES:
+        return _("Something happened to this referral after the withdrawal; send a new referral instead.")
+    if last.code == ReferralCode.CONSENT_WITHDRAWN:
+        return _("This referral was withdrawn because the consent was withdrawn; it cannot be undone.")
+    if timezone.localdate(last.at) != (today or timezone.localdate()):
+        return _("A withdrawal can only be undone on the day it was made; send a new referral instead.")
+    if referral.trajectory.status == TrajectoryStatus.CLOSED:
+        return _("This trajectory is closed.")
+    consent = referral.consent  # no query without one; joined on the page and in the undo
+    if consent is not None:
+        problem = consent_problem(
+            consent, person=referral.person, organisation=referral.organisation, on=today or timezone.localdate()
+        )
+        if problem:
+            return problem
+    elif (
+        referral.legal_ground_id is not None
+        and not LegalGround.objects.filter(pk=referral.legal_ground_id, active=True).exists()
+    ):
+        return _("This legal ground is no longer on the list.")
+    return None
+
+
+@transaction.atomic
+def referral_withdrawal_undo(*, acting_user, referral: Referral, version: int) -> Referral:
+    """Undo a withdrawal the same day (states.UNDO_WITHDRAWAL): the referral returns to the status
+    it had, the partner's access returns with it, and the step is one more event (nothing is erased)."""
+    _check_side(acting_user, referral, states.UNDO_WITHDRAWAL.side)
+    # The referral locked alone (PostgreSQL locks no nullable side of a join), then its consent, as
+    # referral_send does: a consent withdrawn at this moment either waits for us or is seen here.
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("trajectory", "consent", "person", "organisation")
+        .get(pk=referral.pk)
+    )
+    if referral.version != version:
+        raise ConflictError
+    if referral.consent_id is not None:
+        referral.consent = Consent.objects.select_for_update().get(pk=referral.consent_id)
+    problem = withdrawal_undo_problem(referral)
+    if problem:
+        raise ValidationError(problem)
+    require_person_still_in(referral.person_id, referral.programme_id)
+    privacy_services.refuse_if_restricted(referral.person_id)
+    withdrawal = list(referral.events.all())[-1]
+    back_to = withdrawal.from_status
+    now = timezone.now()
+    if not Referral.objects.filter(pk=referral.pk, version=version, status=ReferralStatus.WITHDRAWN).update(
+        status=back_to, code="", code_text="", closed_at=None, version=F("version") + 1
+    ):
+        raise ConflictError
+    referral.refresh_from_db()
+    ReferralEvent.objects.create(
+        referral=referral, from_status=ReferralStatus.WITHDRAWN, to_status=back_to, at=now, by=acting_user
+    )
+    # The grant the withdrawal revoked (at the withdrawal's moment) opens again.
+    AccessGrant.objects.filter(reason_type=GRANT_REASON, reason_id=referral.pk, revoked_at=withdrawal.at).update(
+        revoked_at=None
+    )
+    trajectory_services.trajectory_record_activity(trajectory=referral.trajectory)
+    _audit(
+        acting_user,
+        AuditAction.UPDATE,
+        referral,
+        transition=f"{ReferralStatus.WITHDRAWN}>{back_to}",
+        undid_withdrawal=True,
+    )
+    return referral
 
 
 def referrals_withdraw_for_consent(*, consent: Consent, acting_user) -> int:

@@ -4,6 +4,11 @@
     accepted → in progress | returned (reason)
     in progress → completed (coded outcome) | returned (reason)
     sent | accepted | in progress → withdrawn (by the case manager, or because the consent was withdrawn)
+    withdrawn → the status before it (the case manager undoes their own withdrawal, the same day only)
+
+The partner may report the outcome in one step from any open state: the steps of OUTCOME_PATH from
+the current status on are taken one after the other (services.referral_report_outcome), each by
+this table.
 
 Each transition names who may take it (the addressed partner, the case side, or the system acting
 on a withdrawn consent) and which codes it takes. Codes only: no medical or police detail flows
@@ -75,6 +80,12 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 }
 # A withdrawn consent withdraws every open referral resting on it, whatever the user.
 SYSTEM_WITHDRAWAL = Transition(Side.SYSTEM, (C.CONSENT_WITHDRAWN,))
+# Undoing a withdrawal (one tap too many): back to the status before it, by the case side, on the
+# day of the withdrawal and only while nothing happened since (services.referral_withdrawal_undo).
+UNDO_WITHDRAWAL = Transition(Side.CASE)
+
+# The partner's way from "sent" to an outcome; reporting the outcome walks it from where it stands.
+OUTCOME_PATH = (S.SENT, S.ACCEPTED, S.IN_PROGRESS, S.COMPLETED)
 
 OPEN_STATUSES = frozenset({S.SENT, S.ACCEPTED, S.IN_PROGRESS})
 FINAL_STATUSES = frozenset({S.DECLINED, S.COMPLETED, S.RETURNED, S.WITHDRAWN})
@@ -87,3 +98,10 @@ def transition(from_status: str, to_status: str) -> Transition | None:
 
 def next_for(from_status: str, side: str) -> list[str]:
     return [to for (frm, to), t in TRANSITIONS.items() if frm == from_status and t.side == side]
+
+
+def outcome_steps(from_status: str) -> list[str]:
+    """The statuses an outcome report passes from `from_status` to "completed" (empty when closed)."""
+    if from_status not in OPEN_STATUSES:
+        return []
+    return list(OUTCOME_PATH[OUTCOME_PATH.index(from_status) + 1 :])

@@ -28,7 +28,7 @@ from stijging.trajectories import selectors as trajectory_selectors
 from stijging.trajectories.models import Trajectory
 
 from . import access, selectors, services, states
-from .forms import AssignForm, PartnerStepForm, ReferralSendForm, WithdrawForm
+from .forms import AssignForm, OutcomeForm, PartnerStepForm, ReferralSendForm, WithdrawForm
 from .models import Referral
 from .states import ReferralStatus, Side
 
@@ -145,6 +145,7 @@ def _detail(request, referral: Referral, *, status: int = 200, **forms):
         context["step_form"] = forms.get("step_form") or PartnerStepForm(
             initial={"version": referral.version}, steps=steps
         )
+        context["outcome_form"] = forms.get("outcome_form") or OutcomeForm(initial={"version": referral.version})
         context["assign_form"] = forms.get("assign_form") or AssignForm(
             initial={"version": referral.version, "assigned_to": referral.assigned_to_id},
             colleagues=selectors.colleagues_of(request.user),
@@ -155,6 +156,14 @@ def _detail(request, referral: Referral, *, status: int = 200, **forms):
         and access.may_send(request.user, referral.programme_id)
     ):
         context["withdraw_form"] = forms.get("withdraw_form") or WithdrawForm(initial={"version": referral.version})
+    elif (
+        not as_partner
+        and referral.status == ReferralStatus.WITHDRAWN
+        and access.may_send(request.user, referral.programme_id)
+        and services.withdrawal_undo_problem(referral) is None
+    ):
+        # One tap too many is undone the same day, while nothing happened since.
+        context["undo_version"] = referral.version
     _audit_view(request, referral)
     return render(request, "referrals/referral.html", context, status=status)
 
@@ -210,6 +219,33 @@ def respond(request, pk: int):
 
 @login_required
 @require_POST
+def outcome(request, pk: int):
+    """The partner's outcome in one step, from whichever open state the referral is in."""
+    referral = _referral_or_404(request, pk)
+    if not access.acts_as_partner(request.user, referral):
+        raise deny_not_found(request, "referrals.referral", pk)
+    form = OutcomeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_report_outcome(
+                acting_user=request.user,
+                referral=referral,
+                version=form.cleaned_data["version"],
+                code=form.cleaned_data["code"],
+                code_text=form.cleaned_data["code_text"],
+            )
+        except services.ConflictError:
+            form.add_error(None, CONFLICT_MESSAGE)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The outcome was reported; the referral is completed."))
+            return redirect("referrals:referral", pk=pk)
+    return _detail(request, _referral_or_404(request, pk, page=True), status=400, outcome_form=form)
+
+
+@login_required
+@require_POST
 def withdraw(request, pk: int):
     referral = _referral_or_404(request, pk)
     if access.acts_as_partner(request.user, referral) or not access.may_send(request.user, referral.programme_id):
@@ -231,9 +267,32 @@ def withdraw(request, pk: int):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _("The referral was withdrawn; the partner no longer sees it."))
+            messages.success(
+                request, _("The referral was withdrawn; the partner no longer sees it. You can undo this today.")
+            )
             return redirect("referrals:referral", pk=pk)
     return _detail(request, _referral_or_404(request, pk, page=True), status=400, withdraw_form=form)
+
+
+@login_required
+@require_POST
+def withdrawal_undo(request, pk: int):
+    referral = _referral_or_404(request, pk)
+    if access.acts_as_partner(request.user, referral) or not access.may_send(request.user, referral.programme_id):
+        raise deny_not_found(request, "referrals.referral", pk)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = 0
+    try:
+        services.referral_withdrawal_undo(acting_user=request.user, referral=referral, version=version)
+    except services.ConflictError:
+        messages.error(request, CONFLICT_MESSAGE)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The withdrawal was undone; the partner sees the referral again."))
+    return redirect("referrals:referral", pk=pk)
 
 
 @login_required
