@@ -81,7 +81,7 @@ def _audit(acting_user, action: str, referral: Referral, **detail) -> None:
 
 def partner_users(organisation_id: int):
     return User.objects.filter(
-        is_active=True, organisation_id=organisation_id, memberships__role=Role.PARTNER
+        is_active=True, is_service_account=False, organisation_id=organisation_id, memberships__role=Role.PARTNER
     ).distinct()
 
 

@@ -1,0 +1,68 @@
+"""Schemathesis against the published schema, in process (the project's WSGI application), for a
+client of every scope: no server error, and every answer (errors included) as the schema says —
+status code, content type, headers and body. Bounded examples, so that CI stays well in time."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from stijging import access_table
+
+from ..referrals.factories import send_referral
+from .factories import api_client_of
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+EXAMPLES_PER_OPERATION = 15
+
+
+@pytest.mark.parametrize("scope", access_table.API_SCOPES)
+def test_the_api_keeps_to_its_published_schema(world, scope):
+    referrals = [send_referral(world.own, world) for _ in range(2)]
+    send_referral(world.foreign, world)
+    _client, token = api_client_of(world, scopes=[scope], name=f"schemathesis {scope}")
+    app = get_wsgi_application()
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    headers = {"Authorization": f"Bearer {token}"}
+    known_ids = [r.pk for r in referrals]
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert operations
+    calls = {"n": 0, "ok": 0}
+    for operation in operations:
+
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy())
+        def run(case):
+            # Every other case on a referral that exists (the client's own), so that the success
+            # answers are exercised too, not only the 404s of random ids.
+            calls["n"] += 1
+            if case.path_parameters and "id" in case.path_parameters and calls["n"] % 2:
+                case.path_parameters["id"] = known_ids[0]
+            response = case.call(headers=headers)
+            calls["ok"] += response.status_code < 300
+            case.validate_response(response, checks=CHECKS, headers=headers)
+
+        run()
+    if scope == "referrals":
+        assert calls["ok"], "no case reached a success answer"
