@@ -238,6 +238,13 @@ api:docs                  -            yes   yes       yes    yes     yes       
 api:inbox                 -            401   yes       -      -       -         list
 api:referral              referral     401   own       -      -       -         view
 api:referral_transition   referral     401   own       -      -       -         no
+api:households            -            401   -         yes    -       -         list
+api:household             household    401   -         own    -       -         view
+api:person                person       401   -         own    -       -         view
+api:trajectories          -            401   -         yes    -       -         list
+api:case_referrals        -            401   -         yes    -       -         list
+api:figures               programme    401   -         -      own     -         no
+api:address_import        area         401   -         -      -       own       no
 """
 
 

@@ -29,8 +29,12 @@ class Scope(models.TextChoices):
     ADDRESSES = "addresses", _("addresses (BAG import)")
 
 
-# The role a scope gives the client's service account in each of its programmes.
-SCOPE_ROLES: dict[str, str] = {Scope.REFERRALS: Role.PARTNER}
+# The role a scope gives the client's service account in each of its programmes, so that the apps'
+# own scopes (visible_to) and services decide what it reads and writes: a partner system is a partner
+# of its organisation; the municipality's case system reads and registers as a project worker does.
+# `figures` and `addresses` need no role: they are the client's programmes' aggregates and address
+# register, checked in stijging.api.access.
+SCOPE_ROLES: dict[str, str] = {Scope.REFERRALS: Role.PARTNER, Scope.CASE: Role.FIELDWORKER}
 
 
 def hash_token(token: str) -> str:
