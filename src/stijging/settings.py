@@ -181,6 +181,8 @@ STIJGING_IMPORT_PREVIEW_DIR = Path(env_str("STIJGING_IMPORT_PREVIEW_DIR", str(VA
 # --- API (stijging.api) -------------------------------------------------------------------------
 # Requests per API client (DRF throttling, counted in the cache above, shared by the workers).
 STIJGING_API_RATE = env_str("STIJGING_API_RATE", "1200/min")
+# Webhooks to plain http:// (a receiver on the developer's own machine); production posts https only.
+STIJGING_WEBHOOK_ALLOW_HTTP = env_bool("STIJGING_WEBHOOK_ALLOW_HTTP", DEBUG)
 REST_FRAMEWORK = {
     # Only API clients' tokens: a browser session never reaches the API (no CSRF-able surface).
     "DEFAULT_AUTHENTICATION_CLASSES": ["stijging.api.authentication.ApiClientAuthentication"],

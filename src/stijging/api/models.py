@@ -53,6 +53,10 @@ class ApiClient(models.Model):
     )
     token_prefix = models.CharField(max_length=16, unique=True, editable=False)
     token_hash = models.CharField(max_length=64, editable=False)
+    # Where the client hears of a new referral, a withdrawal and an escalation (webhooks.py); the
+    # secret signs each notice (HMAC-SHA256 over the body), so it is kept as it is, not hashed.
+    webhook_url = models.URLField(_("webhook URL"), blank=True, max_length=500)
+    webhook_secret = models.CharField(max_length=64, blank=True, editable=False)
     active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
@@ -71,3 +75,31 @@ class ApiClient(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class WebhookDelivery(models.Model):
+    """One notice to a client's webhook, in the outbox that `stijging tick` works off (webhooks.py):
+    claimed by a conditional UPDATE, retried with back-off, given up after MAX_ATTEMPTS."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=20)
+    # The body as signed and sent: the event, the referral's id and a link, nothing of the person.
+    body = models.TextField()
+    dedup_key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="webhook_pending_idx", condition=models.Q(delivered_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.client_id}"

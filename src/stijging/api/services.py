@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -112,3 +114,18 @@ def api_client_revoke(*, acting_user, client: ApiClient) -> ApiClient:
     client.refresh_from_db()
     _audit(acting_user, client, AuditAction.UPDATE, revoked=True)
     return client
+
+
+@transaction.atomic
+def api_client_set_webhook(*, acting_user, client: ApiClient, url: str) -> str:
+    """Set (or, with an empty URL, remove) the client's webhook; returns its new signing secret,
+    shown once. https only, unless STIJGING_WEBHOOK_ALLOW_HTTP (a development machine's receiver)."""
+    _require_admin(acting_user, list(client.programmes.values_list("pk", flat=True)))
+    url = url.strip()
+    if url:
+        URLValidator(schemes=["https", "http"] if settings.STIJGING_WEBHOOK_ALLOW_HTTP else ["https"])(url)
+    secret = secrets.token_hex(32) if url else ""
+    ApiClient.objects.filter(pk=client.pk).update(webhook_url=url, webhook_secret=secret)
+    client.refresh_from_db()
+    _audit(acting_user, client, AuditAction.UPDATE, webhook_url=url)
+    return secret

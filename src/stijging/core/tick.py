@@ -32,6 +32,15 @@ STEPS: list[tuple[str, Callable[[], object]]] = [
 ]
 
 
+def register_step(name: str, step: Callable[[], object], *, before: str) -> None:
+    """A floor above core (the API's webhooks) adds its step in its AppConfig.ready, so that core
+    does not import it. Registering the same name twice keeps one step."""
+    if any(existing == name for existing, _step in STEPS):
+        return
+    position = next(i for i, (existing, _step) in enumerate(STEPS) if existing == before)
+    STEPS.insert(position, (name, step))
+
+
 def run() -> dict[str, object]:
     if connection.vendor == "postgresql":
         # The tick shares the machine's cores with the web workers (SPEC §3: 2 cores, PostgreSQL on

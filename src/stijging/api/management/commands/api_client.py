@@ -28,6 +28,10 @@ class Command(BaseCommand):
             action = sub.add_parser(name)
             action.add_argument("--by", required=True, help="e-mail of the admin who acts")
             action.add_argument("prefix", help="the client's token prefix (see list)")
+        webhook = sub.add_parser("webhook", help="set the client's webhook URL (empty: none); prints its secret")
+        webhook.add_argument("--by", required=True, help="e-mail of the admin who acts")
+        webhook.add_argument("--url", required=True)
+        webhook.add_argument("prefix", help="the client's token prefix (see list)")
         sub.add_parser("list")
 
     def handle(self, *args, **options):
@@ -60,6 +64,12 @@ class Command(BaseCommand):
                 )
             else:
                 client = ApiClient.objects.get(token_prefix=options["prefix"])
+                if action == "webhook":
+                    secret = services.api_client_set_webhook(acting_user=admin, client=client, url=options["url"])
+                    self.stdout.write(f"Webhook of {client}: {client.webhook_url or '(none)'}")
+                    if secret:
+                        self.stdout.write(f"Its signing secret, shown only now:\n{secret}")
+                    return
                 if action == "revoke":
                     services.api_client_revoke(acting_user=admin, client=client)
                     self.stdout.write(f"Revoked {client}.")
