@@ -204,7 +204,9 @@ SPECTACULAR_SETTINGS = {
         "API v1 of Stijging for partner and municipal systems. Authenticate with the token your programme's "
         "administrator gave you: `Authorization: Bearer <token>` (never in a URL). Errors are problem details "
         "(RFC 9457, application/problem+json). Dates and times are ISO 8601. Lists are cursor-paginated: "
-        "follow `next`. A change needs `If-Match` with the record's `ETag`."
+        "follow `next`. A change needs `If-Match` with the record's `ETag`. Webhooks (new referral, withdrawal, "
+        "escalation) carry only the event, the referral's id and a link, signed: `X-Stijging-Signature: "
+        "sha256=<HMAC-SHA256 of the raw body under the client's webhook secret>`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
