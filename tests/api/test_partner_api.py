@@ -226,8 +226,15 @@ def test_the_service_account_never_logs_in_and_is_no_colleague_to_mail(world):
     assert not client.user.has_usable_password()
     assert client.user not in referral_selectors.colleagues_of(world.user("partner"))
     assert client.user not in referral_services.partner_users(world.partner_organisation.pk)
+    # Even with a password an administrator set, it never signs in through the login page.
+    client.user.set_password("a password someone set by hand")
+    client.user.save()
     web = Client()
-    assert not web.login(username=client.user.email, password="")
+    web.post(
+        reverse("account_login"), {"login": client.user.email, "password": "a password someone set by hand"}
+    )
+    assert "_auth_user_id" not in web.session
+    assert web.get(reverse("home")).status_code == 302
 
 
 # --- Writes: ETag / If-Match, problem details, one write path -----------------------------------
