@@ -230,9 +230,7 @@ def test_the_service_account_never_logs_in_and_is_no_colleague_to_mail(world):
     client.user.set_password("a password someone set by hand")
     client.user.save()
     web = Client()
-    web.post(
-        reverse("account_login"), {"login": client.user.email, "password": "a password someone set by hand"}
-    )
+    web.post(reverse("account_login"), {"login": client.user.email, "password": "a password someone set by hand"})
     assert "_auth_user_id" not in web.session
     assert web.get(reverse("home")).status_code == 302
 
