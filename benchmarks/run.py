@@ -59,6 +59,9 @@ os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("STIJGING_VAR_DIR", str(ROOT / "var" / "bench"))
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# The "session" of an API client's pages: {BEARER: token} instead of a cookie jar (see request()).
+BEARER = "__bearer__"
+API_ROLE = "api:referrals"  # the role of the API pages: a partner system's client with that scope
 MAX_REQUESTS = 200_000  # a hard stop for any workload, whatever the flags say
 
 
@@ -134,7 +137,11 @@ def request(
         # request came in over HTTPS, so no redirect to https:// and the Secure cookies apply.
         "X-Forwarded-Proto": "https",
     }
-    if cookies:
+    if cookies and BEARER in cookies:
+        # An API client (stijging.api): its token in the header, JSON back; no cookies.
+        headers["Authorization"] = f"Bearer {cookies[BEARER]}"
+        headers["Accept"] = "application/json"
+    elif cookies:
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
     body = None
     if form is not None:
@@ -635,6 +642,21 @@ LEFT JOIN accounts_user u ON u.id = pg.assigned_to_id
 ORDER BY pg.priority DESC, pg.answer_due_on, pg.sent_at DESC, pg.id DESC
 """
 
+# The API's inbox: the same referrals, newest first by id (its cursor), one page of 25.
+FLOOR_API_INBOX = """
+SELECT rf.id, rf.status, rf.priority, rf.answer_due_on, rf.sent_at, p.given_names, p.family_name, d.name_nl,
+       u.last_name, (SELECT max(e.at) FROM referrals_referralevent e WHERE e.referral_id = rf.id)
+FROM referrals_referral rf
+JOIN registry_person p ON p.id = rf.person_id
+JOIN conversations_domain d ON d.id = rf.domain_id
+LEFT JOIN accounts_user u ON u.id = rf.assigned_to_id
+WHERE rf.organisation_id = %(organisation)s AND rf.status = ANY(%(statuses)s)
+  AND EXISTS (SELECT 1 FROM privacy_accessgrant g WHERE g.reason_type = 'referral' AND g.reason_id = rf.id
+              AND g.organisation_id = %(organisation)s AND g.revoked_at IS NULL
+              AND (g.valid_until IS NULL OR g.valid_until > now()))
+ORDER BY rf.id DESC LIMIT 26
+"""
+
 # The referral as the partner sees it: what it shares of the person, the current address, the case
 # manager's contact, its events.
 FLOOR_REFERRAL = f"""
@@ -725,6 +747,29 @@ def _referral(pool: Pool, i: int, rng: random.Random):
     }
 
 
+def _api_inbox(pool: Pool, i: int, rng: random.Random):
+    """The API inbox (stijging.api): the first page mostly; now and then one status."""
+    base = pool.url("api:inbox")
+    if base is None:
+        return None, {}
+    status = "" if i % 3 else rng.choice(["sent", "accepted", "in_progress", "completed"])
+    path = f"{base}?{urllib.parse.urlencode({'status': status})}" if status else base
+    statuses = (
+        [status] if status else ["sent", "accepted", "declined", "in_progress", "completed", "returned", "withdrawn"]
+    )
+    return path, {"organisation": pool.partner_organisation, "statuses": statuses}
+
+
+def _api_referral(pool: Pool, i: int, rng: random.Random):
+    if not pool.referrals:
+        return None, {}
+    referral_id = pool.referrals[i % len(pool.referrals)]
+    return pool.url("api:referral", pk=referral_id), {
+        "referral": referral_id,
+        "organisation": pool.partner_organisation,
+    }
+
+
 def _areas(pool: Pool) -> list[int]:
     return sorted({area_id for area_id, _street in pool.streets})
 
@@ -756,6 +801,8 @@ def build_pages() -> list[Page]:
         Page("caseload", "caseload", 2, "case_manager", _caseload, FLOOR_CASELOAD),
         Page("inbox", "partner inbox", 2, "partner", _inbox, FLOOR_INBOX),
         Page("referral", "referral (partner)", 2, "partner", _referral, FLOOR_REFERRAL),
+        Page("api-inbox", "API: referral inbox", 2, API_ROLE, _api_inbox, FLOOR_API_INBOX),
+        Page("api-referral", "API: referral", 2, API_ROLE, _api_referral, FLOOR_REFERRAL),
         Page("street-index", "cohesion per street", 1, "coordinator", _street_index, FLOOR_STREET_INDEX),
         Page("housing", "housing signals", 1, "manager", _housing, FLOOR_HOUSING),
     ]
@@ -771,6 +818,37 @@ def page_user(programme_slug: str, role: str):
     if chosen is None:
         raise SystemExit(f"No {role} in programme {programme_slug!r}.")
     return chosen.user
+
+
+def api_token(programme_slug: str) -> str:
+    """A token for the API pages: a new client of the bench partner's organisation in the programme,
+    with the scope `referrals`, made by the programme's admin through the service (as `stijging
+    api_client create` does). The server counts its requests against STIJGING_API_RATE."""
+    from stijging.api import services
+    from stijging.registry.models import Programme
+
+    partner = page_user(programme_slug, "partner")
+    _client, token = services.api_client_create(
+        acting_user=page_user(programme_slug, "admin"),
+        name=f"benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}",
+        organisation=partner.organisation,
+        programmes=[Programme.objects.get(slug=programme_slug)],
+        scopes=["referrals"],
+    )
+    return token
+
+
+def sessions_for(target, pages: list[Page], programme_slug: str, password: str) -> dict[str, dict[str, str]]:
+    """Per role of the pages: a logged-in cookie jar, or for the API pages a client's token."""
+    from stijging.demo.generate import BENCH_TOTP_SECRET, bench_email
+
+    sessions = {}
+    for role in {p.role for p in pages}:
+        if role == API_ROLE:
+            sessions[role] = {BEARER: api_token(programme_slug)}
+        else:
+            sessions[role] = login(target, bench_email(role), password, BENCH_TOTP_SECRET)
+    return sessions
 
 
 def pick_samples(pages: list[Page], programme_slug: str, count: int, seed: int) -> int:
@@ -1107,6 +1185,9 @@ def run_queries(pages, programme_slug: str, per_page: int) -> dict[str, dict]:
     settings.STIJGING_REQUIRE_MFA = False
     clients: dict[str, Client] = {}
     for role in {page.role for page in pages}:
+        if role == API_ROLE:
+            clients[role] = Client(headers={"Authorization": f"Bearer {api_token(programme_slug)}"})
+            continue
         client = Client()
         client.force_login(page_user(programme_slug, role))
         clients[role] = client
@@ -1241,7 +1322,7 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from stijging.demo.generate import BENCH_PASSWORD, BENCH_TOTP_SECRET, bench_email
+    from stijging.demo.generate import BENCH_PASSWORD
 
     pages = build_pages()
     if args.pages:
@@ -1282,7 +1363,7 @@ def main(argv: list[str] | None = None) -> int:
     if not [w for w in workloads if w not in ("queries", "tick")]:
         return 0
     password = args.password or BENCH_PASSWORD
-    sessions = {role: login(target, bench_email(role), password, BENCH_TOTP_SECRET) for role in {p.role for p in pages}}
+    sessions = sessions_for(target, pages, args.programme, password)
 
     if "cpu" in workloads:
         settle(target)

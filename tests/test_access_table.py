@@ -38,12 +38,18 @@ def url_patterns():
     return list(walk(get_resolver().url_patterns))
 
 
-NAMED = [(name, route, args) for name, route, args in url_patterns() if name]
+ALL_NAMED = [(name, route, args) for name, route, args in url_patterns() if name]
+# The API's URLs are walked with client tokens against the API table (tests/api/test_api_access_table.py).
+NAMED = [(name, route, args) for name, route, args in ALL_NAMED if not name.startswith("api:")]
 
 
 def test_every_url_pattern_has_a_row_in_the_access_table():
     missing = [name for name, _route, _args in NAMED if access_table.row_for(name) is None]
     assert not missing, f"URLs without a row in the access table: {missing}"
+    api_missing = [
+        name for name, _route, _args in ALL_NAMED if name.startswith("api:") and access_table.api_row_for(name) is None
+    ]
+    assert not api_missing, f"API URLs without a row in the API access table: {api_missing}"
 
 
 def test_unnamed_url_patterns_are_only_the_admin_sites_own():
@@ -53,8 +59,9 @@ def test_unnamed_url_patterns_are_only_the_admin_sites_own():
 
 
 def test_every_row_names_a_url_that_exists():
-    names = {name for name, _route, _args in NAMED}
-    stale = [row.url for row in access_table.rows() if not any(row.matches(name) for name in names)]
+    names = {name for name, _route, _args in ALL_NAMED}
+    rows = [*access_table.rows(), *access_table.api_rows()]
+    stale = [row.url for row in rows if not any(row.matches(name) for name in names)]
     assert not stale, f"access table rows for URLs that no longer exist: {stale}"
 
 

@@ -229,6 +229,50 @@ def rows() -> list[Row]:
     return result
 
 
+# --- The API (stijging.api): client tokens instead of sessions -----------------------------------
+#
+# Columns: anon = no token (and any browser session: the API takes tokens only); then one API client
+# per scope (of the partner organisation GGD in the own programme). Cells as above, except that the
+# scope is checked before the object is looked up: a client without the scope gets 403 on every URL
+# of that scope, object or not (audited); with the scope, a foreign object is a 404 (audited).
+#   anon  401 = refused with a bearer challenge; yes = public (the published documentation)
+API_SCOPES = ("referrals", "case", "figures", "addresses")
+API_COLUMNS = ("anon", *API_SCOPES)
+
+API_TABLE = """
+# url                     object       anon  referrals case   figures addresses audits
+api:schema                -            yes   yes       yes    yes     yes       no
+api:docs                  -            yes   yes       yes    yes     yes       no
+api:inbox                 -            401   yes       -      -       -         list
+api:referral              referral     401   own       -      -       -         view
+api:referral_transition   referral     401   own       -      -       -         no
+api:households            -            401   -         yes    -       -         list
+api:household             household    401   -         own    -       -         view
+api:person                person       401   -         own    -       -         view
+api:trajectories          -            401   -         yes    -       -         list
+api:case_referrals        -            401   -         yes    -       -         list
+api:figures               programme    401   -         -      own     -         no
+api:address_import        area         401   -         -      -       own       no
+"""
+
+
+def api_rows() -> list[Row]:
+    result = []
+    for line in API_TABLE.strip().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        url, obj, *cells, audits = line.split()
+        if len(cells) != len(API_COLUMNS):
+            raise ValueError(f"API access table row {url!r} has {len(cells)} cells, expected {len(API_COLUMNS)}")
+        result.append(Row(url=url, object=obj, cells=dict(zip(API_COLUMNS, cells, strict=True)), audits=audits))
+    return result
+
+
+def api_row_for(name: str) -> Row | None:
+    exact = [row for row in api_rows() if row.url == name]
+    return exact[0] if exact else None
+
+
 def row_for(name: str) -> Row | None:
     """The row for exactly this URL name (no wildcards: a page nobody decided on has no row)."""
     exact = [row for row in rows() if row.url == name]

@@ -92,6 +92,10 @@ INSTALLED_APPS = [
     "stijging.monitoring",
     "stijging.core",
     "stijging.demo",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "stijging.api",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +115,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "stijging.privacy.middleware.AuditContextMiddleware",
+    "stijging.api.middleware.ApiVersionMiddleware",
     "stijging.accounts.middleware.SessionTimeoutMiddleware",
     "stijging.accounts.middleware.RequireMFAMiddleware",
 ]
@@ -179,6 +184,51 @@ STIJGING_FIGURES_MAX_AGE = env_int("STIJGING_FIGURES_MAX_AGE", 1800)
 # Uploaded address files waiting between the import's preview and its confirmation (at most an hour;
 # every new preview sweeps out the older ones). Shared by the server's workers, so on their host.
 STIJGING_IMPORT_PREVIEW_DIR = Path(env_str("STIJGING_IMPORT_PREVIEW_DIR", str(VAR_DIR / "import-previews")))
+
+# --- API (stijging.api) -------------------------------------------------------------------------
+# Requests per API client (DRF throttling, counted in the cache above, shared by the workers).
+STIJGING_API_RATE = env_str("STIJGING_API_RATE", "1200/min")
+# Webhooks to plain http:// (a receiver on the developer's own machine); production posts https only.
+STIJGING_WEBHOOK_ALLOW_HTTP = env_bool("STIJGING_WEBHOOK_ALLOW_HTTP", DEBUG)
+REST_FRAMEWORK = {
+    # Only API clients' tokens: a browser session never reaches the API (no CSRF-able surface).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["stijging.api.authentication.ApiClientAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["stijging.api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["stijging.api.throttling.ApiClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_client": STIJGING_API_RATE},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "stijging.api.problems.handler",
+    "UNAUTHENTICATED_USER": None,
+    # ISO 8601 (Logius), in the programme's time zone with its offset.
+    "DATETIME_FORMAT": "iso-8601",
+    "DATE_FORMAT": "iso-8601",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Stijging API",
+    "DESCRIPTION": (
+        "API v1 of Stijging for partner and municipal systems. Authenticate with the token your programme's "
+        "administrator gave you: `Authorization: Bearer <token>` (never in a URL). Errors are problem details "
+        "(RFC 9457, application/problem+json). Dates and times are ISO 8601. Lists are cursor-paginated: "
+        "follow `next`. A change needs `If-Match` with the record's `ETag`. Webhooks (new referral, withdrawal, "
+        "escalation) carry only the event, the referral's id and a link, signed: `X-Stijging-Signature: "
+        "sha256=<HMAC-SHA256 of the raw body under the client's webhook secret>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The documentation page serves Swagger UI from this server (drf-spectacular-sidecar): no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "stijging.api.schema.add_problem_responses",
+    ],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ReferralStatusEnum": "stijging.referrals.states.ReferralStatus"},
+}
 
 # --- Accounts -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

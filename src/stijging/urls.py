@@ -7,6 +7,7 @@ from stijging.core.admin_site import admin_site
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("health/", core_views.health, name="health"),
+    path("api/v1/", include("stijging.api.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("stijging.accounts.mfa_urls")),
     path("accounts/", include("allauth.urls")),

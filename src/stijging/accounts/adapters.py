@@ -20,6 +20,16 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return False
 
+    def pre_login(self, request, user, **kwargs):
+        # An API client's service account acts through its token only: even with a password an
+        # administrator gave it, it never signs in (it reads as an inactive account).
+        if getattr(user, "is_service_account", False):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return self.respond_user_inactive(request, user)
+        return super().pre_login(request, user, **kwargs)
+
     def pre_authenticate(self, request, **credentials) -> None:
         # A login refused by the brute-force throttle never reaches Django's authenticate(), so the
         # user_login_failed signal does not fire: log it here, or a guessing attack stays invisible.

@@ -81,6 +81,9 @@ class User(AbstractUser):
     created_by = models.ForeignKey(
         "self", verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The account an API client acts through (stijging.api): it never logs in (no usable password)
+    # and is never a colleague to assign to or to e-mail.
+    is_service_account = models.BooleanField(_("service account of an API client"), default=False, editable=False)
 
     # Raised to end every other session of this user at once (a second factor removed or reset):
     # it is part of the session hash below.

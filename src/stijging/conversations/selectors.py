@@ -107,7 +107,12 @@ def workers_of_programme(programme_id: int | None) -> list[User]:
     if programme_id is None:
         return []
     return list(
-        User.objects.filter(is_active=True, memberships__programme_id=programme_id, memberships__role__in=CASE_ROLES)
+        User.objects.filter(
+            is_active=True,
+            is_service_account=False,
+            memberships__programme_id=programme_id,
+            memberships__role__in=CASE_ROLES,
+        )
         .distinct()
         .order_by("first_name", "last_name", "email")
     )

@@ -79,6 +79,15 @@ class TickBusy(Exception):
     """Another run holds the tick lock."""
 
 
+def register_step(name: str, step: Callable[[], object], *, before: str) -> None:
+    """A floor above core (the API's webhooks) adds its step in its AppConfig.ready, so that core
+    does not import it. Registering the same name twice keeps one step."""
+    if any(existing == name for existing, _step in STEPS):
+        return
+    position = next(i for i, (existing, _step) in enumerate(STEPS) if existing == before)
+    STEPS.insert(position, (name, step))
+
+
 def run() -> dict[str, object]:
     """Run every step once, or raise TickBusy when another run is still going."""
     with tick_lock() as got:

@@ -287,6 +287,7 @@ def colleagues(user, programme: Programme) -> QuerySet:
             memberships__programme=programme,
             memberships__role__in=[Role.FIELDWORKER, Role.CASE_MANAGER],
             is_active=True,
+            is_service_account=False,  # an API client's account is nobody to plan a visit for
         )
         .distinct()
         .order_by("first_name", "last_name")

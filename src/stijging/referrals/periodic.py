@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from stijging.accounts import notifications
 
+from . import signals
 from .models import Referral
 from .services import partner_users
 from .states import ReferralStatus
@@ -56,4 +57,5 @@ def escalate_overdue(today: datetime.date | None = None) -> int:
                         % {"link": link},
                         dedup_key=f"referral-overdue:{pk}:{user.pk}",
                     )
+                signals.referral_event.send(sender=Referral, referral=referral, event=signals.ESCALATED)
                 escalated += 1

@@ -85,7 +85,12 @@ def partner_inbox(user, *, status: str = "") -> QuerySet[Referral]:
 def colleagues_of(user) -> QuerySet[User]:
     """Who a partner may assign a referral to: active partner users of the same organisation."""
     return (
-        User.objects.filter(is_active=True, organisation_id=user.organisation_id, memberships__role=Role.PARTNER)
+        User.objects.filter(
+            is_active=True,
+            is_service_account=False,
+            organisation_id=user.organisation_id,
+            memberships__role=Role.PARTNER,
+        )
         .distinct()
         .order_by("first_name", "last_name", "email")
     )

@@ -22,7 +22,7 @@ from stijging.registry.access import require_person_still_in
 from stijging.trajectories import services as trajectory_services
 from stijging.trajectories.states import TrajectoryStatus
 
-from . import states, workingdays
+from . import signals, states, workingdays
 from .models import (
     DEFAULT_ACCESS_DAYS_AFTER_CLOSING,
     DEFAULT_PRIORITY_WORKING_DAYS,
@@ -81,7 +81,7 @@ def _audit(acting_user, action: str, referral: Referral, **detail) -> None:
 
 def partner_users(organisation_id: int):
     return User.objects.filter(
-        is_active=True, organisation_id=organisation_id, memberships__role=Role.PARTNER
+        is_active=True, is_service_account=False, organisation_id=organisation_id, memberships__role=Role.PARTNER
     ).distinct()
 
 
@@ -151,6 +151,7 @@ def referral_send(
         consent_id=consent.pk if consent else None,
         legal_ground=legal_ground.code if legal_ground else None,
     )
+    signals.referral_event.send(sender=Referral, referral=referral, event=signals.CREATED)
     link = notifications.absolute_link(reverse("referrals:referral", args=[referral.pk]))
     for user in partner_users(organisation.pk):
         notifications.queue(
@@ -223,6 +224,7 @@ def _apply(
     if to_status == ReferralStatus.WITHDRAWN:
         # Withdrawal ends the partner's access at once.
         grants.update(revoked_at=now)
+        signals.referral_event.send(sender=Referral, referral=referral, event=signals.WITHDRAWN)
     elif to_status in states.FINAL_STATUSES:
         # A closed referral stays open to the partner just long enough to finish its own report.
         grants.update(valid_until=now + datetime.timedelta(days=access_days_after_closing(referral.organisation_id)))

@@ -102,6 +102,7 @@ def programme_colleagues(programme_id: int) -> QuerySet[User]:
     return (
         User.objects.filter(
             is_active=True,
+            is_service_account=False,  # an API client's account owns no action
             memberships__programme_id=programme_id,
             memberships__role__in=[Role.CASE_MANAGER, Role.FIELDWORKER],
         )
