@@ -149,6 +149,9 @@ def _point_by_its_own_period(programme_, period, end, today, area_id=None) -> di
     }
 
 
+# Marked, not only asking for its fixtures by name: pytest-django orders a test by its marks, and an
+# unmarked one ran after the transactional tests had flushed the seeded instrument away.
+@pytest.mark.django_db
 @pytest.mark.parametrize("which", ["participation", "trajectories"])
 def test_every_months_point_is_the_figure_of_its_own_period(which, request):
     """The series counts rows fetched once per month; each point must be what the figure's own
