@@ -107,6 +107,25 @@ def test_one_submit_ticks_several_and_takes_one_off_with_one_audit_event(world, 
     }
 
 
+def test_a_search_after_ticking_keeps_the_ticks_and_shows_the_search(world, scene, coordinator):
+    """The search is a button of the attendance form: what was ticked is saved first, then the list
+    comes back with the search's results beside it (issue 19: no answer lost)."""
+    activity, neighbour, regular, former, stranger = scene
+    page = coordinator.get(reverse("cohesion:activity", args=[activity.pk])).content.decode()
+    assert 'name="search"' in page and 'id="attendance-q"' in page
+    response = coordinator.post(
+        reverse("cohesion:attendance", args=[activity.pk]),
+        {"shown": [neighbour.pk, regular.pk], "present": [neighbour.pk], "q": "Dirk", "search": "1"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cohesion:activity", args=[activity.pk]) + "?q=Dirk#attendance"
+    assert set(activity.participants.all()) == {neighbour}
+    page = coordinator.get(response["Location"]).content.decode()
+    assert "Dirk Vreemd" in page
+    # The ticked neighbour comes back ticked.
+    assert f'value="{neighbour.pk}" id="present-{neighbour.pk}" checked' in page
+
+
 def test_someone_elses_change_since_the_list_was_shown_is_kept(world, scene, coordinator):
     activity, neighbour, regular, former, stranger = scene
     # Shown with nobody ticked; meanwhile a colleague ticked Bram. This user ticks Anna only.

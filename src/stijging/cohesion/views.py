@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -234,7 +235,9 @@ def _id_set(values: list[str]) -> set[int]:
 @login_required
 @require_POST
 def attendance(request, pk: int):
-    """Attendance ticked on the list of likely participants, one submit for all of them."""
+    """Attendance ticked on the list of likely participants, one submit for all of them. The search
+    for someone else is a button of the same form: it saves what was ticked, then shows the search,
+    so a tick is never lost to a search."""
     activity = _activity_or_404(request, pk)
     try:
         added, removed = services.attendance_record(
@@ -252,8 +255,12 @@ def attendance(request, pk: int):
             _("Attendance saved: %(added)s added, %(removed)s taken off.")
             % {"added": len(added), "removed": len(removed)},
         )
-    else:
+    elif "search" not in request.POST:
         messages.info(request, _("Nothing changed in the attendance."))
+    if "search" in request.POST:
+        query = request.POST.get("q", "").strip()[:100]
+        url = reverse("cohesion:activity", args=[activity.pk])
+        return redirect(f"{url}?{urlencode({'q': query})}#attendance" if query else f"{url}#attendance")
     return redirect("cohesion:activity", pk=activity.pk)
 
 
