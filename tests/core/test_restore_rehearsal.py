@@ -32,7 +32,7 @@ def demo(monkeypatch, settings):
     # The `stijging` processes that check the restored copy read the same anchor.
     monkeypatch.setenv("DEBUG", "1")
     monkeypatch.setenv("STIJGING_AUDIT_ANCHOR_FILE", str(settings.STIJGING_AUDIT_ANCHOR_FILE))
-    seed_demo()
+    seed_demo(households=80)  # the whole programme, smaller: the rehearsal needs its figures, not its size
     for i in range(5):
         audit.record(actor=None, action="view", object_type="test.thing", object_id=i)
     audit.seal()

@@ -209,7 +209,9 @@ def seed_care(programme: Programme, *, rng: random.Random, today: datetime.date 
             trajectory=trajectory,
             organisation=organisation,
             domain=proposal.domain,
-            question=proposal.question,
+            # A trajectory opened straight from a score has no help question of its own (a small demo
+            # reaches those in this loop): the case manager writes one for the partner.
+            question=proposal.question or f"Graag ondersteuning op het domein {proposal.domain.name}.",
             priority=index % 3 != 2,
             consent=consent,
         )
