@@ -54,32 +54,43 @@ def area_import(request, slug: str, area_id: int):
     area = Area.objects.select_related("programme").filter(pk=area_id, programme__slug=slug).first()
     if area is None or not access.may_import_addresses(request.user, area.programme_id):
         raise deny_not_found(request, "registry.area", area_id)
+    return _import_page(
+        request,
+        area,
+        AddressImportForm,
+        import_preview,
+        "registry/area_import.html",
+        options=("valid_rows_only", "complete", "move_from_other_programmes"),
+    )
+
+
+def _import_page(request, area, form_class, preview_module, template: str, *, options, initial=None):
+    """The address and the people import's one flow: upload → preview (nothing changes) → confirm with
+    the preview's token. `options` are the form's fields passed on to the preview."""
     confirming = request.method == "POST" and "token" in request.POST
     posted = request.method == "POST" and not confirming
-    form = AddressImportForm(request.POST if posted else None, request.FILES if posted else None)
+    form = form_class(request.POST if posted else None, request.FILES if posted else None, initial=initial)
     report, token, expired = None, "", False
     if confirming:
         confirm_form = AddressImportConfirmForm(request.POST)
         if confirm_form.is_valid():
-            report, token = import_preview.confirm(acting_user=request.user, area=area, **confirm_form.cleaned_data)
+            report, token = preview_module.confirm(acting_user=request.user, area=area, **confirm_form.cleaned_data)
         expired = report is None
     elif posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report, token = import_preview.preview(
+            report, token = preview_module.preview(
                 acting_user=request.user,
                 area=area,
                 data=upload.read(),
                 filename=upload.name,
-                valid_rows_only=form.cleaned_data["valid_rows_only"],
-                complete=form.cleaned_data["complete"],
-                move_from_other_programmes=form.cleaned_data["move_from_other_programmes"],
+                **{name: form.cleaned_data[name] for name in options},
             )
         except imports.ImportFileError as error:
             form.add_error("file", str(error))
     return render(
         request,
-        "registry/area_import.html",
+        template,
         {
             "programme": area.programme,
             "area": area,
@@ -102,46 +113,14 @@ def people_import(request, slug: str, area_id: int):
     area = Area.objects.select_related("programme").filter(pk=area_id, programme__slug=slug).first()
     if area is None or not access.may_import_people(request.user, area.programme_id):
         raise deny_not_found(request, "registry.area", area_id)
-    confirming = request.method == "POST" and "token" in request.POST
-    posted = request.method == "POST" and not confirming
-    form = PeopleImportForm(
-        request.POST if posted else None,
-        request.FILES if posted else None,
-        initial={"extract_date": timezone.localdate()},
-    )
-    report, token, expired = None, "", False
-    if confirming:
-        confirm_form = AddressImportConfirmForm(request.POST)
-        if confirm_form.is_valid():
-            report, token = people_preview.confirm(acting_user=request.user, area=area, **confirm_form.cleaned_data)
-        expired = report is None
-    elif posted and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            report, token = people_preview.preview(
-                acting_user=request.user,
-                area=area,
-                data=upload.read(),
-                filename=upload.name,
-                extract_date=form.cleaned_data["extract_date"],
-                complete=form.cleaned_data["complete"],
-                valid_rows_only=form.cleaned_data["valid_rows_only"],
-            )
-        except imports.ImportFileError as error:
-            form.add_error("file", str(error))
-    return render(
+    return _import_page(
         request,
+        area,
+        PeopleImportForm,
+        people_preview,
         "registry/people_import.html",
-        {
-            "programme": area.programme,
-            "area": area,
-            "form": form,
-            "report": report,
-            "token": token,
-            "expired": expired,
-            "stage": ("" if report is None else "imported" if report.committed else "preview" if token else "refused"),
-        },
-        status=400 if form.errors or expired else 200,
+        options=("extract_date", "complete", "valid_rows_only"),
+        initial={"extract_date": timezone.localdate()},
     )
 
 
