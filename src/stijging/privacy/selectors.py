@@ -31,17 +31,11 @@ def audit_events(
     programme_ids = user.programme_ids_with({"privacy_officer"})
     actors = membership.objects.filter(programme_id__in=programme_ids).values("user_id")
     events = AuditEvent.objects.filter(actor_id__in=actors).order_by("-id")
-    if person_id:
-        events = _with_person(events, person_id)
     if actor:
         events = events.filter(actor_label__iexact=actor.strip())
     if action:
         events = events.filter(action=action)
-    if date_from:
-        events = events.filter(created_at__date__gte=date_from)
-    if date_to:
-        events = events.filter(created_at__date__lte=date_to)
-    return events
+    return _of_person_in_period(events, person_id, date_from, date_to)
 
 
 def person_audit_events(
@@ -49,7 +43,17 @@ def person_audit_events(
 ) -> QuerySet[AuditEvent]:
     """Every event on one person, whoever acted (NEN 7513: the resident sees who viewed their file).
     Only for a person the privacy officer may open (the caller checks)."""
-    events = _with_person(AuditEvent.objects.order_by("-id"), person_id)
+    return _of_person_in_period(AuditEvent.objects.order_by("-id"), person_id, date_from, date_to)
+
+
+def _of_person_in_period(
+    events: QuerySet[AuditEvent],
+    person_id: int | None,
+    date_from: datetime.date | None,
+    date_to: datetime.date | None,
+) -> QuerySet[AuditEvent]:
+    if person_id:
+        events = _with_person(events, person_id)
     if date_from:
         events = events.filter(created_at__date__gte=date_from)
     if date_to:
