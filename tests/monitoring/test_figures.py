@@ -129,3 +129,32 @@ def test_the_tick_leaves_a_core_to_the_pages(world):
         tick.run()
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"
+
+
+def test_the_programme_homes_cohesion_chart_is_kept_by_the_tick(world, login, kept, django_assert_max_num_queries):
+    """The cohesion index per wave per area (the home's chart) takes 15–20 s at a region's size: the
+    tick keeps it, so no visitor computes it (a first visit used to run past the worker's timeout)."""
+    from stijging.monitoring import reports
+
+    from ..cohesion.factories import wave_of
+    from .test_neighbourhood_views import _neighbourhood
+
+    programme = world.own.programme
+    programme.start_date = datetime.date(2026, 1, 1)
+    programme.save()
+    _neighbourhood(world)
+    wave = wave_of(world.own)
+    period = figures.kpis.programme_period(programme)
+    assert figures.waves_in_period(programme, period) == [wave]
+    areas = reports.offered_areas(programme, timezone.localdate())
+    key = figures._cohesion_per_wave_key(programme, [wave], areas)
+    assert cache.get(key) is None
+    figures.refresh_all()
+    kept_per_wave, computed_at = cache.get(key)
+    assert [w.wave for w in kept_per_wave] == [wave]
+    client = login(world.user("coordinator"))
+    url = reverse("monitoring:programme", args=[programme.slug])
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert cache.get(key)[1] == computed_at  # the page used the kept one

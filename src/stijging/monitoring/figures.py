@@ -12,6 +12,7 @@ them (the tests do)."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -122,12 +123,28 @@ def cohesion_index(
     )
 
 
+def waves_in_period(programme: Programme, period: kpis.Period) -> list[Wave]:
+    """The programme's waves that overlap the period: those the charts over time show."""
+    from stijging.cohesion.selectors import waves_in_order
+
+    return [w for w in waves_in_order(programme) if w.starts_on <= period.end and w.ends_on >= period.start]
+
+
+def _cohesion_per_wave_key(programme: Programme, waves: Sequence[Wave], areas: Sequence[Area]) -> str:
+    # The areas and waves are in the key (hashed: ~130 areas make it too long for a cache key).
+    signature = ",".join(f"{w.pk}:{w.starts_on}:{w.ends_on}" for w in waves)
+    digest = hashlib.sha256(f"{','.join(str(a.pk) for a in areas)}|{signature}".encode()).hexdigest()[:32]
+    return f"monitoring:cohesion-waves:v2:{programme.pk}:{digest}"
+
+
 def cohesion_per_wave(
     programme: Programme, waves: Sequence[Wave], areas: Sequence[Area], *, refresh: bool = False
 ) -> tuple[tuple[kpis.WaveIndex, ...], datetime.datetime]:
-    signature = ",".join(f"{w.pk}:{w.starts_on}:{w.ends_on}" for w in waves)
-    key = f"monitoring:cohesion-waves:v1:{programme.pk}:{','.join(str(a.pk) for a in areas)}:{signature}"
-    return _kept(key, lambda: kpis.cohesion_per_wave(waves, [a.pk for a in areas]), refresh=refresh)
+    return _kept(
+        _cohesion_per_wave_key(programme, waves, areas),
+        lambda: kpis.cohesion_per_wave(waves, [a.pk for a in areas]),
+        refresh=refresh,
+    )
 
 
 def turnover_years(period: kpis.Period | None = None) -> list[int]:
@@ -188,7 +205,16 @@ def refresh_all(budget_seconds: float = REFRESH_BUDGET_SECONDS) -> int:
                 refreshed += 1
         waves = waves_in_order(programme)
         years = turnover_years()
-        for area in offered_areas(programme, today):
+        areas = offered_areas(programme, today)
+        # The charts of the programme home: the cohesion index per wave per offered area takes
+        # 15–20 s at a region's size, too long for a first visitor to wait for.
+        home_waves = waves_in_period(programme, period)
+        if home_waves and stale(_cohesion_per_wave_key(programme, home_waves, areas)):
+            if time.monotonic() > deadline:
+                return refreshed
+            cohesion_per_wave(programme, home_waves, areas, refresh=True)
+            refreshed += 1
+        for area in areas:
             if time.monotonic() > deadline:
                 return refreshed
             if waves and stale(_cohesion_key(area, waves)):

@@ -57,12 +57,7 @@ def _charts(programme: Programme, filters: dict, home, *, with_cohesion: bool) -
     neighbourhood — the cohesion index per wave per area (the waves that overlap the period)."""
     charts = over_time.target_charts(home, programme)
     if with_cohesion:
-        period = filters["period"]
-        waves = [
-            w
-            for w in cohesion_selectors.waves_in_order(programme)
-            if w.starts_on <= period.end and w.ends_on >= period.start
-        ]
+        waves = kept_figures.waves_in_period(programme, filters["period"])
         if waves:
             per_wave, _computed_at = kept_figures.cohesion_per_wave(programme, waves, filters["areas"])
             chart = over_time.cohesion_chart(per_wave, filters["areas"], filters["area"])
