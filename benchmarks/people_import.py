@@ -65,8 +65,7 @@ def address_keys(count: int):
 def family_name(index: int) -> tuple[str, str]:
     """As `stijging generate` spreads them: 40% from the demo's common names (about 0.8% each), the
     rest from its long tail, so that a name is as selective as in a real region."""
-    from stijging.demo.generate import COMMON_SURNAME_SHARE, SURNAME_TAIL
-    from stijging.demo.names import FAMILY_NAMES
+    from stijging.demo.catalogue import COMMON_SURNAME_SHARE, FAMILY_NAMES, SURNAME_TAIL
 
     if (index * 37) % 100 < COMMON_SURNAME_SHARE * 100:
         return FAMILY_NAMES[(index * 7) % len(FAMILY_NAMES)]
