@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start the server under test as in production: DEBUG off, MFA required, secure cookies, static
-# files collected and served by WhiteNoise; gunicorn with 2 sync workers on 127.0.0.1 only.
+# files collected and served by WhiteNoise; gunicorn with 2 workers of 4 threads on 127.0.0.1 only, as
+# docs/operations/systemd/stijging.service runs it (THREADS=1 gives the 2 sync workers earlier notes
+# measured, for comparison).
 #
 #   DATABASE_URL=postgres://stijging@127.0.0.1:55433/stijging_bench benchmarks/serve.sh
 #
@@ -34,5 +36,6 @@ export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
 VENV=${VENV:-$PWD/.venv}
 mkdir -p "$STIJGING_VAR_DIR"
 "$VENV/bin/stijging" collectstatic --noinput --verbosity 0
-exec "$VENV/bin/gunicorn" stijging.wsgi --workers 2 --bind "127.0.0.1:$PORT" --timeout 60 --graceful-timeout 10 \
+THREADS=${THREADS:-4}
+exec "$VENV/bin/gunicorn" stijging.wsgi --workers 2 --threads "$THREADS" --bind "127.0.0.1:$PORT" --timeout 60 --graceful-timeout 10 \
     --pid "$STIJGING_VAR_DIR/gunicorn.pid" "$@"
