@@ -158,3 +158,30 @@ def test_the_programme_homes_cohesion_chart_is_kept_by_the_tick(world, login, ke
         response = client.get(url)
     assert response.status_code == 200
     assert cache.get(key)[1] == computed_at  # the page used the kept one
+
+
+def test_the_tick_lays_the_housing_and_turnover_tables_out_so_no_visitor_waits_for_the_layer(
+    world, login, kept, monkeypatch
+):
+    """The disclosure layer's search (up to half a second for a region's area) runs in the tick: the
+    visitor's page finds its result kept. The search itself is made to fail after the tick's run, so
+    the pages answer only if nothing was left for them to search."""
+    from stijging.privacy import disclosure
+
+    from .test_neighbourhood_views import _neighbourhood
+
+    programme = world.own.programme
+    programme.start_date = datetime.date(2026, 1, 1)
+    programme.save()
+    _neighbourhood(world)
+    assert figures.refresh_all() >= 2
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("the disclosure layer's search ran for a visitor")
+
+    monkeypatch.setattr(disclosure, "_protect", no_search)
+    client = login(world.user("manager"))
+    for name in ("monitoring:housing", "monitoring:turnover"):
+        response = client.get(reverse(name, args=[programme.slug]))
+        assert response.status_code == 200
+        assert response.context["table" if name == "monitoring:turnover" else "tables"]
