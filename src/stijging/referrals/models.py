@@ -164,6 +164,10 @@ class Referral(models.Model):
                 fields=["organisation", "status", "-priority", "answer_due_on", "-sent_at", "-id"],
                 name="referral_inbox_status_idx",
             ),
+            # The API's inbox (newest first, cursor on id), led by the client's programme as well as its
+            # organisation: with a second region in the database the organisation's referrals of every
+            # programme were walked by id (p95 36 → 237 ms, docs/decisions/0010-national-scale.md).
+            models.Index(fields=["organisation", "programme", "-id"], name="referral_org_programme_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(
