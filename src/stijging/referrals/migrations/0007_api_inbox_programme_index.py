@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='referral',
-            index=models.Index(fields=['organisation', 'programme', '-id'], name='referral_org_programme_id_idx'),
+            index=models.Index(fields=['programme', 'organisation', '-id'], name='referral_programme_org_id_idx'),
         ),
     ]
