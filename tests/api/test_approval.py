@@ -176,3 +176,14 @@ def test_the_command_approves_but_not_for_the_creator_nor_a_stale_prefix(world):
     client.refresh_from_db()
     assert "Approved" in _run("approve", "--by", "second-admin@example.test", client.token_prefix)
     assert http(token).get(reverse("api:inbox")).status_code == 401  # the rotated token stays dead
+
+
+def test_the_admins_who_may_approve_are_told_and_the_creator_and_others_are_not(world):
+    from stijging.accounts.models import OutgoingEmail
+
+    approver = second_admin(world, [world.own.programme])
+    second_admin(world, [world.foreign.programme], email="foreign-admin@example.test")
+    client, _token = _pending(world)
+    mails = OutgoingEmail.objects.filter(dedup_key__startswith=f"api-client:{client.pk}:")
+    assert list(mails.values_list("to", flat=True)) == [approver.email]
+    assert reverse("beheer:api_apiclient_change", args=[client.pk]) in mails.get().body

@@ -15,10 +15,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from stijging.accounts.models import Membership, Role
+from stijging.accounts import notifications
+from stijging.accounts.models import Membership, Role, User
 from stijging.concurrency import ConflictError
 from stijging.privacy import audit
 from stijging.privacy.models import AuditAction
@@ -68,6 +70,29 @@ def _clean_scopes(scopes) -> list[str]:
     return scopes
 
 
+def _notify_approvers(client: ApiClient, programme_ids: set[int], requested_by) -> None:
+    """Tell the admins who may approve (admin of every programme of the client, not the one who
+    asked); the e-mail holds a link only."""
+    approvers = None
+    for programme_id in programme_ids:
+        admins = set(
+            Membership.objects.filter(programme_id=programme_id, role=Role.ADMIN, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        approvers = admins if approvers is None else approvers & admins
+    link = notifications.absolute_link(reverse("beheer:api_apiclient_change", args=[client.pk]))
+    with translation.override(settings.LANGUAGE_CODE):
+        for user in User.objects.filter(pk__in=(approvers or set()) - {requested_by.pk}):
+            notifications.queue(
+                to=user.email,
+                subject=str(_("An API client awaits your approval")),
+                body=str(_("An API client is waiting for a second administrator in Stijging:\n%(link)s"))
+                % {"link": link},
+                dedup_key=f"api-client:{client.pk}:v{client.version}:{user.pk}",
+            )
+
+
 def _locked(client: ApiClient) -> ApiClient:
     """The client's row as it is now, locked to the end of the transaction: an approval and a
     widening of the same client happen one after the other, never interleaved."""
@@ -112,6 +137,7 @@ def api_client_create(*, acting_user, name: str, organisation, programmes, scope
         programme_ids=[p.pk for p in programmes],
         awaits_approval=True,
     )
+    _notify_approvers(client, {p.pk for p in programmes}, acting_user)
     return client, token
 
 
@@ -174,6 +200,8 @@ def api_client_change_access(*, acting_user, client: ApiClient, programmes, scop
         update |= {"awaits_approval": True, "approval_requested_by": acting_user}
     ApiClient.objects.filter(pk=client.pk).update(**update)
     client.refresh_from_db()
+    if widened:
+        _notify_approvers(client, new_programme_ids, acting_user)
     _audit(
         acting_user,
         client,

@@ -29,6 +29,7 @@ from django.db import router
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -678,8 +679,6 @@ class ApiClientAdmin(ConfigAdmin):
         return queryset if programme_ids is None else queryset.filter(pk__in=programme_ids)
 
     def _render(self, request, template: str, context: dict):
-        from django.template.response import TemplateResponse
-
         return TemplateResponse(
             request,
             f"admin/api/apiclient/{template}",
