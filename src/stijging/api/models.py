@@ -96,6 +96,9 @@ class ApiClient(models.Model):
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
 
+    def scope_labels(self) -> list[str]:
+        return [str(Scope(scope).label) if scope in Scope.values else scope for scope in self.scopes]
+
     @property
     def works(self) -> bool:
         return self.active and not self.awaits_approval

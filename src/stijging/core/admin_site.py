@@ -661,7 +661,7 @@ class ApiClientAdmin(ConfigAdmin):
 
     @admin.display(description=_("scopes"))
     def scope_list(self, obj: ApiClient) -> str:
-        return ", ".join(obj.scopes)
+        return ", ".join(obj.scope_labels())
 
     @admin.display(description=_("status"))
     def status(self, obj: ApiClient) -> str:
