@@ -187,3 +187,21 @@ def test_the_admins_who_may_approve_are_told_and_the_creator_and_others_are_not(
     mails = OutgoingEmail.objects.filter(dedup_key__startswith=f"api-client:{client.pk}:")
     assert list(mails.values_list("to", flat=True)) == [approver.email]
     assert reverse("beheer:api_apiclient_change", args=[client.pk]) in mails.get().body
+
+
+def test_the_creator_cannot_approve_their_new_client_after_another_admin_widened_it(world):
+    client, token = _pending(world, scopes=["referrals"])
+    other = second_admin(world, [world.own.programme])
+    client = services.api_client_change_access(
+        acting_user=other, client=client, programmes=[world.own.programme], scopes=["referrals", "case"],
+        version=client.version,
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="Another administrator"):
+        services.api_client_approve(acting_user=world.user("admin"), client=client, version=client.version)
+    with pytest.raises(ValidationError, match="Another administrator"):
+        services.api_client_approve(acting_user=other, client=client, version=client.version)
+    assert http(token).get(reverse("api:inbox")).status_code == 403
+    # A third admin, who neither made nor widened it, may.
+    third = second_admin(world, [world.own.programme], email="third-admin@example.test")
+    services.api_client_approve(acting_user=third, client=client, version=client.version)
+    assert http(token).get(reverse("api:inbox")).status_code == 200

@@ -152,7 +152,12 @@ def api_client_approve(*, acting_user, client: ApiClient, version: int) -> ApiCl
         raise ValidationError(_("This client has been revoked."))
     if not client.awaits_approval:
         raise ValidationError(_("This client does not await approval."))
-    if acting_user.pk in (client.approval_requested_by_id, client.user_id):
+    # Not the one who asked for this change, nor — while the client was never approved — its creator
+    # (another admin's widening of a new client does not let the creator approve their own client).
+    askers = {client.approval_requested_by_id, client.user_id}
+    if client.approved_at is None:
+        askers.add(client.created_by_id)
+    if acting_user.pk in askers:
         raise ValidationError(_("Another administrator approves this client: not the one who asked for it."))
     if version != client.version:
         raise ConflictError(_("The client was changed since you opened it: check it again before approving."))

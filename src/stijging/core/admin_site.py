@@ -720,9 +720,12 @@ class ApiClientAdmin(ConfigAdmin):
             "title": str(client),
             "access_form": access_form,
             "webhook_form": webhook_form,
+            # The services decide (a forged POST is refused there too); the button is left out where
+            # it would certainly be refused.
             "may_approve": client.active
             and client.awaits_approval
-            and request.user.pk != client.approval_requested_by_id,
+            and request.user.pk != client.approval_requested_by_id
+            and not (client.approved_at is None and request.user.pk == client.created_by_id),
         }
         return self._render(request, "detail.html", context)
 
