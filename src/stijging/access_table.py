@@ -170,6 +170,11 @@ beheer:accounts_user_change         any          login  -    -      -      -    
 beheer:accounts_user_changelist     any          login  -    -      -      -      -      -      yes    -      no
 beheer:accounts_user_delete         any          login  -    -      -      -      -      -      yes    -      no
 beheer:accounts_user_history        any          login  -    -      -      -      -      -      yes    -      no
+beheer:api_apiclient_add            any          login  -    -      -      -      -      -      yes    -      no
+beheer:api_apiclient_change         any          login  -    -      -      -      -      -      yes    -      no
+beheer:api_apiclient_changelist     any          login  -    -      -      -      -      -      yes    -      no
+beheer:api_apiclient_delete         any          login  -    -      -      -      -      -      yes    -      no
+beheer:api_apiclient_history        any          login  -    -      -      -      -      -      yes    -      no
 beheer:app_list                     any          login  -    -      -      -      -      -      yes    -      no
 beheer:autocomplete                 any          login  -    -      -      -      -      -      yes    -      no
 beheer:cohesion_activitykind_add    any          login  -    -      -      -      -      -      yes    -      no

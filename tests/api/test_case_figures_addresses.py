@@ -231,7 +231,8 @@ def test_an_unreadable_file_is_a_clear_400(world):
 
 # --- Query counts -----------------------------------------------------------------------------------
 
-AUTH = 2  # the token's client (with its service account and organisation) + the account's memberships
+AUTH = 3  # the token's client (with its service account and organisation) + the account's memberships
+# + the client's "last used", written at most once a minute (here: the first request)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from django.urls import reverse
 from stijging.api.models import ApiClient
 
 from ..referrals.factories import send_referral
-from .factories import http
+from .factories import http, second_admin
 
 
 def _run(*args) -> str:
@@ -30,6 +30,8 @@ def test_create_rotate_revoke_from_the_command_line(world):
     token = out.strip().splitlines()[-1]
     client = ApiClient.objects.get()
     assert token.startswith(f"stj_{client.token_prefix}_")
+    assert http(token).get(reverse("api:inbox")).status_code == 403  # until a second admin approves it
+    _run("approve", "--by", second_admin(world, [world.own.programme]).email, client.token_prefix)
     assert http(token).get(reverse("api:inbox")).status_code == 200
     assert client.token_prefix in _run("list") and token not in _run("list")
     new = _run("rotate", "--by", admin, client.token_prefix).strip().splitlines()[-1]

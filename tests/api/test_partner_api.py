@@ -365,8 +365,14 @@ def test_managing_a_client_is_audited_without_the_token(world):
     services.api_client_revoke(acting_user=world.user("admin"), client=client)
     events = _events_since(before)
     mine = [e for e in events if e.object_type == "api.apiclient"]
-    assert [e.action for e in mine] == [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.UPDATE]
-    assert all(e.actor_id == world.user("admin").pk for e in mine)
+    # created, approved (by the second admin), rotated, revoked
+    assert [e.action for e in mine] == [AuditAction.CREATE, *[AuditAction.UPDATE] * 3]
+    assert [e.actor_id for e in mine] == [
+        world.user("admin").pk,
+        client.approved_by_id,
+        world.user("admin").pk,
+        world.user("admin").pk,
+    ]
     assert token not in str([e.detail for e in events]) and new not in str([e.detail for e in events])
 
 
@@ -419,7 +425,7 @@ def test_the_schema_documents_problem_responses_for_every_operation(world):
 # --- Query counts -----------------------------------------------------------------------------------
 
 # token lookup (client + service user + organisation joined) + the service account's memberships
-AUTH = 2
+AUTH = 3  # as in test_case_figures_addresses: client, memberships, and "last used" (once a minute)
 
 
 def test_inbox_queries(world, django_assert_max_num_queries):

@@ -2,13 +2,17 @@
 
 The token travels only in the header, never in a URL (Logius API design rules). The prefix finds
 the row; the SHA-256 of the whole token is compared in constant time. A revoked client, or one whose
-service account was deactivated, is refused like an unknown token.
+service account was deactivated, is refused like an unknown token. A client that awaits a second
+administrator's approval (models.ApiClient.awaits_approval) holds a valid token that does not work
+yet: 403, saying so, so its integrator knows whom to ask.
 """
 
 from __future__ import annotations
 
+import datetime
 import hmac
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
@@ -18,6 +22,8 @@ from stijging.privacy.models import AuditAction, AuditOutcome
 from .models import ApiClient, hash_token
 
 KEYWORD = "Bearer"
+# "Last used" on the admin page is kept to the minute: at most one UPDATE a minute per client.
+LAST_USED_PRECISION = datetime.timedelta(minutes=1)
 
 
 class ApiClientAuthentication(authentication.BaseAuthentication):
@@ -49,6 +55,23 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
                 detail={"status": 401, "reason": "token"},
             )
             raise exceptions.AuthenticationFailed(_("This token is not valid (unknown, rotated or revoked)."))
+        if client.awaits_approval:
+            audit.record(
+                actor=client.user,
+                action=AuditAction.DENIED,
+                obj=client,
+                outcome=AuditOutcome.DENIED,
+                detail={"status": 403, "reason": "awaits_approval"},
+            )
+            raise exceptions.PermissionDenied(
+                _(
+                    "This client awaits approval by a second administrator of its programmes; "
+                    "its token works once it is approved."
+                )
+            )
+        now = timezone.now()
+        if client.last_used_at is None or now - client.last_used_at >= LAST_USED_PRECISION:
+            ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
         return client.user, client
 
     def authenticate_header(self, request) -> str:

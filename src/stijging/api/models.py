@@ -7,6 +7,11 @@ scoped selectors and writes through the same services as the web, and the audit 
 client's service account as the actor, whose label names the client.
 
 The token is shown once; only its SHA-256 is kept, beside a short public prefix to find the row.
+
+A new client, and a client whose scopes or programmes were widened, awaits a second person: it
+works only once another administrator of every one of its programmes approves it (the rule of
+role requests, docs/decisions/0005-administrators-administer.md). Its service account gets its roles
+only then.
 """
 
 from __future__ import annotations
@@ -64,6 +69,21 @@ class ApiClient(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     rotated_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The second person: True from a creation or a widening until another admin approves it; the one
+    # who asked for it (`approval_requested_by`) cannot approve it.
+    awaits_approval = models.BooleanField(_("awaits approval"), default=True)
+    approval_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change of what the client may do: an approval names the version it saw, so a
+    # widening made while the approver looked is not approved unseen (stijging.concurrency).
+    version = models.PositiveIntegerField(default=1)
+    # Kept to the minute by the authentication (one UPDATE a minute at most, not one per request).
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -75,6 +95,13 @@ class ApiClient(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+    def scope_labels(self) -> list[str]:
+        return [str(Scope(scope).label) if scope in Scope.values else scope for scope in self.scopes]
+
+    @property
+    def works(self) -> bool:
+        return self.active and not self.awaits_approval
 
 
 class WebhookDelivery(models.Model):

@@ -78,6 +78,8 @@ class InboxView(generics.ListAPIView):
     def get_queryset(self):
         filters = InboxFilter(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
+        # Filtered on the client's organisation AND its programmes (the partner role its service account
+        # holds in each, models.SCOPE_ROLES); newest first by id, served by referral_programme_org_id_idx.
         queryset = referral_selectors.partner_inbox(self.request.user, status=filters.validated_data.get("status", ""))
         last_step = ReferralEvent.objects.filter(referral=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
         queryset = queryset.annotate(changed_at=Subquery(last_step))

@@ -49,6 +49,7 @@ def queue_for_referral(sender, *, referral, event: str, **kwargs) -> int:
     """Receiver of referrals.signals.referral_event: one delivery per listening client."""
     clients = ApiClient.objects.filter(
         active=True,
+        awaits_approval=False,  # a client that awaits its second admin hears nothing yet
         organisation_id=referral.organisation_id,
         programmes=referral.programme_id,
     ).exclude(webhook_url="")
@@ -124,9 +125,11 @@ def deliver_pending(limit: int = BATCH) -> int:
             continue
         delivery = WebhookDelivery.objects.select_related("client").get(pk=pk)
         attempts = delivery.attempts + 1
-        if not (delivery.client.active and delivery.client.webhook_url):
+        if not (delivery.client.works and delivery.client.webhook_url):
             WebhookDelivery.objects.filter(pk=pk, claim_token=token).update(
-                claimed_at=None, attempts=MAX_ATTEMPTS, last_error="the client was revoked or has no webhook"
+                claimed_at=None,
+                attempts=MAX_ATTEMPTS,
+                last_error="the client was revoked, awaits approval or has no webhook",
             )
             continue
         try:

@@ -164,6 +164,14 @@ class Referral(models.Model):
                 fields=["organisation", "status", "-priority", "answer_due_on", "-sent_at", "-id"],
                 name="referral_inbox_status_idx",
             ),
+            # The API's inbox (newest first, cursor on id), led by the client's programme as well as its
+            # organisation: with a second region in the database the organisation's referrals of every
+            # programme were walked backwards along the primary key (p95 36 → 237 ms,
+            # docs/decisions/0010-national-scale.md). The programme comes first: its rows lie together
+            # in the table, so PostgreSQL's estimate finds this index cheap exactly when the walk by id
+            # would cross another region's rows; with the organisation first (its rows spread out) the
+            # planner still chose the walk (EXPLAIN on 2 × 20,000 generated households, issue 15).
+            models.Index(fields=["programme", "organisation", "-id"], name="referral_programme_org_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,5 +1,7 @@
-"""`stijging api_client create|rotate|revoke|list`: an admin of the programmes manages API clients.
-The token is printed once, here; Stijging keeps only its hash."""
+"""`stijging api_client create|approve|rotate|revoke|webhook|list`: an admin of the programmes manages
+API clients. The token is printed once, here; Stijging keeps only its hash. A new client works once
+a second admin of its programmes approves it (`approve`). The admin pages (/beheer/) do the same
+through the same services."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ class Command(BaseCommand):
         create.add_argument("--organisation", required=True, help="the organisation's name")
         create.add_argument("--programme", action="append", required=True, help="a programme's slug (repeat)")
         create.add_argument("--scope", action="append", required=True, choices=Scope.values, help="(repeat)")
-        for name in ("rotate", "revoke"):
+        for name in ("approve", "rotate", "revoke"):
             action = sub.add_parser(name)
             action.add_argument("--by", required=True, help="e-mail of the admin who acts")
             action.add_argument("prefix", help="the client's token prefix (see list)")
@@ -39,7 +41,7 @@ class Command(BaseCommand):
         if action == "list":
             for client in ApiClient.objects.select_related("organisation").prefetch_related("programmes"):
                 programmes = ",".join(p.slug for p in client.programmes.all())
-                state = "active" if client.active else "revoked"
+                state = "revoked" if not client.active else "awaits approval" if client.awaits_approval else "active"
                 self.stdout.write(
                     f"{client.token_prefix}  {client.name}  {client.organisation}  {programmes}  "
                     f"{','.join(client.scopes)}  {state}"
@@ -70,6 +72,11 @@ class Command(BaseCommand):
                     if secret:
                         self.stdout.write(f"Its signing secret, shown only now:\n{secret}")
                     return
+                if action == "approve":
+                    # The command shows no other version than the current one: it approves what `list` shows.
+                    services.api_client_approve(acting_user=admin, client=client, version=client.version)
+                    self.stdout.write(f"Approved {client}: it works now.")
+                    return
                 if action == "revoke":
                     services.api_client_revoke(acting_user=admin, client=client)
                     self.stdout.write(f"Revoked {client}.")
@@ -80,4 +87,6 @@ class Command(BaseCommand):
             raise CommandError("Unknown organisation or client.") from None
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
+        if action == "create":
+            self.stdout.write(f"Client {client} awaits approval by another admin of its programmes (approve).")
         self.stdout.write(f"Client {client}. The token, shown only now:\n{token}")
