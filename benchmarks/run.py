@@ -823,18 +823,23 @@ def page_user(programme_slug: str, role: str):
 def api_token(programme_slug: str) -> str:
     """A token for the API pages: a new client of the bench partner's organisation in the programme,
     with the scope `referrals`, made by the programme's admin through the service (as `stijging
-    api_client create` does). The server counts its requests against STIJGING_API_RATE."""
+    api_client create` does) and approved by a second admin (`api_client approve`). The server counts
+    its requests against STIJGING_API_RATE."""
     from stijging.api import services
+    from stijging.demo.generate.registry import bench_second_admin
     from stijging.registry.models import Programme
 
     partner = page_user(programme_slug, "partner")
-    _client, token = services.api_client_create(
+    programme = Programme.objects.get(slug=programme_slug)
+    client, token = services.api_client_create(
         acting_user=page_user(programme_slug, "admin"),
         name=f"benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}",
         organisation=partner.organisation,
-        programmes=[Programme.objects.get(slug=programme_slug)],
+        programmes=[programme],
         scopes=["referrals"],
     )
+    # A client works once a second admin approved it (issue 15).
+    services.api_client_approve(acting_user=bench_second_admin(programme), client=client, version=client.version)
     return token
 
 

@@ -117,8 +117,10 @@ def test_bench_users_see_the_region_through_their_scope(region):
     assert not Household.objects.visible_to(coordinator).exists()  # no case role: no households
     bench = Membership.objects.filter(programme__slug="regio", user__email__endswith="@bench.stijging.nl")
     assert bench.filter(user__email__in=[bench_email(role.value) for role in Role]).count() == len(Role)
+    # A second admin approves the benchmark's API client.
+    assert bench.get(user__email=bench_email("admin-second")).role == Role.ADMIN
     # Besides the bench users: the synthetic colleagues the generated rows point at (4 per partner).
-    others = bench.exclude(user__email__in=[bench_email(role.value) for role in Role])
+    others = bench.exclude(user__email__in=[bench_email(role.value) for role in Role] + [bench_email("admin-second")])
     assert set(others.values_list("role", flat=True)) <= {Role.FIELDWORKER, Role.CASE_MANAGER, Role.PARTNER}
 
 
@@ -431,3 +433,19 @@ def test_two_waves_and_door_responses_of_about_a_tenth_of_the_adults(region):
     assert {row["n"] for row in per_response} == {6} and len(per_response) == responses.count()
     assert WaveAnswer.objects.filter(non_answer="declined").exists()
     assert WaveAnswer.objects.filter(value__isnull=False).count() > 0.85 * 6 * responses.count()
+
+
+def test_the_benchmarks_api_client_is_approved_and_its_token_opens_the_inbox(region, client):
+    """benchmarks/run.py makes its API client as an integrator's admin would, and has it approved by the
+    second bench admin: the API pages of the benchmark would otherwise all answer 403."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    try:
+        import run as bench
+    finally:
+        sys.path.pop(0)
+    token = bench.api_token("regio")
+    response = client.get("/api/v1/referrals/", HTTP_AUTHORIZATION=f"Bearer {token}", secure=True)
+    assert response.status_code == 200, response.content

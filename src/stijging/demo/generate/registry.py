@@ -112,7 +112,26 @@ def _bench_users(programme: Programme, organisations: dict[str, Organisation], *
             TOTP.activate(user, BENCH_TOTP_SECRET)
         Membership.objects.get_or_create(user=user, programme=programme, role=role.value)
         users[role.value] = user
+    bench_second_admin(programme)
     return users
+
+
+def bench_second_admin(programme: Programme) -> User:
+    """A second administrator of the programme, who approves the benchmark's API client (a client
+    works only once another admin than its creator approved it). Never logs in: unusable password."""
+    email = bench_email("admin-second")
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create(
+            username=email,
+            email=email,
+            password=make_password(None),
+            first_name="Bench",
+            last_name="Second admin",
+            organisation=User.objects.get(email=bench_email(Role.ADMIN.value)).organisation,
+        )
+    Membership.objects.get_or_create(user=user, programme=programme, role=Role.ADMIN.value)
+    return user
 
 
 def _areas(ctx: Context, plans: list[AreaPlan]) -> list[int]:
