@@ -82,6 +82,15 @@ def test_visible_or_404_not_allowed_does_not_ask_the_selector(world):
     assert AuditEvent.objects.filter(action=AuditAction.DENIED, object_type="registry.person").count() == 1
 
 
+def test_visible_or_404_refuses_what_the_apps_rule_on_the_object_does_not_permit(world):
+    request = _request(world.user("case_manager"))
+    own = world.own.adult.pk
+    assert visible_or_404(request, _own_person, own, "registry.person", permits=lambda p: p.pk == own).pk == own
+    with pytest.raises(Http404):
+        visible_or_404(request, _own_person, own, "registry.person", permits=lambda person: False)
+    assert AuditEvent.objects.filter(action=AuditAction.DENIED, object_id=str(own)).count() == 1
+
+
 # --- run_service_on_form --------------------------------------------------------------------------
 
 

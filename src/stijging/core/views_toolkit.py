@@ -50,6 +50,7 @@ def visible_or_404[T](
     object_type: str,
     *,
     allowed: bool = True,
+    permits: Callable[[T], bool] | None = None,
 ) -> T:
     """`selector(request.user, key)` — a scoped selector that answers None or raises DoesNotExist
     for what the user may not see — or a 404.
@@ -57,14 +58,15 @@ def visible_or_404[T](
     The 404 goes through `deny_not_found`, so the refused access is audited, and a foreign object
     answers exactly like a missing one (nothing leaks about what exists). `allowed=False` (the
     user's role may not read this kind of object at all) answers the same 404 without asking the
-    selector.
+    selector; `permits(found)` is the app's rule on the object itself (may this user act on it
+    here?), answered by the same 404 when it says no.
     """
     if allowed:
         try:
             found = selector(request.user, key)
         except ObjectDoesNotExist:
             found = None
-        if found is not None:
+        if found is not None and (permits is None or permits(found)):
             return found
     raise deny_not_found(request, object_type, key)
 
