@@ -39,9 +39,8 @@ def send(request, pk: int):
         pk,
         "trajectories.trajectory",
         allowed=trajectory_access.may_read_trajectories(request.user),
+        permits=lambda trajectory: access.may_send(request.user, trajectory.programme_id),
     )
-    if not access.may_send(request.user, trajectory.programme_id):
-        raise deny_not_found(request, "trajectories.trajectory", pk)
     person = trajectory.person
     consents = selectors.share_consents(person)
     domains = trajectory_selectors.current_domains_qs()
@@ -163,16 +162,15 @@ def referral_detail(request, pk: int):
 def _referral_for_step(request, pk: int, *, as_partner: bool) -> Referral:
     """The referral a POST acts on: scoped, without the page's prefetches; a partner's step only on
     the partner's side, the case side's only by one who may send (both else a 404, audited)."""
-    referral = visible_or_404(request, selectors.referral_for, pk, "referrals.referral")
-    if as_partner:
-        allowed = access.acts_as_partner(request.user, referral)
-    else:
-        allowed = not access.acts_as_partner(request.user, referral) and access.may_send(
+
+    def permits(referral: Referral) -> bool:
+        if as_partner:
+            return access.acts_as_partner(request.user, referral)
+        return not access.acts_as_partner(request.user, referral) and access.may_send(
             request.user, referral.programme_id
         )
-    if not allowed:
-        raise deny_not_found(request, "referrals.referral", pk)
-    return referral
+
+    return visible_or_404(request, selectors.referral_for, pk, "referrals.referral", permits=permits)
 
 
 def _step(request, pk: int, form, service, *, success: str, form_name: str):

@@ -34,16 +34,14 @@ from .models import DEFAULT_FOLLOW_UP_DAYS, ActionStatus, Trajectory
 def _managed_trajectory(request, pk: int) -> Trajectory:
     """The trajectory a POST acts on: scoped, without the page's prefetches, and only for one who
     manages its programme (else a 404, audited)."""
-    trajectory = visible_or_404(
+    return visible_or_404(
         request,
         selectors.trajectory_for,
         pk,
         "trajectories.trajectory",
         allowed=access.may_read_trajectories(request.user),
+        permits=lambda trajectory: access.may_manage(request.user, trajectory.programme_id),
     )
-    if not access.may_manage(request.user, trajectory.programme_id):
-        raise deny_not_found(request, "trajectories.trajectory", pk)
-    return trajectory
 
 
 # --- Opening --------------------------------------------------------------------------------------
@@ -232,9 +230,8 @@ def action_status(request, pk: int):
         pk,
         "trajectories.action",
         allowed=access.may_read_trajectories(request.user),
+        permits=lambda action: access.may_manage(request.user, action.trajectory.programme_id),
     )
-    if not access.may_manage(request.user, action.trajectory.programme_id):
-        raise deny_not_found(request, "trajectories.action", pk)
     form = ActionStatusForm(request.POST)
     if not form.is_valid():
         return _rerender(request, action.trajectory_id)
