@@ -24,8 +24,9 @@ FLOORS = {
     "demo": 9,
     "api": 9,  # api and monitoring read everything; nothing imports them
 }
-# Plain helpers without models that any floor may use (the XLSX escaping of every export).
-LIBRARIES = {"stijging.core.xlsx"}
+# Plain helpers without models that any floor may use (the XLSX escaping of every export, the view
+# plumbing every app's screens share; both import nothing above the ground floor).
+LIBRARIES = {"stijging.core.xlsx", "stijging.core.views_toolkit"}
 ROOT = Path(stijging.__file__).parent
 
 

@@ -233,7 +233,7 @@ def test_a_concurrent_edit_of_the_address_note_keeps_the_second_users_text(world
     response = b.post(url, {"safety_note": "Geen hond meer", "version": version})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Geen hond meer" in html and "changed this note" in html
+    assert "Geen hond meer" in html and "Someone else changed this after you opened it" in html
     world.own.address.refresh_from_db()
     assert world.own.address.worker_note.safety_note == "Hond, altijd met z'n tweeën"
 

@@ -92,7 +92,7 @@ def test_an_outcome_on_a_stale_page_is_a_conflict_not_an_overwrite(world):
         reverse("referrals:outcome", args=[referral.pk]), {"outcome-version": 1, "outcome-code": "help_given"}
     )
     assert response.status_code == 400
-    assert "Someone else changed this referral" in response.content.decode()
+    assert "Someone else changed this after you opened it" in response.content.decode()
     referral.refresh_from_db()
     assert referral.status == "accepted"
 

@@ -957,7 +957,7 @@ def test_legal_ground_edit_by_two_officers_keeps_the_first_save(world):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Someone else changed this legal ground after you opened it." in html
+    assert "Someone else changed this after you opened it." in html
     assert 'value="Second title"' in html
     assert 'name="version" value="2"' in html
     assert LegalGround.objects.get(pk=ground.pk).title == "First title"

@@ -50,3 +50,9 @@ def role_requests_for_decider(user: User) -> QuerySet[RoleRequest]:
     if user.is_superuser:
         return pending
     return pending.filter(programme_id__in=user.programme_ids_with({Role.ADMIN, Role.PRIVACY_OFFICER}))
+
+
+def role_request_for_decider(user: User, pk: int) -> RoleRequest | None:
+    """One pending request, if it is of a programme where `user` decides (else it does not exist
+    for them)."""
+    return role_requests_for_decider(user).filter(pk=pk).first()

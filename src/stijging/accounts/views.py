@@ -4,15 +4,14 @@ privacy officer), and the second-factor invitation, the only way to enrol a firs
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from stijging.core.views_toolkit import run_service_on_button, visible_or_404
 from stijging.privacy import audit
-from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
+from stijging.privacy.access import deny_forbidden, login_required
 from stijging.privacy.models import AuditAction, AuditOutcome
 
 from . import selectors, services
@@ -28,22 +27,18 @@ def role_requests(request):
         raise deny_forbidden(request, object_type="view:role_requests")
     form = RoleRequestDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        pk = form.cleaned_data["request"]
         # A request of a programme where this user decides nothing does not exist for them.
-        role_request = selectors.role_requests_for_decider(user).filter(pk=pk).first()
-        if role_request is None:
-            raise deny_not_found(request, "accounts.rolerequest", pk)
-        try:
-            if form.cleaned_data["decision"] == "approve":
-                services.role_request_approve(acting_user=user, request=role_request)
-                messages.success(request, _("Approved: the role takes effect now."))
-            else:
-                services.role_request_refuse(acting_user=user, request=role_request)
-                messages.success(request, _("Refused: the role is not granted."))
-        except (PermissionDenied, ValidationError) as error:
-            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            messages.error(request, text)
-        return redirect("accounts:role_requests")
+        role_request = visible_or_404(
+            request, selectors.role_request_for_decider, form.cleaned_data["request"], "accounts.rolerequest"
+        )
+        approve = form.cleaned_data["decision"] == "approve"
+        decide = services.role_request_approve if approve else services.role_request_refuse
+        return run_service_on_button(
+            request,
+            lambda: decide(acting_user=user, request=role_request),
+            success=_("Approved: the role takes effect now.") if approve else _("Refused: the role is not granted."),
+            then=redirect("accounts:role_requests"),
+        )
     pending = [
         (role_request, services.may_decide(user, role_request))
         for role_request in selectors.role_requests_for_decider(user)

@@ -14,13 +14,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from stijging.concurrency import ConflictError, keep_input_after_conflict
-from stijging.forms import add_service_errors
+from stijging.core.views_toolkit import record_read, run_service_on_form, visible_or_404
 from stijging.privacy import audit
-from stijging.privacy.access import deny_not_found, login_required
+from stijging.privacy.access import login_required
 from stijging.privacy.models import AuditAction
 from stijging.registry.models import Programme
 
@@ -34,55 +32,12 @@ from .forms import (
     SeriesForm,
     WaveForm,
 )
-from .models import Activity, Participant, Wave
-
-# Lazy: a module constant is made once, at import, in whatever language is active then.
-CONFLICT = gettext_lazy(
-    "Someone else changed this after you opened it. Your input is kept below; compare and save again."
-)
+from .models import Activity, Participant
 
 
-def _programme_or_404(request, slug: str) -> Programme:
-    programme = selectors.coordinated_programme(request.user, slug)
-    if programme is None:
-        raise deny_not_found(request, "registry.programme", slug)
-    return programme
-
-
-def _activity_or_404(request, pk: int) -> Activity:
-    activity = selectors.activity_for(request.user, pk)
-    if activity is None:
-        raise deny_not_found(request, "cohesion.activity", pk)
-    return activity
-
-
-def _participant_or_404(request, pk: int) -> Participant:
-    participant = selectors.participant_for(request.user, pk)
-    if participant is None:
-        raise deny_not_found(request, "cohesion.participant", pk)
-    return participant
-
-
-def _wave_or_404(request, pk: int) -> Wave:
-    wave = selectors.wave_for(request.user, pk)
-    if wave is None:
-        raise deny_not_found(request, "cohesion.wave", pk)
-    return wave
-
-
-def _saved(request, form, save, current_version, message) -> bool:
-    """Run an edit's save: on a conflict keep the input beside the version now stored, on a refusal
-    show the service's messages on the form; say so and answer True when it was saved."""
-    try:
-        save()
-    except ConflictError:
-        keep_input_after_conflict(form, current_version(), CONFLICT)
-        return False
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return False
-    messages.success(request, message)
-    return True
+def _programme(request, slug: str) -> Programme:
+    """The programme this coordinator coordinates (else a 404, audited)."""
+    return visible_or_404(request, selectors.coordinated_programme, slug, "registry.programme")
 
 
 def _year(request) -> int:
@@ -96,7 +51,7 @@ def _year(request) -> int:
 
 @login_required
 def activities(request, slug: str):
-    programme = _programme_or_404(request, slug)
+    programme = _programme(request, slug)
     year = _year(request)
     kinds = list(selectors.kinds())
     kind_code = request.GET.get("kind", "")
@@ -122,19 +77,22 @@ def _activity_form_kwargs(programme: Programme) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_create(request, slug: str):
-    programme = _programme_or_404(request, slug)
+    programme = _programme(request, slug)
     form = ActivityForm(
         request.POST or None, initial={"date": timezone.localdate()}, **_activity_form_kwargs(programme)
     )
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            activity = services.activity_record(acting_user=request.user, programme=programme, **data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The activity was recorded."))
-            return redirect("cohesion:activity", pk=activity.pk)
+    if request.method == "POST":
+        recorded = run_service_on_form(
+            request,
+            form,
+            lambda data: services.activity_record(
+                acting_user=request.user, programme=programme, **{k: v for k, v in data.items() if k != "version"}
+            ),
+            success=_("The activity was recorded."),
+            then=lambda activity: redirect("cohesion:activity", pk=activity.pk),
+        )
+        if recorded:
+            return recorded
     status = 400 if request.method == "POST" else 200
     return render(request, "cohesion/activity_form.html", {"programme": programme, "form": form}, status=status)
 
@@ -142,24 +100,23 @@ def activity_create(request, slug: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def series_create(request, slug: str):
-    programme = _programme_or_404(request, slug)
+    programme = _programme(request, slug)
     today = timezone.localdate()
     form = SeriesForm(
         request.POST or None,
         initial={"first_date": today, "last_date": today + datetime.timedelta(weeks=12)},
         **_activity_form_kwargs(programme),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            series = services.series_create(acting_user=request.user, programme=programme, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("The series was recorded: %(n)s dates.") % {"n": series.activities.count()},
-            )
-            return redirect("cohesion:activities", slug=programme.slug)
+    if request.method == "POST":
+        recorded = run_service_on_form(
+            request,
+            form,
+            lambda data: services.series_create(acting_user=request.user, programme=programme, **data),
+            success=lambda series: _("The series was recorded: %(n)s dates.") % {"n": series.activities.count()},
+            then=lambda _series: redirect("cohesion:activities", slug=programme.slug),
+        )
+        if recorded:
+            return recorded
     status = 400 if request.method == "POST" else 200
     return render(request, "cohesion/series_form.html", {"programme": programme, "form": form}, status=status)
 
@@ -192,10 +149,9 @@ def _activity_page(request, activity: Activity, *, form=None, attendance_error: 
         ),
     }
     # Participants by name are personal data: reading them (and the list to tick) is logged.
-    audit.record(
-        actor=request.user,
-        action=AuditAction.VIEW,
-        obj=activity,
+    record_read(
+        request,
+        activity,
         purpose=services.PURPOSE,
         person_ids=sorted({row.participant.person_id for row in rows if row.participant.person_id}),
         detail={
@@ -210,19 +166,23 @@ def _activity_page(request, activity: Activity, *, form=None, attendance_error: 
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity(request, pk: int):
-    activity = _activity_or_404(request, pk)
+    activity = visible_or_404(request, selectors.activity_for, pk, "cohesion.activity")
     if request.method == "GET":
         return _activity_page(request, activity)
     form = ActivityForm(request.POST, **_activity_form_kwargs(activity.programme))
-    if form.is_valid() and _saved(
+    saved = run_service_on_form(
         request,
         form,
-        lambda: services.activity_update(acting_user=request.user, activity=activity, **form.cleaned_data),
-        lambda: Activity.objects.get(pk=activity.pk).version,
-        _("The activity was saved."),
-    ):
-        return redirect("cohesion:activity", pk=activity.pk)
-    return _activity_page(request, _activity_or_404(request, pk), form=form, status=400)
+        lambda data: services.activity_update(acting_user=request.user, activity=activity, **data),
+        success=_("The activity was saved."),
+        then=lambda _result: redirect("cohesion:activity", pk=activity.pk),
+        current_version=lambda: Activity.objects.get(pk=activity.pk).version,
+    )
+    if saved:
+        return saved
+    return _activity_page(
+        request, visible_or_404(request, selectors.activity_for, pk, "cohesion.activity"), form=form, status=400
+    )
 
 
 def _id_set(values: list[str]) -> set[int]:
@@ -238,7 +198,7 @@ def attendance(request, pk: int):
     """Attendance ticked on the list of likely participants, one submit for all of them. The search
     for someone else is a button of the same form: it saves what was ticked, then shows the search,
     so a tick is never lost to a search."""
-    activity = _activity_or_404(request, pk)
+    activity = visible_or_404(request, selectors.activity_for, pk, "cohesion.activity")
     try:
         added, removed = services.attendance_record(
             acting_user=request.user,
@@ -269,7 +229,7 @@ def attendance(request, pk: int):
 
 @login_required
 def participants(request, slug: str):
-    programme = _programme_or_404(request, slug)
+    programme = _programme(request, slug)
     query = request.GET.get("q", "").strip()[:100]
     volunteers_only = request.GET.get("volunteers") == "1"
     page = Paginator(selectors.participants_of(programme, query=query, volunteers_only=volunteers_only), 50).get_page(
@@ -299,21 +259,24 @@ def participants(request, slug: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def participant_create(request, slug: str):
-    programme = _programme_or_404(request, slug)
+    programme = _programme(request, slug)
     form = ParticipantForm(
         request.POST or None,
         initial={"consent_given_on": timezone.localdate()},
         streets=selectors.streets_of_programme(programme),
     )
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            participant = services.participant_register(acting_user=request.user, programme=programme, **data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("%(name)s was registered.") % {"name": participant.name})
-            return redirect("cohesion:participant", pk=participant.pk)
+    if request.method == "POST":
+        registered = run_service_on_form(
+            request,
+            form,
+            lambda data: services.participant_register(
+                acting_user=request.user, programme=programme, **{k: v for k, v in data.items() if k != "version"}
+            ),
+            success=lambda participant: _("%(name)s was registered.") % {"name": participant.name},
+            then=lambda participant: redirect("cohesion:participant", pk=participant.pk),
+        )
+        if registered:
+            return registered
     status = 400 if request.method == "POST" else 200
     return render(request, "cohesion/participant_form.html", {"programme": programme, "form": form}, status=status)
 
@@ -352,38 +315,36 @@ def _participant_page(request, participant: Participant, *, form=None, hours_for
         "hours_form": hours_form
         or HoursForm(initial={"date": today}, activities=selectors.recent_activities(programme, today)),
     }
-    audit.record(
-        actor=request.user,
-        action=AuditAction.VIEW,
-        obj=participant,
-        purpose=services.PURPOSE,
-        person_ids=[participant.person_id] if participant.person_id else [],
-    )
+    record_read(request, participant, purpose=services.PURPOSE)
     return render(request, "cohesion/participant.html", context, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def participant(request, pk: int):
-    participant = _participant_or_404(request, pk)
+    participant = visible_or_404(request, selectors.participant_for, pk, "cohesion.participant")
     if request.method == "GET":
         return _participant_page(request, participant)
     form = ParticipantForm(request.POST, streets=selectors.streets_of_programme(participant.programme))
-    if form.is_valid() and _saved(
+    saved = run_service_on_form(
         request,
         form,
-        lambda: services.participant_update(acting_user=request.user, participant=participant, **form.cleaned_data),
-        lambda: Participant.objects.get(pk=participant.pk).version,
-        _("The details were saved."),
-    ):
-        return redirect("cohesion:participant", pk=participant.pk)
-    return _participant_page(request, _participant_or_404(request, pk), form=form, status=400)
+        lambda data: services.participant_update(acting_user=request.user, participant=participant, **data),
+        success=_("The details were saved."),
+        then=lambda _result: redirect("cohesion:participant", pk=participant.pk),
+        current_version=lambda: Participant.objects.get(pk=participant.pk).version,
+    )
+    if saved:
+        return saved
+    return _participant_page(
+        request, visible_or_404(request, selectors.participant_for, pk, "cohesion.participant"), form=form, status=400
+    )
 
 
 @login_required
 @require_POST
 def hours_add(request, pk: int):
-    participant = _participant_or_404(request, pk)
+    participant = visible_or_404(request, selectors.participant_for, pk, "cohesion.participant")
     activities = selectors.recent_activities(participant.programme)
     form = HoursForm(request.POST, activities=activities)
     if form.is_valid():
@@ -399,24 +360,25 @@ def hours_add(request, pk: int):
                 ),
             )
             return _participant_page(request, participant, hours_form=form, status=400)
-        cleaned = {k: v for k, v in form.cleaned_data.items() if k != "confirm_duplicate"}
-        try:
-            services.hours_record(acting_user=request.user, participant=participant, **cleaned)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The hours were recorded."))
-            return redirect("cohesion:participant", pk=participant.pk)
-    return _participant_page(request, participant, hours_form=form, status=400)
+    recorded = run_service_on_form(
+        request,
+        form,
+        lambda data: services.hours_record(
+            acting_user=request.user,
+            participant=participant,
+            **{k: v for k, v in data.items() if k != "confirm_duplicate"},
+        ),
+        success=_("The hours were recorded."),
+        then=lambda _result: redirect("cohesion:participant", pk=participant.pk),
+    )
+    return recorded or _participant_page(request, participant, hours_form=form, status=400)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def hours_edit(request, pk: int):
     """Correct or remove one entry of volunteer hours (both audited, with the values before)."""
-    entry = selectors.hours_entry_for(request.user, pk)
-    if entry is None:
-        raise deny_not_found(request, "cohesion.volunteerhours", pk)
+    entry = visible_or_404(request, selectors.hours_entry_for, pk, "cohesion.volunteerhours")
     participant = entry.participant
     if request.method == "POST" and request.POST.get("remove"):
         services.hours_remove(acting_user=request.user, entry=entry)
@@ -425,14 +387,16 @@ def hours_edit(request, pk: int):
     activities = selectors.recent_activities(participant.programme)
     initial = {"date": entry.date, "hours": entry.hours, "activity": entry.activity_id, "what": entry.what}
     form = HoursForm(request.POST or None, activities=activities, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.hours_correct(acting_user=request.user, entry=entry, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The hours were corrected."))
-            return redirect("cohesion:participant", pk=participant.pk)
+    if request.method == "POST":
+        corrected = run_service_on_form(
+            request,
+            form,
+            lambda data: services.hours_correct(acting_user=request.user, entry=entry, **data),
+            success=_("The hours were corrected."),
+            then=lambda _result: redirect("cohesion:participant", pk=participant.pk),
+        )
+        if corrected:
+            return corrected
     context = {"programme": participant.programme, "participant": participant, "entry": entry, "form": form}
     return render(request, "cohesion/hours_edit.html", context, status=400 if form.errors else 200)
 
@@ -440,27 +404,23 @@ def hours_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def participant_link(request, pk: int):
-    participant = _participant_or_404(request, pk)
+    participant = visible_or_404(request, selectors.participant_for, pk, "cohesion.participant")
     if request.method == "POST" and request.POST.get("unlink"):
         services.participant_unlink(acting_user=request.user, participant=participant)
         messages.success(request, _("The link with the registry was removed."))
         return redirect("cohesion:participant", pk=participant.pk)
     form = LinkForm(request.POST or None, initial={"link_consent_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.participant_link(acting_user=request.user, participant=participant, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The record is linked to the resident."))
-            return redirect("cohesion:participant", pk=participant.pk)
-    audit.record(
-        actor=request.user,
-        action=AuditAction.VIEW,
-        obj=participant,
-        purpose=services.PURPOSE,
-        person_ids=[participant.person_id] if participant.person_id else [],
-    )
+    if request.method == "POST":
+        linked = run_service_on_form(
+            request,
+            form,
+            lambda data: services.participant_link(acting_user=request.user, participant=participant, **data),
+            success=_("The record is linked to the resident."),
+            then=lambda _result: redirect("cohesion:participant", pk=participant.pk),
+        )
+        if linked:
+            return linked
+    record_read(request, participant, purpose=services.PURPOSE)
     status = 400 if request.method == "POST" else 200
     context = {"programme": participant.programme, "participant": participant, "form": form}
     return render(request, "cohesion/participant_link.html", context, status=status)
@@ -472,16 +432,18 @@ def participant_link(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def waves(request, slug: str):
-    programme = _programme_or_404(request, slug)
+    programme = _programme(request, slug)
     form = WaveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            wave = services.wave_create(acting_user=request.user, programme=programme, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The wave was added."))
-            return redirect("cohesion:wave", pk=wave.pk)
+    if request.method == "POST":
+        created = run_service_on_form(
+            request,
+            form,
+            lambda data: services.wave_create(acting_user=request.user, programme=programme, **data),
+            success=_("The wave was added."),
+            then=lambda wave: redirect("cohesion:wave", pk=wave.pk),
+        )
+        if created:
+            return created
     status = 400 if request.method == "POST" else 200
     context = {"programme": programme, "waves": list(selectors.waves_of(programme)), "form": form}
     return render(request, "cohesion/waves.html", context, status=status)
@@ -490,7 +452,7 @@ def waves(request, slug: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def wave(request, pk: int):
-    wave = _wave_or_404(request, pk)
+    wave = visible_or_404(request, selectors.wave_for, pk, "cohesion.wave")
     programme = wave.programme
     statements = services.door_statements()
     today = timezone.localdate()
@@ -504,24 +466,26 @@ def wave(request, pk: int):
         initial={"answered_on": min(max(today, wave.starts_on), wave.ends_on), "area": request.GET.get("area")},
         **form_kwargs,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.wave_response_record(
+    if request.method == "POST":
+        recorded = run_service_on_form(
+            request,
+            form,
+            lambda data: services.wave_response_record(
                 acting_user=request.user,
                 wave=wave,
-                area=form.cleaned_data["area"],
-                street=form.cleaned_data["street"],
-                answered_on=form.cleaned_data["answered_on"],
+                area=data["area"],
+                street=data["street"],
+                answered_on=data["answered_on"],
                 answers=form.answers(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The answers were recorded. Next respondent:"))
+            ),
+            success=_("The answers were recorded. Next respondent:"),
             # The next respondent is usually in the same street: keep area and street.
-            return redirect(
+            then=lambda _result: redirect(
                 f"{request.path}?area={form.cleaned_data['area'].pk}&street={form.cleaned_data['street'].pk}"
-            )
+            ),
+        )
+        if recorded:
+            return recorded
     elif request.method == "GET" and request.GET.get("street", "").isdigit():
         form.initial["street"] = int(request.GET["street"])
     status = 400 if request.method == "POST" else 200

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from stijging.registry.access import programme_ids_for
 from stijging.registry.models import (
     Address,
     Area,
@@ -21,8 +22,10 @@ from stijging.registry.models import (
 )
 from stijging.registry.selectors import address_counts_by, current_on
 
+from .access import WORKER_ROLES
 from .models import (
     OPEN_STATUSES,
+    AddressNote,
     Appointment,
     AppointmentStatus,
     Channel,
@@ -241,6 +244,29 @@ def household_outreach(user, pk: int) -> Household:
         )
         .get(pk=pk)
     )
+
+
+def household_for(user, pk: int) -> Household | None:
+    """The household a POST acts on: scoped, without the page's prefetches."""
+    return Household.objects.visible_to(user).filter(pk=pk).first()
+
+
+def appointment_for(user, pk: int) -> Appointment | None:
+    return Appointment.objects.visible_to(user).filter(pk=pk).select_related("household").first()
+
+
+def address_for_worker(user, address_id: int) -> Address | None:
+    """An address in a programme where the user works, with its workers' note."""
+    return (
+        Address.objects.select_related("street", "area__programme", "worker_note")
+        .filter(pk=address_id, area__programme_id__in=programme_ids_for(user, WORKER_ROLES))
+        .first()
+    )
+
+
+def stored_note(address: Address) -> AddressNote | None:
+    """The workers' note as it is stored now (after someone else saved it, say)."""
+    return AddressNote.objects.filter(address=address).first()
 
 
 def agenda(user, *, worker, start: datetime.date, days: int) -> list[Appointment]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -15,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stijging.accounts.models import User
-from stijging.concurrency import ConflictError, keep_input_after_conflict
+from stijging.core.views_toolkit import record_read, run_service_on_button, run_service_on_form, visible_or_404
 from stijging.links import row_link
 from stijging.privacy import audit
-from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
+from stijging.privacy.access import deny_forbidden, login_required
 from stijging.privacy.disclosure import Disclosed, protect, relation
 from stijging.privacy.models import AuditAction
 from stijging.registry import access as registry_access
@@ -81,23 +80,31 @@ def disclosure_safe(
     return safe, {status: cells[("area", status)] for status in statuses}
 
 
-def _area_or_404(request, slug, area_id, allowed):
-    area = selectors.area_for(slug=slug, area_id=area_id)
-    if area is None or not allowed(request.user, area.programme_id):
-        raise deny_not_found(request, "registry.area", area_id)
-    return area
-
-
-def _street_or_404(request, area, street_id):
-    street = selectors.street_in_area(area=area, street_id=street_id)
-    if street is None:
-        raise deny_not_found(request, "registry.street", street_id)
-    return street
+def _area_and_street(request, slug: str, area_id: int, street_id: int):
+    """The area of the URL (in the slug's programme, where the user works) and a street of it; any
+    other answers a 404, audited."""
+    area = visible_or_404(
+        request,
+        lambda user, pk: selectors.area_for(slug=slug, area_id=pk),
+        area_id,
+        "registry.area",
+        permits=lambda area: access.may_work(request.user, area.programme_id),
+    )
+    street = visible_or_404(
+        request, lambda user, pk: selectors.street_in_area(area=area, street_id=pk), street_id, "registry.street"
+    )
+    return area, street
 
 
 @login_required
 def area_streets(request, slug: str, area_id: int):
-    area = _area_or_404(request, slug, area_id, access.may_list_streets)
+    area = visible_or_404(
+        request,
+        lambda user, pk: selectors.area_for(slug=slug, area_id=pk),
+        area_id,
+        "registry.area",
+        permits=lambda area: access.may_list_streets(request.user, area.programme_id),
+    )
     rows, counted = selectors.streets_of_area(area)
     sees_persons = access.may_work(request.user, area.programme_id)
     totals: dict[str, Disclosed] = {status: Disclosed.plain(counted.get(status, 0)) for status in OutreachStatus.values}
@@ -119,8 +126,7 @@ def area_streets(request, slug: str, area_id: int):
 
 @login_required
 def street_addresses(request, slug: str, area_id: int, street_id: int):
-    area = _area_or_404(request, slug, area_id, access.may_work)
-    street = _street_or_404(request, area, street_id)
+    area, street = _area_and_street(request, slug, area_id, street_id)
     addresses = selectors.street_page(request.user, area=area, street=street)
     counts: dict[str, int] = {}
     person_ids: list[int] = []
@@ -153,8 +159,7 @@ def street_addresses(request, slug: str, area_id: int, street_id: int):
 
 
 def _walking_context(request, slug, area_id, street_id):
-    area = _area_or_404(request, slug, area_id, access.may_work)
-    street = _street_or_404(request, area, street_id)
+    area, street = _area_and_street(request, slug, area_id, street_id)
     odd, even = selectors.walking_list(request.user, area=area, street=street)
     return {
         "programme": area.programme,
@@ -210,23 +215,11 @@ def walking_list_pdf(request, slug: str, area_id: int, street_id: int):
     return response
 
 
-def _household_or_404(request, pk: int) -> Household:
-    if not access.may_work(request.user):
-        raise deny_not_found(request, "registry.household", pk)
-    try:
-        return selectors.household_outreach(request.user, pk)
-    except Household.DoesNotExist:
-        raise deny_not_found(request, "registry.household", pk) from None
-
-
-def _household_for_write(request, pk: int) -> Household:
-    """The household a POST acts on: scoped, without the page's prefetches."""
-    if not access.may_work(request.user):
-        raise deny_not_found(request, "registry.household", pk)
-    household = Household.objects.visible_to(request.user).filter(pk=pk).first()
-    if household is None:
-        raise deny_not_found(request, "registry.household", pk)
-    return household
+def _household_page_of(request, pk: int) -> Household:
+    """The household with everything its page shows, for a worker (else a 404, audited)."""
+    return visible_or_404(
+        request, selectors.household_outreach, pk, "registry.household", allowed=access.may_work(request.user)
+    )
 
 
 def _household_page(request, household, *, attempt_form=None, appointment_form=None, status=200):
@@ -255,10 +248,9 @@ def _household_page(request, household, *, attempt_form=None, appointment_form=N
         "do_not_contact": selectors.status_of(household) == OutreachStatus.OBJECTED,
     }
     note = getattr(residence.address, "worker_note", None) if residence else None
-    audit.record(
-        actor=request.user,
-        action=AuditAction.VIEW,
-        obj=household,
+    record_read(
+        request,
+        household,
         purpose="outreach",
         person_ids=[m.person_id for m in household.current_members],
         # The page shows the address's safety note: say so, and which address's.
@@ -269,102 +261,99 @@ def _household_page(request, household, *, attempt_form=None, appointment_form=N
 
 @login_required
 def household(request, pk: int):
-    return _household_page(request, _household_or_404(request, pk))
+    return _household_page(request, _household_page_of(request, pk))
 
 
 @login_required
 @require_POST
 def attempt_create(request, pk: int):
-    household = _household_for_write(request, pk)
+    household = visible_or_404(
+        request, selectors.household_for, pk, "registry.household", allowed=access.may_work(request.user)
+    )
     form = AttemptForm(request.POST)
-    if form.is_valid():
-        try:
-            services.attempt_record(acting_user=request.user, household=household, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        else:
-            messages.success(request, _("The contact attempt was recorded."))
-            return redirect("outreach:household", pk=household.pk)
-    return _household_page(request, _household_or_404(request, pk), attempt_form=form, status=400)
+    recorded = run_service_on_form(
+        request,
+        form,
+        lambda data: services.attempt_record(acting_user=request.user, household=household, **data),
+        success=_("The contact attempt was recorded."),
+        then=lambda _result: redirect("outreach:household", pk=household.pk),
+    )
+    return recorded or _household_page(request, _household_page_of(request, pk), attempt_form=form, status=400)
 
 
 @login_required
 @require_POST
 def appointment_create(request, pk: int):
-    household = _household_or_404(request, pk)
+    household = _household_page_of(request, pk)
     residences = household.current_residences  # type: ignore[attr-defined]  # Prefetch(to_attr=...)
     residence = residences[0] if residences else None
     workers = selectors.colleagues(request.user, residence.address.area.programme) if residence else None
     form = AppointmentForm(request.POST, workers=workers)
-    if form.is_valid():
-        try:
-            services.appointment_plan(
-                acting_user=request.user,
-                household=household,
-                worker=form.cleaned_data["worker"],
-                starts_at=form.starts_at(),
-                duration_minutes=form.cleaned_data["duration_minutes"],
-                kind=form.cleaned_data["kind"],
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        else:
-            messages.success(request, _("The appointment was planned."))
-            return redirect("outreach:household", pk=household.pk)
-    return _household_page(request, household, appointment_form=form, status=400)
+    planned = run_service_on_form(
+        request,
+        form,
+        lambda data: services.appointment_plan(
+            acting_user=request.user,
+            household=household,
+            worker=data["worker"],
+            starts_at=form.starts_at(),
+            duration_minutes=data["duration_minutes"],
+            kind=data["kind"],
+            reason=data["reason"],
+            note=data["note"],
+        ),
+        success=_("The appointment was planned."),
+        then=lambda _result: redirect("outreach:household", pk=household.pk),
+    )
+    return planned or _household_page(request, household, appointment_form=form, status=400)
 
 
 @login_required
 @require_POST
 def appointment_status(request, pk: int):
-    if not access.may_work(request.user):
-        raise deny_not_found(request, "outreach.appointment", pk)
-    appointment = Appointment.objects.visible_to(request.user).filter(pk=pk).select_related("household").first()
-    if appointment is None:
-        raise deny_not_found(request, "outreach.appointment", pk)
-    form = AppointmentStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.appointment_set_status(
-                acting_user=request.user,
-                appointment=appointment,
-                version=form.cleaned_data["version"],
-                status=form.cleaned_data["status"],
-            )
-        except ConflictError:
-            messages.error(request, _("Someone else changed this appointment in the meantime; check it and try again."))
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            if form.cleaned_data["status"] == "cancelled":
-                messages.success(
-                    request, _("The appointment was cancelled. You can undo this today, in the list of appointments.")
-                )
-            else:
-                messages.success(request, _("The appointment was updated."))
-    else:
-        messages.error(request, _("The appointment could not be updated."))
+    appointment = visible_or_404(
+        request, selectors.appointment_for, pk, "outreach.appointment", allowed=access.may_work(request.user)
+    )
     if request.POST.get("next_page") == "agenda":
-        return redirect("outreach:agenda")
-    return redirect("outreach:household", pk=appointment.household_id)
+        back = redirect("outreach:agenda")
+    else:
+        back = redirect("outreach:household", pk=appointment.household_id)
+    form = AppointmentStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The appointment could not be updated."))
+        return back
+    cancelled = form.cleaned_data["status"] == "cancelled"
+    return run_service_on_button(
+        request,
+        lambda: services.appointment_set_status(
+            acting_user=request.user,
+            appointment=appointment,
+            version=form.cleaned_data["version"],
+            status=form.cleaned_data["status"],
+        ),
+        success=_("The appointment was cancelled. You can undo this today, in the list of appointments.")
+        if cancelled
+        else _("The appointment was updated."),
+        then=back,
+    )
+
+
+def _after_note(request, address: Address):
+    """Back to the household the note was opened from, else to the address's street."""
+    next_household = request.GET.get("household")
+    if next_household and next_household.isdigit():
+        return redirect("outreach:household", pk=int(next_household))
+    return redirect(
+        "outreach:street", slug=address.area.programme.slug, area_id=address.area_id, street_id=address.street_id
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def address_note(request, address_id: int):
-    if not access.may_work(request.user):
-        raise deny_not_found(request, "registry.address", address_id)
-    address = (
-        Address.objects.select_related("street", "area__programme", "worker_note")
-        .filter(
-            pk=address_id, area__programme_id__in=registry_access.programme_ids_for(request.user, access.WORKER_ROLES)
-        )
-        .first()
+    address = visible_or_404(
+        request, selectors.address_for_worker, address_id, "registry.address", allowed=access.may_work(request.user)
     )
-    if address is None:
-        raise deny_not_found(request, "registry.address", address_id)
     note = getattr(address, "worker_note", None)
     initial = (
         {
@@ -377,44 +366,32 @@ def address_note(request, address_id: int):
         else {}
     )
     form = AddressNoteForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.address_note_save(
+    if request.method == "POST":
+        saved = run_service_on_form(
+            request,
+            form,
+            lambda data: services.address_note_save(
                 acting_user=request.user,
                 address=address,
-                version=form.cleaned_data.get("version"),
-                safety_note=form.cleaned_data["safety_note"],
-                interpreter_needed=form.cleaned_data["interpreter_needed"],
-                interpreter_language=form.cleaned_data["interpreter_language"],
-            )
-        except ConflictError:
-            current = address.__class__.objects.get(pk=address.pk).worker_note
-            keep_input_after_conflict(
-                form,
-                current.version,
-                _(
-                    "A colleague changed this note after you opened it. Your text is kept below; compare and save again."
-                ),
-            )
-            note = current
-        else:
-            messages.success(request, _("The note was saved."))
-            next_household = request.GET.get("household")
-            if next_household and next_household.isdigit():
-                return redirect("outreach:household", pk=int(next_household))
-            return redirect(
-                "outreach:street",
-                slug=address.area.programme.slug,
-                area_id=address.area_id,
-                street_id=address.street_id,
-            )
+                version=data.get("version"),
+                safety_note=data["safety_note"],
+                interpreter_needed=data["interpreter_needed"],
+                interpreter_language=data["interpreter_language"],
+            ),
+            success=_("The note was saved."),
+            then=lambda _result: _after_note(request, address),
+            current_version=lambda: selectors.stored_note(address).version,  # type: ignore[union-attr]  # a conflict needs a stored note
+        )
+        if saved:
+            return saved
+        # Refused: the page (and the audit of reading the safety note) goes by the note stored now.
+        note = selectors.stored_note(address)
     if note is not None and note.safety_note:
         # Reading a safety note is reading about the household at that address (who may be
         # dangerous, who is vulnerable): logged like any view of personal data.
-        audit.record(
-            actor=request.user,
-            action=AuditAction.VIEW,
-            obj=address,
+        record_read(
+            request,
+            address,
             purpose="outreach",
             person_ids=selectors.resident_ids(address),
             detail={"safety_note": True},

@@ -81,6 +81,11 @@ def legal_grounds(*, active_only: bool = False) -> QuerySet[LegalGround]:
 # --- The privacy officer's desk (issue 13) ------------------------------------------------------
 
 
+def legal_ground(user, pk: int) -> LegalGround | None:
+    """Any ground of the closed list: the privacy officer's role (checked by the view) is the scope."""
+    return LegalGround.objects.filter(pk=pk).first()
+
+
 def person_is_restricted(person_id: int) -> bool:
     """AVG art. 18: while a restriction is active, every write service refuses to change the
     person's records (one query). Write services call this; it is the only rule they need."""

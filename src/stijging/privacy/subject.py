@@ -138,6 +138,20 @@ def person_programme_ids(person_id: int) -> set[int]:
     )
 
 
+def officer_programme_ids(user) -> set[int]:
+    """The programmes where the user is the privacy officer."""
+    return user.programme_ids_with({"privacy_officer"}) if user.is_authenticated else set()
+
+
+def officer_person(user, pk: int):
+    """A person who lived in a programme where the user is the privacy officer, else None."""
+    from stijging.registry.models import Person
+
+    if not person_programme_ids(pk) & officer_programme_ids(user):
+        return None
+    return Person.objects.get(pk=pk)
+
+
 # --- The access log of one file (NEN 7513) -------------------------------------------------------
 
 

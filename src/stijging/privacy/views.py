@@ -8,7 +8,6 @@ from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from stijging.concurrency import keep_input_after_conflict
+from stijging.core.views_toolkit import record_read, run_service_on_button, run_service_on_form, visible_or_404
 
 from . import audit, retention, selectors, services, subject
 from .access import deny_not_found, login_required, role_required
@@ -68,14 +67,18 @@ def legal_ground_list(request):
     return render(request, "privacy/legal_ground_list.html", {"grounds": selectors.legal_grounds()})
 
 
+def _stored_version(ground: LegalGround | None) -> int:
+    assert ground is not None  # only an existing ground has a version to conflict with
+    ground.refresh_from_db()
+    return ground.version
+
+
 @role_required(PRIVACY_OFFICER)
 @require_http_methods(["GET", "POST"])
 def legal_ground_edit(request, pk: int | None = None):
     ground = None
     if pk is not None:
-        ground = LegalGround.objects.filter(pk=pk).first()
-        if ground is None:
-            raise deny_not_found(request, "privacy.legalground", pk)
+        ground = visible_or_404(request, selectors.legal_ground, pk, "privacy.legalground")
     initial = (
         {
             "code": ground.code,
@@ -89,10 +92,11 @@ def legal_ground_edit(request, pk: int | None = None):
         else {"active": True}
     )
     form = LegalGroundForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.legal_ground_save(
+    if request.method == "POST":
+        saved = run_service_on_form(
+            request,
+            form,
+            lambda data: services.legal_ground_save(
                 acting_user=request.user,
                 ground=ground,
                 version=data.get("version"),
@@ -101,32 +105,17 @@ def legal_ground_edit(request, pk: int | None = None):
                 article=data["article"],
                 description=data["description"],
                 active=data["active"],
-            )
-        except services.ConflictError:
-            assert ground is not None  # only an existing ground has a version to conflict with
-            ground.refresh_from_db()
-            keep_input_after_conflict(
-                form,
-                ground.version,
-                _(
-                    "Someone else changed this legal ground after you opened it. Your input is kept; "
-                    "check it against the list and save again."
-                ),
-            )
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            messages.success(request, _("The legal ground was saved."))
-            return redirect("privacy:legal_grounds")
+            ),
+            success=_("The legal ground was saved."),
+            then=lambda _result: redirect("privacy:legal_grounds"),
+            current_version=lambda: _stored_version(ground),
+        )
+        if saved:
+            return saved
     return render(request, "privacy/legal_ground_form.html", {"form": form, "ground": ground})
 
 
 # --- The privacy officer's desk (issue 13) ------------------------------------------------------
-
-
-def _officer_programmes(user) -> set[int]:
-    return user.programme_ids_with({PRIVACY_OFFICER}) if user.is_authenticated else set()
 
 
 def officer_required(object_type: str):
@@ -137,7 +126,7 @@ def officer_required(object_type: str):
         @wraps(view)
         @login_required
         def wrapper(request, pk: int, *args, **kwargs):
-            if not _officer_programmes(request.user):
+            if not subject.officer_programme_ids(request.user):
                 raise deny_not_found(request, object_type, pk)
             return view(request, pk, *args, **kwargs)
 
@@ -146,25 +135,12 @@ def officer_required(object_type: str):
     return decorator
 
 
-def _person_or_404(request, pk: int):
-    """A person who lived in a programme where the user is the privacy officer."""
-    from stijging.registry.models import Person
-
-    if not subject.person_programme_ids(pk) & _officer_programmes(request.user):
-        raise deny_not_found(request, "registry.person", pk)
-    return Person.objects.get(pk=pk)
+def _person(request, pk: int):
+    return visible_or_404(request, subject.officer_person, pk, "registry.person")
 
 
-def _request_or_404(request, pk: int) -> SubjectRequest:
-    try:
-        return selectors.subject_request(request.user, pk)
-    except SubjectRequest.DoesNotExist:
-        raise deny_not_found(request, "privacy.subjectrequest", pk) from None
-
-
-def _errors_to_messages(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
+def _subject_request(request, pk: int) -> SubjectRequest:
+    return visible_or_404(request, selectors.subject_request, pk, "privacy.subjectrequest")
 
 
 @role_required(PRIVACY_OFFICER)
@@ -194,7 +170,7 @@ def lookup(request):
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         found = subject.find_persons(
-            programme_ids=_officer_programmes(request.user),
+            programme_ids=subject.officer_programme_ids(request.user),
             name=data.get("name") or "",
             date_of_birth=data.get("date_of_birth"),
             postcode=data.get("postcode") or "",
@@ -216,9 +192,9 @@ def lookup(request):
 
 @officer_required("registry.person")
 def person(request, pk: int):
-    person = _person_or_404(request, pk)
+    person = _person(request, pk)
     requests = list(selectors.subject_requests(request.user).filter(person_id=pk).order_by("-received_on", "-pk"))
-    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[pk], purpose="subject_request")
+    record_read(request, person, purpose="subject_request")
     return render(
         request,
         "privacy/person.html",
@@ -229,37 +205,30 @@ def person(request, pk: int):
 @officer_required("registry.person")
 @require_http_methods(["GET", "POST"])
 def request_create(request, pk: int):
-    person = _person_or_404(request, pk)
-    programmes = sorted(subject.person_programme_ids(pk) & _officer_programmes(request.user))
+    person = _person(request, pk)
+    programmes = sorted(subject.person_programme_ids(pk) & subject.officer_programme_ids(request.user))
     form = SubjectRequestForm(request.POST or None, initial={"received_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = services.subject_request_register(
-                acting_user=request.user, programme_id=programmes[0], person_id=pk, **form.cleaned_data
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("The request was registered. Its deadline is %(date)s.") % {"date": date_format(created.deadline_on)},
-            )
-            return redirect("privacy:request", pk=created.pk)
-    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[pk], purpose="subject_request")
+    if request.method == "POST":
+        registered = run_service_on_form(
+            request,
+            form,
+            lambda data: services.subject_request_register(
+                acting_user=request.user, programme_id=programmes[0], person_id=pk, **data
+            ),
+            success=lambda created: (
+                _("The request was registered. Its deadline is %(date)s.") % {"date": date_format(created.deadline_on)}
+            ),
+            then=lambda created: redirect("privacy:request", pk=created.pk),
+        )
+        if registered:
+            return registered
+    record_read(request, person, purpose="subject_request")
     return render(request, "privacy/request_form.html", {"form": form, "person": person})
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @officer_required("privacy.subjectrequest")
 def request_detail(request, pk: int):
-    subject_request = _request_or_404(request, pk)
+    subject_request = _subject_request(request, pk)
     version = {"version": subject_request.version}
     person = subject_request.person
     context = {
@@ -273,33 +242,22 @@ def request_detail(request, pk: int):
         "restriction_form": RestrictionForm(),
         "today": timezone.localdate(),
     }
-    audit.record(
-        actor=request.user,
-        action=AuditAction.VIEW,
-        obj=subject_request,
-        person_ids=[person.pk],
-        purpose="subject_request",
-    )
+    record_read(request, subject_request, purpose="subject_request")
     return render(request, "privacy/request.html", context)
 
 
-def _post_form(request, form_class, pk: int, act):
+def _post_form(request, form_class, pk: int, act, *, success: str):
     """The common shape of the request page's POST actions: validate, act, report, back to the page."""
-    subject_request = _request_or_404(request, pk)
+    subject_request = _subject_request(request, pk)
+    back = redirect("privacy:request", pk=pk)
     form = form_class(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
-        return redirect("privacy:request", pk=pk)
-    try:
-        act(subject_request, form.cleaned_data)
-    except services.ConflictError:
-        messages.error(request, _("Someone else changed this request after you opened it. Check it and try again."))
-    except ValidationError as error:
-        _errors_to_messages(request, error)
-    return redirect("privacy:request", pk=pk)
+        return back
+    return run_service_on_button(request, lambda: act(subject_request, form.cleaned_data), success=success, then=back)
 
 
 @officer_required("privacy.subjectrequest")
@@ -313,9 +271,8 @@ def request_extend(request, pk: int):
             months=data["months"],
             reason=data["reason"],
         )
-        messages.success(request, _("The deadline was extended."))
 
-    return _post_form(request, ExtendForm, pk, act)
+    return _post_form(request, ExtendForm, pk, act, success=_("The deadline was extended."))
 
 
 @officer_required("privacy.subjectrequest")
@@ -329,26 +286,24 @@ def request_close(request, pk: int):
             status=data["status"],
             outcome=data["outcome"],
         )
-        messages.success(request, _("The request was closed."))
 
-    return _post_form(request, CloseForm, pk, act)
+    return _post_form(request, CloseForm, pk, act, success=_("The request was closed."))
 
 
 @officer_required("privacy.subjectrequest")
 @require_POST
 def export_create(request, pk: int):
-    subject_request = _request_or_404(request, pk)
-    try:
-        services.subject_export_create(acting_user=request.user, request=subject_request)
-    except ValidationError as error:
-        _errors_to_messages(request, error)
-    else:
-        messages.success(request, _("The export is ready: download the PDF for the resident and the JSON."))
-    return redirect("privacy:request", pk=pk)
+    subject_request = _subject_request(request, pk)
+    return run_service_on_button(
+        request,
+        lambda: services.subject_export_create(acting_user=request.user, request=subject_request),
+        success=_("The export is ready: download the PDF for the resident and the JSON."),
+        then=redirect("privacy:request", pk=pk),
+    )
 
 
 def _latest_export(request, pk: int):
-    subject_request = _request_or_404(request, pk)
+    subject_request = _subject_request(request, pk)
     export = subject_request.exports.order_by("-created_at", "-pk").first()
     return subject_request, export
 
@@ -399,9 +354,8 @@ def erasure_decide(request, pk: int):
             grant=data["decision"] == ErasureDecision.GRANTED,
             outcome=data["outcome"],
         )
-        messages.success(request, _("The decision was recorded."))
 
-    return _post_form(request, ErasureDecisionForm, pk, act)
+    return _post_form(request, ErasureDecisionForm, pk, act, success=_("The decision was recorded."))
 
 
 @officer_required("privacy.subjectrequest")
@@ -409,26 +363,31 @@ def erasure_decide(request, pk: int):
 def restriction_place(request, pk: int):
     def act(subject_request, data):
         services.restriction_place(acting_user=request.user, request=subject_request, reason=data["reason"])
-        messages.success(request, _("Processing is restricted: the records are read-only and hidden from partners."))
 
-    return _post_form(request, RestrictionForm, pk, act)
+    return _post_form(
+        request,
+        RestrictionForm,
+        pk,
+        act,
+        success=_("Processing is restricted: the records are read-only and hidden from partners."),
+    )
 
 
 @officer_required("privacy.subjectrequest")
 @require_POST
 def restriction_lift(request, pk: int):
-    subject_request = _request_or_404(request, pk)
+    subject_request = _subject_request(request, pk)
     restriction = subject_request.restrictions.filter(lifted_at__isnull=True).first()
+    back = redirect("privacy:request", pk=pk)
     if restriction is None:
         messages.error(request, _("There is no active restriction on this request."))
-    else:
-        try:
-            services.restriction_lift(acting_user=request.user, restriction=restriction)
-        except ValidationError as error:
-            _errors_to_messages(request, error)
-        else:
-            messages.success(request, _("The restriction was lifted."))
-    return redirect("privacy:request", pk=pk)
+        return back
+    return run_service_on_button(
+        request,
+        lambda: services.restriction_lift(acting_user=request.user, restriction=restriction),
+        success=_("The restriction was lifted."),
+        then=back,
+    )
 
 
 @officer_required("privacy.subjectrequest")
@@ -438,43 +397,37 @@ def rectify(request, pk: int):
     request as its reason, so it is validated and audited like any other change."""
     from stijging.registry import services as registry_services
 
-    subject_request = _request_or_404(request, pk)
+    subject_request = _subject_request(request, pk)
     person = subject_request.person
     initial = {field: getattr(person, field) for field in RectificationForm.base_fields if field != "version"}
     form = RectificationForm(request.POST or None, initial=initial | {"version": person.version})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         if subject_request.kind != RequestKind.RECTIFICATION or not subject_request.is_open:
-            form.add_error(None, _("Only an open rectification request corrects a person's data."))
+            if form.is_valid():
+                form.add_error(None, _("Only an open rectification request corrects a person's data."))
         else:
-            data = dict(form.cleaned_data)
-            version = data.pop("version")
-            try:
-                registry_services.person_update(
+            corrected = run_service_on_form(
+                request,
+                form,
+                lambda data: registry_services.person_update(
                     acting_user=request.user,
                     person=person,
-                    version=version,
                     subject_request_id=subject_request.pk,
                     **data,
-                )
-            except services.ConflictError:
-                form.add_error(
-                    None, _("Someone else changed this person after you opened the form. Check and save again.")
-                )
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                messages.success(request, _("The correction was saved."))
-                return redirect("privacy:request", pk=pk)
-    audit.record(
-        actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="subject_request"
-    )
+                ),
+                success=_("The correction was saved."),
+                then=lambda _result: redirect("privacy:request", pk=pk),
+            )
+            if corrected:
+                return corrected
+    record_read(request, person, purpose="subject_request")
     return render(request, "privacy/rectify.html", {"form": form, "req": subject_request, "person": person})
 
 
 @officer_required("registry.person")
 def access_log(request, pk: int):
     """Who viewed or changed this person's file (NEN 7513), over a period."""
-    person = _person_or_404(request, pk)
+    person = _person(request, pk)
     form = AccessLogForm(request.GET or None)
     period = form.cleaned_data if form.is_bound and form.is_valid() else {}
     rows = subject.access_log(pk, date_from=period.get("date_from"), date_to=period.get("date_to"))
@@ -496,7 +449,7 @@ def access_log_pdf(request, pk: int):
     from django.utils import translation
     from weasyprint import HTML  # imported here: start-up stays fast, and the rest runs without Pango
 
-    person = _person_or_404(request, pk)
+    person = _person(request, pk)
     form = AccessLogForm(request.GET or None)
     period = form.cleaned_data if form.is_bound and form.is_valid() else {}
     rows = subject.access_log(pk, date_from=period.get("date_from"), date_to=period.get("date_to"))
@@ -526,16 +479,15 @@ def retention_page(request):
         run = RetentionRun.objects.filter(pk=request.POST.get("run") or 0).first()
         if run is None:
             messages.error(request, _("Choose a retention run."))
-        else:
-            try:
-                retention.retention_run_decide(
-                    acting_user=request.user, run=run, approve=request.POST.get("decision") == "approve"
-                )
-            except ValidationError as error:
-                _errors_to_messages(request, error)
-            else:
-                messages.success(request, _("Your decision was recorded; the next runs of the tick apply it."))
-        return redirect("privacy:retention")
+            return redirect("privacy:retention")
+        return run_service_on_button(
+            request,
+            lambda: retention.retention_run_decide(
+                acting_user=request.user, run=run, approve=request.POST.get("decision") == "approve"
+            ),
+            success=_("Your decision was recorded; the next runs of the tick apply it."),
+            then=redirect("privacy:retention"),
+        )
     return render(
         request,
         "privacy/retention.html",

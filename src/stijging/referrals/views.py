@@ -6,47 +6,26 @@ opens leaves an audit event (they see a person's data through it).
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from stijging.forms import add_service_errors as _add_errors
+from stijging.core.views_toolkit import record_read, run_service_on_button, run_service_on_form, visible_or_404
 from stijging.pagination import CappedPaginator
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction, ConsentGivenBy, ConsentPurpose
 from stijging.registry import access as registry_access
 from stijging.registry.forms import ConsentForm
-from stijging.registry.models import Person
 from stijging.registry.selectors import person_lives_in_programme
 from stijging.trajectories import access as trajectory_access
 from stijging.trajectories import selectors as trajectory_selectors
-from stijging.trajectories.models import Trajectory
 
 from . import access, selectors, services, states
 from .forms import AssignForm, OutcomeForm, PartnerStepForm, ReferralSendForm, WithdrawForm
 from .models import Referral
 from .states import ReferralStatus, Side
-
-CONFLICT_MESSAGE = gettext_lazy(
-    "Someone else changed this referral after you opened it. Nothing was saved; check the page and try again."
-)
-
-
-def _audit_view(request, referral: Referral, purpose: str = "referral") -> None:
-    audit.record(
-        actor=request.user,
-        action=AuditAction.VIEW,
-        obj=referral,
-        person_ids=[referral.person_id],
-        purpose=purpose,
-        detail={"organisation_id": referral.organisation_id},
-    )
-
 
 # --- Sending --------------------------------------------------------------------------------------
 
@@ -54,14 +33,14 @@ def _audit_view(request, referral: Referral, purpose: str = "referral") -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def send(request, pk: int):
-    if not trajectory_access.may_read_trajectories(request.user):
-        raise deny_not_found(request, "trajectories.trajectory", pk)
-    try:
-        trajectory = trajectory_selectors.trajectory_for(request.user, pk)
-    except Trajectory.DoesNotExist:
-        raise deny_not_found(request, "trajectories.trajectory", pk) from None
-    if not access.may_send(request.user, trajectory.programme_id):
-        raise deny_not_found(request, "trajectories.trajectory", pk)
+    trajectory = visible_or_404(
+        request,
+        trajectory_selectors.trajectory_for,
+        pk,
+        "trajectories.trajectory",
+        allowed=trajectory_access.may_read_trajectories(request.user),
+        permits=lambda trajectory: access.may_send(request.user, trajectory.programme_id),
+    )
     person = trajectory.person
     consents = selectors.share_consents(person)
     domains = trajectory_selectors.current_domains_qs()
@@ -72,17 +51,17 @@ def send(request, pk: int):
         consents=consents,
         grounds=selectors.active_grounds(),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            referral = services.referral_send(acting_user=request.user, trajectory=trajectory, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The referral was sent."))
-            return redirect("referrals:referral", pk=referral.pk)
-    audit.record(
-        actor=request.user, action=AuditAction.VIEW, obj=trajectory, person_ids=[person.pk], purpose="referral"
-    )
+    if request.method == "POST":
+        sent = run_service_on_form(
+            request,
+            form,
+            lambda data: services.referral_send(acting_user=request.user, trajectory=trajectory, **data),
+            success=_("The referral was sent."),
+            then=lambda referral: redirect("referrals:referral", pk=referral.pk),
+        )
+        if sent:
+            return sent
+    record_read(request, trajectory, purpose="referral")
     # A missing consent is recorded right here (registry's consent form, which comes back to this
     # form): the referral form offered no consent and no way to record one.
     consent_form = (
@@ -112,15 +91,6 @@ def send(request, pk: int):
 
 
 # --- The referral page ----------------------------------------------------------------------------
-
-
-def _referral_or_404(request, pk: int, *, page: bool = False) -> Referral:
-    try:
-        if page:
-            return selectors.referral_page(request.user, pk)
-        return selectors.referral_for(request.user, pk)
-    except Referral.DoesNotExist:
-        raise deny_not_found(request, "referrals.referral", pk) from None
 
 
 def _detail(request, referral: Referral, *, status: int = 200, **forms):
@@ -164,7 +134,7 @@ def _detail(request, referral: Referral, *, status: int = 200, **forms):
     ):
         # One tap too many is undone the same day, while nothing happened since.
         context["undo_version"] = referral.version
-    _audit_view(request, referral)
+    record_read(request, referral, purpose="referral", detail={"organisation_id": referral.organisation_id})
     return render(request, "referrals/referral.html", context, status=status)
 
 
@@ -189,135 +159,126 @@ def referral_detail(request, pk: int):
     return _detail(request, referral)
 
 
+def _referral_for_step(request, pk: int, *, as_partner: bool) -> Referral:
+    """The referral a POST acts on: scoped, without the page's prefetches; a partner's step only on
+    the partner's side, the case side's only by one who may send (both else a 404, audited)."""
+
+    def permits(referral: Referral) -> bool:
+        if as_partner:
+            return access.acts_as_partner(request.user, referral)
+        return not access.acts_as_partner(request.user, referral) and access.may_send(
+            request.user, referral.programme_id
+        )
+
+    return visible_or_404(request, selectors.referral_for, pk, "referrals.referral", permits=permits)
+
+
+def _step(request, pk: int, form, service, *, success: str, form_name: str):
+    """A step on the referral page: run it, back to the page; refused, the page again with the form."""
+    done = run_service_on_form(
+        request, form, service, success=success, then=lambda _result: redirect("referrals:referral", pk=pk)
+    )
+    if done:
+        return done
+    page = visible_or_404(request, selectors.referral_page, pk, "referrals.referral")
+    return _detail(request, page, status=400, **{form_name: form})
+
+
 @login_required
 @require_POST
 def respond(request, pk: int):
-    referral = _referral_or_404(request, pk)
-    if not access.acts_as_partner(request.user, referral):
-        raise deny_not_found(request, "referrals.referral", pk)
-    form = PartnerStepForm(request.POST, steps=states.next_for(referral.status, Side.PARTNER))
-    if form.is_valid():
-        try:
-            services.referral_transition(
-                acting_user=request.user,
-                referral=referral,
-                version=form.cleaned_data["version"],
-                to_status=form.cleaned_data["to_status"],
-                side=Side.PARTNER,
-                code=form.cleaned_data["code"],
-                code_text=form.cleaned_data["code_text"],
-            )
-        except services.ConflictError:
-            form.add_error(None, CONFLICT_MESSAGE)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The referral was updated."))
-            return redirect("referrals:referral", pk=pk)
-    return _detail(request, _referral_or_404(request, pk, page=True), status=400, step_form=form)
+    referral = _referral_for_step(request, pk, as_partner=True)
+    return _step(
+        request,
+        pk,
+        PartnerStepForm(request.POST, steps=states.next_for(referral.status, Side.PARTNER)),
+        lambda data: services.referral_transition(
+            acting_user=request.user,
+            referral=referral,
+            version=data["version"],
+            to_status=data["to_status"],
+            side=Side.PARTNER,
+            code=data["code"],
+            code_text=data["code_text"],
+        ),
+        success=_("The referral was updated."),
+        form_name="step_form",
+    )
 
 
 @login_required
 @require_POST
 def outcome(request, pk: int):
     """The partner's outcome in one step, from whichever open state the referral is in."""
-    referral = _referral_or_404(request, pk)
-    if not access.acts_as_partner(request.user, referral):
-        raise deny_not_found(request, "referrals.referral", pk)
-    form = OutcomeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.referral_report_outcome(
-                acting_user=request.user,
-                referral=referral,
-                version=form.cleaned_data["version"],
-                code=form.cleaned_data["code"],
-                code_text=form.cleaned_data["code_text"],
-            )
-        except services.ConflictError:
-            form.add_error(None, CONFLICT_MESSAGE)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The outcome was reported; the referral is completed."))
-            return redirect("referrals:referral", pk=pk)
-    return _detail(request, _referral_or_404(request, pk, page=True), status=400, outcome_form=form)
+    referral = _referral_for_step(request, pk, as_partner=True)
+    return _step(
+        request,
+        pk,
+        OutcomeForm(request.POST),
+        lambda data: services.referral_report_outcome(
+            acting_user=request.user,
+            referral=referral,
+            version=data["version"],
+            code=data["code"],
+            code_text=data["code_text"],
+        ),
+        success=_("The outcome was reported; the referral is completed."),
+        form_name="outcome_form",
+    )
 
 
 @login_required
 @require_POST
 def withdraw(request, pk: int):
-    referral = _referral_or_404(request, pk)
-    if access.acts_as_partner(request.user, referral) or not access.may_send(request.user, referral.programme_id):
-        raise deny_not_found(request, "referrals.referral", pk)
-    form = WithdrawForm(request.POST)
-    if form.is_valid():
-        try:
-            services.referral_transition(
-                acting_user=request.user,
-                referral=referral,
-                version=form.cleaned_data["version"],
-                to_status=ReferralStatus.WITHDRAWN,
-                side=Side.CASE,
-                code=form.cleaned_data["code"],
-                code_text=form.cleaned_data["code_text"],
-            )
-        except services.ConflictError:
-            form.add_error(None, CONFLICT_MESSAGE)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(
-                request, _("The referral was withdrawn; the partner no longer sees it. You can undo this today.")
-            )
-            return redirect("referrals:referral", pk=pk)
-    return _detail(request, _referral_or_404(request, pk, page=True), status=400, withdraw_form=form)
+    referral = _referral_for_step(request, pk, as_partner=False)
+    return _step(
+        request,
+        pk,
+        WithdrawForm(request.POST),
+        lambda data: services.referral_transition(
+            acting_user=request.user,
+            referral=referral,
+            version=data["version"],
+            to_status=ReferralStatus.WITHDRAWN,
+            side=Side.CASE,
+            code=data["code"],
+            code_text=data["code_text"],
+        ),
+        success=_("The referral was withdrawn; the partner no longer sees it. You can undo this today."),
+        form_name="withdraw_form",
+    )
 
 
 @login_required
 @require_POST
 def withdrawal_undo(request, pk: int):
-    referral = _referral_or_404(request, pk)
-    if access.acts_as_partner(request.user, referral) or not access.may_send(request.user, referral.programme_id):
-        raise deny_not_found(request, "referrals.referral", pk)
+    referral = _referral_for_step(request, pk, as_partner=False)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
         version = 0
-    try:
-        services.referral_withdrawal_undo(acting_user=request.user, referral=referral, version=version)
-    except services.ConflictError:
-        messages.error(request, CONFLICT_MESSAGE)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The withdrawal was undone; the partner sees the referral again."))
-    return redirect("referrals:referral", pk=pk)
+    return run_service_on_button(
+        request,
+        lambda: services.referral_withdrawal_undo(acting_user=request.user, referral=referral, version=version),
+        success=_("The withdrawal was undone; the partner sees the referral again."),
+        then=redirect("referrals:referral", pk=pk),
+    )
 
 
 @login_required
 @require_POST
 def assign(request, pk: int):
-    referral = _referral_or_404(request, pk)
-    if not access.acts_as_partner(request.user, referral):
-        raise deny_not_found(request, "referrals.referral", pk)
-    form = AssignForm(request.POST, colleagues=selectors.colleagues_of(request.user))
-    if form.is_valid():
-        try:
-            services.referral_assign(
-                acting_user=request.user,
-                referral=referral,
-                version=form.cleaned_data["version"],
-                assignee=form.cleaned_data["assigned_to"],
-            )
-        except services.ConflictError:
-            form.add_error(None, CONFLICT_MESSAGE)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The referral was assigned."))
-            return redirect("referrals:referral", pk=pk)
-    return _detail(request, _referral_or_404(request, pk, page=True), status=400, assign_form=form)
+    referral = _referral_for_step(request, pk, as_partner=True)
+    return _step(
+        request,
+        pk,
+        AssignForm(request.POST, colleagues=selectors.colleagues_of(request.user)),
+        lambda data: services.referral_assign(
+            acting_user=request.user, referral=referral, version=data["version"], assignee=data["assigned_to"]
+        ),
+        success=_("The referral was assigned."),
+        form_name="assign_form",
+    )
 
 
 # --- The partner's inbox and person page ----------------------------------------------------------
@@ -361,16 +322,13 @@ def inbox(request):
 
 @login_required
 def partner_person(request, pk: int):
-    if not access.is_partner(request.user):
-        raise deny_not_found(request, "registry.person", pk)
-    try:
-        person = selectors.partner_person(request.user, pk)
-    except Person.DoesNotExist:
-        raise deny_not_found(request, "registry.person", pk) from None
+    person = visible_or_404(
+        request, selectors.partner_person, pk, "registry.person", allowed=access.is_partner(request.user)
+    )
     referrals = selectors.referrals_of_person_for_partner(request.user, person)
     if not referrals:
         raise deny_not_found(request, "registry.person", pk)
-    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="referral")
+    record_read(request, person, purpose="referral")
     return render(
         request,
         "referrals/person.html",

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stijging.accounts.models import User
 from stijging.conversations.models import Proposal
-from stijging.forms import add_service_errors as _add_errors
+from stijging.core.views_toolkit import record_read, run_service_on_button, run_service_on_form, visible_or_404
 from stijging.links import row_link
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
 from stijging.privacy.models import AuditAction
 from stijging.registry import selectors as registry_selectors
-from stijging.registry.models import Person
 
 from . import access, panels, selectors, services, states
 from .forms import (
@@ -31,42 +28,26 @@ from .forms import (
     TrajectoryOpenForm,
     TransitionForm,
 )
-from .models import DEFAULT_FOLLOW_UP_DAYS, Action, ActionStatus, Trajectory
-
-CONFLICT_MESSAGE = gettext_lazy(
-    "Someone else changed this trajectory after you opened it. Nothing was saved; check the page and try again."
-)
+from .models import DEFAULT_FOLLOW_UP_DAYS, ActionStatus, Trajectory
 
 
-def _trajectory_or_404(request, pk: int, *, page: bool = False) -> Trajectory:
-    if not access.may_read_trajectories(request.user):
-        raise deny_not_found(request, "trajectories.trajectory", pk)
-    try:
-        if page:
-            return selectors.trajectory_page(request.user, pk)
-        return selectors.trajectory_for(request.user, pk)
-    except Trajectory.DoesNotExist:
-        raise deny_not_found(request, "trajectories.trajectory", pk) from None
-
-
-def _managed_trajectory_or_404(request, pk: int) -> Trajectory:
-    trajectory = _trajectory_or_404(request, pk)
-    if not access.may_manage(request.user, trajectory.programme_id):
-        raise deny_not_found(request, "trajectories.trajectory", pk)
-    return trajectory
-
-
-def _person_or_404(request, pk: int) -> Person:
-    try:
-        return selectors.person_for(request.user, pk)
-    except Person.DoesNotExist:
-        raise deny_not_found(request, "registry.person", pk) from None
+def _managed_trajectory(request, pk: int) -> Trajectory:
+    """The trajectory a POST acts on: scoped, without the page's prefetches, and only for one who
+    manages its programme (else a 404, audited)."""
+    return visible_or_404(
+        request,
+        selectors.trajectory_for,
+        pk,
+        "trajectories.trajectory",
+        allowed=access.may_read_trajectories(request.user),
+        permits=lambda trajectory: access.may_manage(request.user, trajectory.programme_id),
+    )
 
 
 # --- Opening --------------------------------------------------------------------------------------
 
 
-def _open(request, person: Person, proposal: Proposal | None):
+def _open(request, person, proposal: Proposal | None):
     programme_id = selectors.programme_of_person(request.user, person)
     if programme_id is None:
         raise deny_not_found(request, "registry.person", person.pk)
@@ -75,23 +56,25 @@ def _open(request, person: Person, proposal: Proposal | None):
     if access.may_manage(request.user, programme_id):
         initial["case_manager"] = request.user.pk
     form = TrajectoryOpenForm(request.POST or None, case_managers=case_managers, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            trajectory = services.trajectory_open(
+    if request.method == "POST":
+        opened = run_service_on_form(
+            request,
+            form,
+            lambda data: services.trajectory_open(
                 acting_user=request.user,
                 person=person,
                 programme_id=programme_id,
-                case_manager=form.cleaned_data["case_manager"],
-                follow_up_interval_days=form.cleaned_data["follow_up_interval_days"],
+                case_manager=data["case_manager"],
+                follow_up_interval_days=data["follow_up_interval_days"],
                 proposal=proposal,
-                legal_ground=form.cleaned_data["legal_ground"],
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The trajectory was opened."))
-            return redirect("trajectories:trajectory", pk=trajectory.pk)
-    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="trajectory")
+                legal_ground=data["legal_ground"],
+            ),
+            success=_("The trajectory was opened."),
+            then=lambda trajectory: redirect("trajectories:trajectory", pk=trajectory.pk),
+        )
+        if opened:
+            return opened
+    record_read(request, person, purpose="trajectory")
     return render(
         request,
         "trajectories/open.html",
@@ -105,7 +88,7 @@ def _open(request, person: Person, proposal: Proposal | None):
 def open_for_person(request, pk: int):
     if not access.may_open_trajectories(request.user):
         raise deny_not_found(request, "registry.person", pk)
-    return _open(request, _person_or_404(request, pk), None)
+    return _open(request, visible_or_404(request, selectors.person_for, pk, "registry.person"), None)
 
 
 @login_required
@@ -164,126 +147,119 @@ def _page_context(request, trajectory: Trajectory, **forms) -> dict:
 
 @login_required
 def trajectory_detail(request, pk: int):
-    trajectory = _trajectory_or_404(request, pk, page=True)
-    audit.record(
-        actor=request.user,
-        action=AuditAction.VIEW,
-        obj=trajectory,
-        person_ids=[trajectory.person_id],
-        purpose="trajectory",
+    trajectory = visible_or_404(
+        request,
+        selectors.trajectory_page,
+        pk,
+        "trajectories.trajectory",
+        allowed=access.may_read_trajectories(request.user),
     )
+    record_read(request, trajectory, purpose="trajectory")
     return render(request, "trajectories/trajectory.html", _page_context(request, trajectory))
 
 
 def _rerender(request, trajectory_pk: int, **forms):
     trajectory = selectors.trajectory_page(request.user, trajectory_pk)
-    audit.record(
-        actor=request.user,
-        action=AuditAction.VIEW,
-        obj=trajectory,
-        person_ids=[trajectory.person_id],
-        purpose="trajectory",
-    )
+    record_read(request, trajectory, purpose="trajectory")
     return render(request, "trajectories/trajectory.html", _page_context(request, trajectory, **forms), status=400)
+
+
+def _step(request, pk: int, form, service, *, success: str, form_name: str):
+    """A step on the trajectory page: run it, back to the page; refused, the page again with the form."""
+    done = run_service_on_form(
+        request, form, service, success=success, then=lambda _result: redirect("trajectories:trajectory", pk=pk)
+    )
+    return done or _rerender(request, pk, **{form_name: form})
 
 
 @login_required
 @require_POST
 def transition(request, pk: int):
-    trajectory = _managed_trajectory_or_404(request, pk)
-    form = TransitionForm(request.POST, next_statuses=states.next_statuses(trajectory.status))
-    if form.is_valid():
-        try:
-            services.trajectory_transition(
-                acting_user=request.user,
-                trajectory=trajectory,
-                version=form.cleaned_data["version"],
-                to_status=form.cleaned_data["to_status"],
-                outcome=form.cleaned_data["outcome"],
-                outcome_text=form.cleaned_data["outcome_text"],
-            )
-        except services.ConflictError:
-            form.add_error(None, CONFLICT_MESSAGE)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The status was changed."))
-            return redirect("trajectories:trajectory", pk=pk)
-    return _rerender(request, pk, transition_form=form)
+    trajectory = _managed_trajectory(request, pk)
+    return _step(
+        request,
+        pk,
+        TransitionForm(request.POST, next_statuses=states.next_statuses(trajectory.status)),
+        lambda data: services.trajectory_transition(
+            acting_user=request.user,
+            trajectory=trajectory,
+            version=data["version"],
+            to_status=data["to_status"],
+            outcome=data["outcome"],
+            outcome_text=data["outcome_text"],
+        ),
+        success=_("The status was changed."),
+        form_name="transition_form",
+    )
 
 
 @login_required
 @require_POST
 def goal_add(request, pk: int):
-    trajectory = _managed_trajectory_or_404(request, pk)
-    form = GoalForm(request.POST, domains=selectors.current_domains_qs())
-    if form.is_valid():
-        try:
-            services.goal_add(acting_user=request.user, trajectory=trajectory, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The goal was added."))
-            return redirect("trajectories:trajectory", pk=pk)
-    return _rerender(request, pk, goal_form=form)
+    trajectory = _managed_trajectory(request, pk)
+    return _step(
+        request,
+        pk,
+        GoalForm(request.POST, domains=selectors.current_domains_qs()),
+        lambda data: services.goal_add(acting_user=request.user, trajectory=trajectory, **data),
+        success=_("The goal was added."),
+        form_name="goal_form",
+    )
 
 
 @login_required
 @require_POST
 def action_add(request, pk: int):
-    trajectory = _managed_trajectory_or_404(request, pk)
-    form = ActionForm(request.POST, owners=selectors.programme_colleagues(trajectory.programme_id))
-    if form.is_valid():
-        try:
-            services.action_add(acting_user=request.user, trajectory=trajectory, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The action was added."))
-            return redirect("trajectories:trajectory", pk=pk)
-    return _rerender(request, pk, action_form=form)
+    trajectory = _managed_trajectory(request, pk)
+    return _step(
+        request,
+        pk,
+        ActionForm(request.POST, owners=selectors.programme_colleagues(trajectory.programme_id)),
+        lambda data: services.action_add(acting_user=request.user, trajectory=trajectory, **data),
+        success=_("The action was added."),
+        form_name="action_form",
+    )
 
 
 @login_required
 @require_POST
 def action_status(request, pk: int):
-    if not access.may_read_trajectories(request.user):
-        raise deny_not_found(request, "trajectories.action", pk)
-    try:
-        action = selectors.action_for(request.user, pk)
-    except Action.DoesNotExist:
-        raise deny_not_found(request, "trajectories.action", pk) from None
-    if not access.may_manage(request.user, action.trajectory.programme_id):
-        raise deny_not_found(request, "trajectories.action", pk)
+    action = visible_or_404(
+        request,
+        selectors.action_for,
+        pk,
+        "trajectories.action",
+        allowed=access.may_read_trajectories(request.user),
+        permits=lambda action: access.may_manage(request.user, action.trajectory.programme_id),
+    )
     form = ActionStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.action_set_status(
-                acting_user=request.user,
-                action=action,
-                version=form.cleaned_data["version"],
-                status=form.cleaned_data["status"],
-            )
-        except services.ConflictError:
-            messages.error(request, CONFLICT_MESSAGE)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("The action was updated."))
-        return redirect("trajectories:trajectory", pk=action.trajectory_id)
-    return _rerender(request, action.trajectory_id)
+    if not form.is_valid():
+        return _rerender(request, action.trajectory_id)
+    return run_service_on_button(
+        request,
+        lambda: services.action_set_status(
+            acting_user=request.user,
+            action=action,
+            version=form.cleaned_data["version"],
+            status=form.cleaned_data["status"],
+        ),
+        success=_("The action was updated."),
+        then=redirect("trajectories:trajectory", pk=action.trajectory_id),
+    )
 
 
 @login_required
 @require_POST
 def note_add(request, pk: int):
-    trajectory = _managed_trajectory_or_404(request, pk)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        services.journal_note_add(acting_user=request.user, trajectory=trajectory, text=form.cleaned_data["text"])
-        messages.success(request, _("The note was added."))
-        return redirect("trajectories:trajectory", pk=pk)
-    return _rerender(request, pk, note_form=form)
+    trajectory = _managed_trajectory(request, pk)
+    return _step(
+        request,
+        pk,
+        NoteForm(request.POST),
+        lambda data: services.journal_note_add(acting_user=request.user, trajectory=trajectory, text=data["text"]),
+        success=_("The note was added."),
+        form_name="note_form",
+    )
 
 
 # --- Measurements ---------------------------------------------------------------------------------
@@ -294,33 +270,38 @@ def note_add(request, pk: int):
 def measurement(request, pk: int):
     if not access.has_caseload(request.user):
         raise deny_not_found(request, "registry.person", pk)
-    person = _person_or_404(request, pk)
+    person = visible_or_404(request, selectors.person_for, pk, "registry.person")
     programme_id = selectors.programme_of_person(request.user, person)
     if programme_id is None or not access.may_manage(request.user, programme_id):
         raise deny_not_found(request, "registry.person", pk)
     domains = [d for d in selectors.current_domains() if d.applies_to(person.age)]
     baseline = selectors.baseline_of(person, programme_id)
     form = MeasurementForm(request.POST or None, domains=domains)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def record(data):
         rung, rung_non_answer = form.split(data["rung"])
-        try:
-            services.measurement_record(
-                acting_user=request.user,
-                person=person,
-                programme_id=programme_id,
-                measured_on=data["measured_on"],
-                rung=rung,
-                rung_non_answer=rung_non_answer,
-                scores=[services.ScoreInput(d, *form.split(data[f"domain_{d.code}"])) for d in domains],
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The follow-up measurement was recorded."))
-            return redirect("trajectories:measurement", pk=person.pk)
+        return services.measurement_record(
+            acting_user=request.user,
+            person=person,
+            programme_id=programme_id,
+            measured_on=data["measured_on"],
+            rung=rung,
+            rung_non_answer=rung_non_answer,
+            scores=[services.ScoreInput(d, *form.split(data[f"domain_{d.code}"])) for d in domains],
+        )
+
+    if request.method == "POST":
+        recorded = run_service_on_form(
+            request,
+            form,
+            record,
+            success=_("The follow-up measurement was recorded."),
+            then=lambda _result: redirect("trajectories:measurement", pk=person.pk),
+        )
+        if recorded:
+            return recorded
     history = selectors.measurements_of(request.user, person)
-    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="measurement")
+    record_read(request, person, purpose="measurement")
     rows = [
         {
             "field": form[f"domain_{d.code}"],
@@ -405,18 +386,18 @@ def hand_over(request):
     )
     mine = selectors.open_trajectories_of(request.user, request.user)
     form = HandOverForm(request.POST or None, colleagues=colleagues, trajectories=mine)
-    if request.method == "POST" and form.is_valid():
-        try:
-            moved = services.caseload_hand_over(
-                acting_user=request.user,
-                trajectories=list(form.cleaned_data["trajectories"]),
-                to_user=form.cleaned_data["to_user"],
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("%(count)d trajectories were handed over.") % {"count": moved})
-            return redirect("trajectories:caseload")
+    if request.method == "POST":
+        handed_over = run_service_on_form(
+            request,
+            form,
+            lambda data: services.caseload_hand_over(
+                acting_user=request.user, trajectories=list(data["trajectories"]), to_user=data["to_user"]
+            ),
+            success=lambda moved: _("%(count)d trajectories were handed over.") % {"count": moved},
+            then=lambda _moved: redirect("trajectories:caseload"),
+        )
+        if handed_over:
+            return handed_over
     audit.record(
         actor=request.user,
         action=AuditAction.LIST,
@@ -433,9 +414,9 @@ def timeline(request, pk: int):
     journal notes and referrals."""
     if not access.has_caseload(request.user) and not request.user.has_role("fieldworker"):
         raise deny_not_found(request, "registry.person", pk)
-    person = _person_or_404(request, pk)
+    person = visible_or_404(request, selectors.person_for, pk, "registry.person")
     entries = selectors.timeline_of(request.user, person)
-    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="timeline")
+    record_read(request, person, purpose="timeline")
     return render(
         request,
         "trajectories/timeline.html",
