@@ -274,3 +274,68 @@ def test_the_programme_home_shows_revisits_and_referrals_without_priority_throug
     content = response.content.decode()
     assert 'id="ordinary-heading"' in content and 'id="revisits-heading"' in content
     assert content.count('role="img"') >= 5  # the charts over time
+
+
+def test_rows_at_month_boundaries_and_local_midnight_count_in_their_own_month(data):  # noqa: F811
+    """The series counts each row once, from the month it starts to count in: rows on a month's
+    last or first day, at local midnight (Europe/Amsterdam, a UTC date a day earlier), a person's
+    comparison changing more than once (and twice in one month), and a household moving out on a
+    month's last day and back in later — each point still the figure of its own period."""
+    from stijging.referrals.models import Referral
+    from stijging.registry.models import HouseholdResidence
+
+    from ..registry.factories import AddressFactory, HouseholdFactory, ResidenceFactory
+    from .test_kpis_trajectories import AMS, at
+
+    # P4 (visited 3 Mar) opens a trajectory 1 Jul 00:15 local time (30 Jun in UTC): July on.
+    Trajectory = data.persons["P4"].trajectories.model
+    Trajectory.objects.create(
+        person=data.persons["P4"],
+        programme=data.programme,
+        case_manager=data.case_manager,
+        opened_by=data.case_manager,
+        opened_at=datetime.datetime(2026, 7, 1, 0, 15, tzinfo=AMS),
+    )
+    # Two GGD referrals answered within: sent Fri 31 Jul 23:30 (July) and Tue 1 Sep 00:30 local
+    # time (31 Aug in UTC: September).
+    for sent, answered in (
+        (at(D(2026, 7, 31), 23, 30), at(D(2026, 8, 3))),
+        (at(D(2026, 9, 1), 0, 30), at(D(2026, 9, 2))),
+    ):
+        referral = data.referral(data.ggd, sent.date(), answered_at=answered, status="accepted")
+        Referral.objects.filter(pk=referral.pk).update(sent_at=sent)
+    # P2 (baseline rung 3; equal on 10 May): rung 5 on 31 Jul (rose), declined the question on
+    # 1 Aug (rung 5 still counts: rose), rung 1 on 1 Sep (declined). P8 (rung 3; rose on 20 Oct
+    # with 5): rung 3 on 31 Oct — the month's last step, equal.
+    data.measurement("P2", D(2026, 7, 31), 5)
+    data.measurement("P2", D(2026, 8, 1), "declined")
+    data.measurement("P2", D(2026, 9, 1), 1)
+    data.measurement("P8", D(2026, 10, 31), 3)
+    # H5: 31 May – 31 Jul at no. 5 (gone on 31 Jul), 1–30 Jun also at no. 6 (counted once), from
+    # 15 Aug at no. 7; its first conversation on 31 Jul, when it lived in none: reached from August.
+    h5 = HouseholdFactory(name="H5")
+    for n, start, end in (
+        (5, D(2026, 5, 31), D(2026, 7, 31)),
+        (6, D(2026, 6, 1), D(2026, 6, 30)),
+        (7, D(2026, 8, 15), None),
+    ):
+        address = AddressFactory(area=data.area, street=data.street, postcode="5931AC", huisnummer=n)
+        ResidenceFactory(household=h5, address=address, start_date=start, end_date=end)
+    assert HouseholdResidence.objects.filter(household=h5).count() == 3
+    data.conversation(h5, D(2026, 7, 31), [])
+
+    points = kpis.monthly_series(data.programme, PERIOD, today=TODAY)
+    # January … 10 November.
+    assert column(points, "in_scope") == [4, 4, 4, 4, 5, 5, 4, 5, 5, 5, 5]
+    assert column(points, "reached") == [0, 1, 3, 4, 4, 4, 4, 5, 5, 5, 5]
+    assert column(points, "in_trajectory") == [0, 2, 3, 5, 5, 5, 6, 6, 6, 6, 6]
+    assert column(points, "decided") == [0, 0, 0, 2, 2, 3, 4, 4, 5, 5, 7]
+    assert column(points, "within") == [0, 0, 0, 1, 1, 2, 3, 3, 4, 4, 4]
+    assert column(points, "rose") == [0, 0, 0, 0, 0, 1, 2, 2, 1, 1, 1]
+    assert column(points, "equal") == [0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1]
+    assert column(points, "declined") == [0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 2]
+    assert column(points, "followed") == [0, 0, 0, 0, 1, 3, 5, 5, 6, 7, 7]
+    for area in (None, data.area.pk):
+        for point in kpis.monthly_series(data.programme, PERIOD, area, today=TODAY):
+            expected = _point_by_its_own_period(data.programme, PERIOD, point.end, TODAY, area)
+            assert {name: getattr(point, name) for name in expected} == expected, point.month
