@@ -55,7 +55,7 @@ def offered_areas(programme: Programme, on: datetime.date) -> list[Area]:
 
 @dataclass(frozen=True)
 class Cell:
-    count: int | None  # None: not shown (see state)
+    count: int | Decimal | None  # None: not shown (see state); a Decimal: hours (activity_table)
     share: Decimal | None = None  # of the row's base, where both are shown
     blank: bool = False  # nothing to show in this cell
     state: State = State.SHOWN  # SMALL: "< 5"; HIDDEN: 5 or more, hidden to protect a small one
@@ -306,6 +306,68 @@ def turnover_table(turnover: kpis.Turnover, streets: dict[int, str], area: Area)
     # the area's own moves across its boundary are in the table of rates above it.
     return suppressed_table(
         "turnover", _("Households moved in and out, per street and year"), columns, rows, _("All streets together")
+    )
+
+
+# --- Activities, participants and volunteer hours per street -------------------------------------
+
+
+def activity_table(per_street: dict[int, kpis.StreetActivity], streets: dict[int, str]) -> Table:
+    """Per street of the area (every one: a street where nothing happened is a 0, "< 5" like any
+    small count): activities, participants, volunteers, volunteer hours; the total line adds up the
+    streets, as turnover's (an activity on two streets is in it twice). The counts go through the
+    disclosure layer as one table (suppressed_table); the hours are a sum over volunteers, shown
+    like a mean only where the volunteers they are of are shown — and on the total line only where
+    the volunteers of the streets not shown (the total minus those shown, which a reader can work
+    out) are none or 5 or more, so no small group's hours follow by subtraction."""
+    order = sorted(per_street, key=lambda s: (streets.get(s, ""), s))
+    columns = [
+        ("activities", _("Activities")),
+        ("participants", _("Participants")),
+        ("volunteers", _("Volunteers")),
+    ]
+    rows = [
+        (
+            streets.get(s, "?"),
+            {
+                "activities": per_street[s].activities,
+                "participants": per_street[s].participants,
+                "volunteers": per_street[s].volunteers,
+            },
+        )
+        for s in order
+    ]
+    table = suppressed_table(
+        "activity",
+        _("Activities, participants and volunteers per street (the total adds up the streets)"),
+        columns,
+        rows,
+        _("All streets together"),
+    )
+    hours = [per_street[s].hours for s in order]
+    hours.append(sum(hours, Decimal(0)))
+    volunteers_at = len(columns) - 1
+    shown_volunteers = sum(row.cells[volunteers_at].count or 0 for row in table.rows[:-1])
+    total_volunteers = table.rows[-1].cells[volunteers_at].count
+    out = []
+    for i, (row, hours_) in enumerate(zip(table.rows, hours, strict=True)):
+        volunteers = row.cells[volunteers_at]
+        shown = volunteers.count is not None
+        if i == len(table.rows) - 1 and shown:
+            unshown = int(total_volunteers or 0) - int(shown_volunteers)
+            shown = unshown == 0 or unshown >= SUPPRESSION_THRESHOLD
+        if shown:
+            cell = Cell(hours_)
+        elif volunteers.count is None:
+            cell = Cell(None, state=volunteers.state)  # as the volunteers they are of
+        else:
+            cell = Cell(None, state=State.HIDDEN)  # the total's: it would give a small group's hours
+        out.append(TableRow(label=row.label, cells=(*row.cells, cell), kind=row.kind))
+    return Table(
+        key=table.key,
+        caption=table.caption,
+        columns=(*table.columns, _("Volunteer hours")),
+        rows=tuple(out),
     )
 
 

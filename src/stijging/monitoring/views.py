@@ -157,16 +157,19 @@ def cohesion(request, slug: str):
         for w in cohesion_selectors.waves_in_order(programme)
         if w.starts_on <= period.end and w.ends_on >= period.start
     ]
-    table = computed_at = None
-    if area is not None and waves:
+    table = computed_at = activity = None
+    if area is not None:
         streets = dict(registry_selectors.streets_in_area(area).values_list("pk", "name"))
-        table, computed_at = kept_figures.cohesion_index(area, waves, streets)
+        if waves:
+            table, computed_at = kept_figures.cohesion_index(area, waves, streets)
+        activity = reports.activity_table(kpis.activity_per_street(programme, period, list(streets)), streets)
     context = (
         _neighbourhood_context(request, programme, "index")
         | filters
         | {
             "table": table,
             "computed_at": computed_at,
+            "activity": activity,
         }
     )
     return render(request, "monitoring/cohesion.html", context)
