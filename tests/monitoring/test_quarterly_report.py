@@ -49,6 +49,13 @@ def test_the_xlsx_holds_the_page_figures_and_is_audited(world, manager, django_a
     assert response.status_code == 200
     workbook = load_workbook(BytesIO(response.content))
     assert "Definitions" in workbook.sheetnames and "Areas" in workbook.sheetnames
+    # Revisits by kind of reason (issue 14 item 5): every kind, through the same layer as the page.
+    reasons = [[c.value for c in row] for row in workbook["Revisits by reason"].iter_rows()]
+    assert len(reasons) == 1 + 6 and reasons[1][0] == "follow up a help question"
+    assert [row[1:] for row in reasons[1:]] == [
+        [(c.value if c.shown else "< 5" if c.state == "small" else "hidden") for c in (r["planned"], r["held"])]
+        for r in page.context["home"].revisit_reasons
+    ]
     areas = [[c.value for c in row] for row in workbook["Areas"].iter_rows()]
     households = cells[("households", world.own.area.pk)]
     expected = households.value if households.shown else ("< 5" if households.state == "small" else "hidden")

@@ -225,9 +225,10 @@ def test_revisits_planned_held_and_linked_to_their_conversation_as_computed_by_h
     asked = Conversation.objects.filter(household__name="H1").earliest("held_on")
     h1 = asked.household
 
-    def appointment(day, status, *, kind="revisit", linked=False):
+    def appointment(day, status, *, kind="revisit", linked=False, why=None):
         starts = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
         Appointment.objects.create(
+            reason_category=why,
             household=h1,
             programme=data.programme,
             worker=data.worker,
@@ -238,14 +239,24 @@ def test_revisits_planned_held_and_linked_to_their_conversation_as_computed_by_h
             source_conversation_id=asked.pk if linked else None,
         )
 
-    appointment(D(2026, 3, 10), "done", linked=True)  # held, asked for in the conversation
-    appointment(D(2026, 4, 20), "planned", linked=True)  # not (yet) held
-    appointment(D(2026, 5, 5), "cancelled")  # planned by hand, cancelled
-    appointment(D(2026, 12, 1), "done", linked=True)  # after the period
+    appointment(D(2026, 3, 10), "done", linked=True, why="help_question")  # held, asked for in the conversation
+    appointment(D(2026, 4, 20), "planned", linked=True, why="help_question")  # not (yet) held
+    appointment(D(2026, 5, 5), "cancelled")  # planned by hand (before the kinds of reason), cancelled
+    appointment(D(2026, 12, 1), "done", linked=True, why="papers")  # after the period
     appointment(D(2026, 3, 1), "done", kind="visit")  # a first visit, not a revisit
     result = kpis.revisits(data.programme, PERIOD)
     assert (result.planned, result.held, result.cancelled, result.open) == (3, 1, 1, 1)
     assert (result.from_conversation, result.from_conversation_held) == (2, 1)
+    # By kind of reason, every kind (zeros too) and "" for none recorded: help question 2 planned of
+    # which 1 held; not recorded 1 (cancelled); papers' one is after the period.
+    assert result.by_reason == (
+        ("help_question", 2, 1),
+        ("finish", 0, 0),
+        ("papers", 0, 0),
+        ("referral", 0, 0),
+        ("other", 0, 0),
+        ("", 1, 0),
+    )
     assert kpis.revisits(data.programme, PERIOD, area_id=data.area.pk) == result
 
 
@@ -271,7 +282,10 @@ def test_the_programme_home_shows_revisits_and_referrals_without_priority_throug
     (ggd,) = home.ordinary_rows
     assert ggd["sent"].state == "small" and ggd["median"] is None  # 2 and 1: under 5, no median
     assert home.revisits["planned"].state == "small"
+    # By kind of reason: every kind, each a count under 5 here (the fixture plans no revisit).
+    assert len(home.revisit_reasons) == 6 and all(row["planned"].state == "small" for row in home.revisit_reasons)
     content = response.content.decode()
+    assert "Revisits by kind of reason" in content
     assert 'id="ordinary-heading"' in content and 'id="revisits-heading"' in content
     assert content.count('role="img"') >= 5  # the charts over time
 

@@ -209,6 +209,12 @@ def report_workbook(context: dict) -> bytes:
                 [_("Still open"), revisits["open"], ""],
             ],
         )
+    if home.revisit_reasons:
+        sheet(
+            _("Revisits by reason"),
+            [[_("Kind of reason"), _("Planned"), _("Held")]]
+            + [[row["label"], row["planned"], row["held"]] for row in home.revisit_reasons],
+        )
     sheet(
         _("Areas"),
         [[_("Area"), _("CBS buurt code"), _("Addresses"), _("Households"), _("Without household")]]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from stijging.instruments.models import DefectCategory
+from stijging.outreach.models import RevisitReason
 from stijging.privacy.disclosure import (
     SPECIAL_CATEGORY_THRESHOLD,
     SUPPRESSION_THRESHOLD,
@@ -373,6 +374,13 @@ def activity_table(per_street: dict[int, kpis.StreetActivity], streets: dict[int
 
 # --- The programme home ---------------------------------------------------------------------------
 
+
+def revisit_reason_label(code: str) -> str:
+    """A kind of reason of a revisit as the tables show it; "" is a revisit planned before the
+    kinds of reason were recorded."""
+    return str(RevisitReason(code).label) if code else _("not recorded (planned before the kinds of reason)")
+
+
 # Life domains whose figures are health data (AVG art. 9): special categories.
 SPECIAL_DOMAINS = frozenset({"gezondheid"})
 
@@ -391,6 +399,7 @@ class HomeFigures:
     series: tuple = ()  # the monthly points (kpis.MonthPoint), their counts in `cells` under month_key
     ordinary_rows: list = field(default_factory=list)  # referrals without priority, per partner
     revisits: dict = field(default_factory=dict)  # planned, held, cancelled, open, from_conversation(_held)
+    revisit_reasons: list = field(default_factory=list)  # per kind of reason: label, planned, held
 
     def value(self, key) -> int | None:
         return self.cells[key].value
@@ -501,6 +510,18 @@ def home_figures(
         at_most(("revisits", "from_conversation"), ("revisits", "planned"))
         at_most(("revisits", "from_conversation_held"), ("revisits", "from_conversation"))
         at_most(("revisits", "from_conversation_held"), ("revisits", "held"))
+        # Per kind of reason (every one, zeros included): they add up to the planned and the held.
+        for code, planned, held in revisits.by_reason:
+            counts[("revisit_reason", code, "planned")] = planned
+            counts[("revisit_reason", code, "held")] = held
+            at_most(("revisit_reason", code, "held"), ("revisit_reason", code, "planned"))
+        if revisits.by_reason:
+            for name in ("planned", "held"):
+                rels.append(
+                    relation(
+                        ("revisits", name), [("revisit_reason", code, name) for code, _p, _h in revisits.by_reason]
+                    )
+                )
     cells = protect(counts, rels, thresholds=thresholds, unpublished=unpublished, sees_persons=sees_persons)
     figures = HomeFigures(
         cells=cells,
@@ -521,6 +542,14 @@ def home_figures(
             for h in ordinary_partners
         ],
         revisits={key[1]: cell for key, cell in cells.items() if isinstance(key, tuple) and key[0] == "revisits"},
+        revisit_reasons=[
+            {
+                "label": revisit_reason_label(code),
+                "planned": cells[("revisit_reason", code, "planned")],
+                "held": cells[("revisit_reason", code, "held")],
+            }
+            for code, _planned, _held in (revisits.by_reason if revisits is not None else ())
+        ],
     )
     for label, name, of in (
         (_("rose"), "rose", "compared"),

@@ -306,6 +306,7 @@ def appointment_create(request, pk: int):
                 duration_minutes=form.cleaned_data["duration_minutes"],
                 kind=form.cleaned_data["kind"],
                 reason=form.cleaned_data["reason"],
+                reason_category=form.cleaned_data["reason_category"] or None,
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
