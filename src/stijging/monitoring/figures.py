@@ -146,7 +146,7 @@ def turnover(area: Area, years: Sequence[int], *, refresh: bool = False) -> tupl
 def housing_signals(
     programme: Programme, area: Area, period: kpis.Period, *, refresh: bool = False
 ) -> tuple[kpis.HousingSignals, datetime.datetime]:
-    key = f"monitoring:housing:v1:{area.pk}:{period.start.isoformat()}:{period.end.isoformat()}"
+    key = f"monitoring:housing:v2:{area.pk}:{period.start.isoformat()}:{period.end.isoformat()}"
     return _kept(key, lambda: kpis.housing_signals(programme, period, area_id=area.pk), refresh=refresh)
 
 
@@ -198,7 +198,7 @@ def refresh_all(budget_seconds: float = REFRESH_BUDGET_SECONDS) -> int:
             if stale(f"monitoring:turnover:v1:{area.pk}:{min(years)}:{max(years)}"):
                 turnover(area, years, refresh=True)
                 refreshed += 1
-            if stale(f"monitoring:housing:v1:{area.pk}:{period.start.isoformat()}:{period.end.isoformat()}"):
+            if stale(f"monitoring:housing:v2:{area.pk}:{period.start.isoformat()}:{period.end.isoformat()}"):
                 housing_signals(programme, area, period, refresh=True)
                 refreshed += 1
     return refreshed
