@@ -43,12 +43,18 @@ def test_the_xlsx_holds_the_page_figures_and_is_audited(world, manager, django_a
     cells = page.context["cells"]
     # AUTH (3) + programme, membership check + the figures (10) + areas offered (2) + the audit insert
     # + the charts over time (7 at most, whatever the number of months) and the waves
-    # + referrals without priority and revisits (2)
-    with django_assert_max_num_queries(3 + 2 + 10 + 2 + 1 + 7 + 1 + 2):
+    # + referrals without priority and revisits (2) + the area's streets and activities, participants
+    # and volunteer hours per street (4)
+    with django_assert_max_num_queries(3 + 2 + 10 + 2 + 1 + 7 + 1 + 2 + 4):
         response = manager.get(reverse("monitoring:report_xlsx", args=[slug]) + _query(world))
     assert response.status_code == 200
     workbook = load_workbook(BytesIO(response.content))
     assert "Definitions" in workbook.sheetnames and "Areas" in workbook.sheetnames
+    # Activities per street of the area chosen, as on the cohesion page (here: one street, nothing
+    # done, every count "< 5").
+    activity = [[c.value for c in row] for row in workbook["Activities per street"].iter_rows()]
+    assert activity[1] == ["Street", "Activities", "Participants", "Volunteers", "Volunteer hours"]
+    assert activity[2][0] == world.own.street.name and activity[2][1:] == ["< 5"] * 4
     # Revisits by kind of reason (issue 14 item 5): every kind, through the same layer as the page.
     reasons = [[c.value for c in row] for row in workbook["Revisits by reason"].iter_rows()]
     assert len(reasons) == 1 + 6 and reasons[1][0] == "follow up a help question"

@@ -265,9 +265,14 @@ def _report_context(request, slug: str) -> dict:
     figures, home = _home(request, programme, filters, sees_persons=False)
     area = filters["area"]
     housing = []
+    activity = None
     if area is not None:
         signals, _computed_at = kept_figures.housing_signals(programme, area, filters["period"])
         housing = reports.housing_tables(signals, area)
+        streets = dict(registry_selectors.streets_in_area(area).values_list("pk", "name"))
+        activity = reports.activity_table(
+            kpis.activity_per_street(programme, filters["period"], list(streets)), streets
+        )
     return filters | {
         "programme": programme,
         "computed_at": figures.computed_at,
@@ -279,6 +284,7 @@ def _report_context(request, slug: str) -> dict:
         "question_share": home.share("with_question", "visited"),
         "uptake_rate": home.share("in_trajectory", "visited"),
         "housing_tables": housing,
+        "activity_table": activity,
         "charts": _charts(programme, filters, home, with_cohesion=True),  # the report's reader is the manager
         "definitions": quarterly.definitions(),
         "today": timezone.localdate(),
