@@ -151,3 +151,95 @@ def test_the_means_follow_the_same_rows():
     ]
     # 1002 and 1003 together: 5 answers (1 + 2 and 2 + 0), satisfied as 5, dissatisfied as 1: 17 / 5.
     assert str(dict(means)["Other complexes together"]) == "3.4"
+
+
+# --- The same households per complex and per street, shown together (SPEC §2.7) --------------------
+
+# (complex, street) → households, satisfied, dissatisfied: where complexes and streets meet. K1 and
+# K2 lie in Akkerstraat, K3 is Beekstraat. Per complex, K2's 2 satisfied are "< 5" and one more count
+# of the column goes with them; per street, Akkerstraat's 8 satisfied are K1's and K2's together —
+# shown beside K1's 6, they would give K2's 2 away, unless the layer knows how the two overlap.
+CROSSINGS = {
+    ("K1", 11): (10, 6, 2),
+    ("K2", 11): (6, 2, 1),
+    ("K3", 12): (7, 5, 1),
+}
+STREET_NAMES = {11: "Akkerstraat", 12: "Beekstraat"}
+
+
+def _crossing_signals() -> kpis.HousingSignals:
+    def counts(parts) -> kpis.HousingCounts:
+        h, s, d = (sum(p[i] for p in parts) for i in range(3))
+        return _counts(h, s, d)
+
+    complexes = {n for n, _s in CROSSINGS}
+    streets = {s for _n, s in CROSSINGS}
+    return kpis.HousingSignals(
+        areas={1: counts(CROSSINGS.values())},
+        complexes={(1, n): counts([v for (m, _s), v in CROSSINGS.items() if m == n]) for n in complexes},
+        streets={(1, s): counts([v for (_n, t), v in CROSSINGS.items() if t == s]) for s in streets},
+        crossings={(1, n, s): counts([v]) for (n, s), v in CROSSINGS.items()},
+    )
+
+
+def test_the_street_tables_come_with_the_complex_tables_and_share_their_total():
+    tables = housing_tables(_crossing_signals(), AREA, categories=[], streets=STREET_NAMES)
+    assert [t.key for t in tables] == [
+        "satisfaction",
+        "fit",
+        "defects",
+        "satisfaction-street",
+        "fit-street",
+        "defects-street",
+    ]
+    by_complex, by_street = tables[0], tables[3]
+    assert [row.label for row in by_street.rows] == ["Akkerstraat", "Beekstraat", "De Ruit (all homes)"]
+    # One total, disclosed once: the same cells in both.
+    assert by_complex.rows[-1].cells == by_street.rows[-1].cells
+    # Without streets: the complex tables alone, as before.
+    assert [t.key for t in housing_tables(_crossing_signals(), AREA, categories=[])] == [
+        "satisfaction",
+        "fit",
+        "defects",
+    ]
+
+
+def test_no_cell_of_the_complex_and_street_tables_together_can_be_worked_out():
+    """What a reader of both knows: each row adds up its parts where complexes and streets meet
+    (unpublished, 0 or more: the addresses say which complex lies in which street), a row's
+    satisfied and dissatisfied are some of its households, and both tables add up to one total."""
+    tables = housing_tables(_crossing_signals(), AREA, categories=[], streets=STREET_NAMES)
+    by_complex, by_street = tables[0], tables[3]
+    fields = ["households", "satisfied", "dissatisfied"]
+    truth, published, sums = {}, {}, []
+    named_complexes = {row.label for row in by_complex.rows if row.kind == "row"}
+    named_streets = {row.label for row in by_street.rows if row.kind == "row"}
+
+    def members(table, row, label_of):
+        named = named_complexes if table is by_complex else named_streets
+        if row.kind == "total":
+            return list(CROSSINGS)
+        if row.kind == "rest":
+            return [key for key in CROSSINGS if label_of(key) not in named]
+        return [key for key in CROSSINGS if label_of(key) == row.label]
+
+    for table, label_of in ((by_complex, lambda key: _label(key[0])), (by_street, lambda key: STREET_NAMES[key[1]])):
+        for row in table.rows:
+            parts = members(table, row, label_of)
+            name = "total" if row.kind == "total" else (table.key, row.label)
+            for i, field in enumerate(fields):
+                cell = row.cells[i]
+                truth[(name, field)] = sum(CROSSINGS[key][i] for key in parts)
+                kind = SHOWN if cell.state is State.SHOWN else SMALL if cell.state is State.SMALL else HIDDEN
+                published[(name, field)] = (kind, cell.count)
+                sums.append(((name, field), [("x", key, field) for key in parts]))
+    for key, values in CROSSINGS.items():
+        for i, field in enumerate(fields):
+            truth[("x", key, field)] = values[i]
+            published[("x", key, field)] = (UNPUBLISHED, None)
+        truth[("x", key, "rest")] = values[0] - values[1] - values[2]
+        published[("x", key, "rest")] = (UNPUBLISHED, None)
+        sums.append(
+            (("x", key, "households"), [("x", key, "satisfied"), ("x", key, "dissatisfied"), ("x", key, "rest")])
+        )
+    assert derivable(truth, published, sums) == []

@@ -166,6 +166,19 @@ def _knowledge(args, home) -> tuple[dict, dict, list, dict]:
         ):
             truth[("rest", "revisits", part, whole)] = getattr(revisits, whole) - getattr(revisits, part)
             sums.append((("revisits", whole), [("revisits", part), ("rest", "revisits", part, whole)]))
+        # Per kind of reason: its held are some of its planned; together they are the planned and held.
+        for code, planned, held in revisits.by_reason:
+            truth[("revisit_reason", code, "planned")] = planned
+            truth[("revisit_reason", code, "held")] = held
+            truth[("rest", "revisit_reason", code)] = planned - held
+            sums.append(
+                (
+                    ("revisit_reason", code, "planned"),
+                    [("revisit_reason", code, "held"), ("rest", "revisit_reason", code)],
+                )
+            )
+        for name in ("planned", "held") if revisits.by_reason else ():
+            sums.append((("revisits", name), [("revisit_reason", code, name) for code, _p, _h in revisits.by_reason]))
     published = {}
     thresholds = {}
     for key in truth:
@@ -381,3 +394,30 @@ def test_no_revisit_or_referral_without_priority_can_be_worked_out():
         home = home_figures(**args)
         assert [row["organisation"] for row in home.ordinary_rows] == ["GGD"]  # GGZ: special category
         assert _attack(args) == [], planned
+
+
+def test_no_revisit_by_kind_of_reason_can_be_worked_out():
+    """Revisits split by kind of reason (issue 14 item 5): the reasons' planned add up to the
+    planned, their held to the held; a small reason is not given away by the others."""
+    reasons = ("help_question", "finish", "papers", "referral", "other", "")
+    for split in [
+        ((9, 6), (2, 1), (0, 0), (6, 5), (0, 0), (3, 0)),  # two small reasons beside big ones
+        ((12, 8), (7, 2), (5, 5), (1, 1), (0, 0), (0, 0)),  # one small one: another hidden with it
+        ((20, 15), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0)),  # one reason only: the others are 0
+    ]:
+        planned = sum(p for p, _h in split)
+        held = sum(h for _p, h in split)
+        args = _figures(special_allowed=False)
+        args["revisits"] = kpis.Revisits(
+            planned=planned,
+            held=held,
+            cancelled=planned - held,
+            open=0,
+            from_conversation=0,
+            from_conversation_held=0,
+            by_reason=tuple((code, p, h) for code, (p, h) in zip(reasons, split, strict=True)),
+        )
+        home = home_figures(**args)
+        assert [row["label"] for row in home.revisit_reasons][0] == "follow up a help question"
+        assert len(home.revisit_reasons) == 6
+        assert _attack(args) == [], split

@@ -524,3 +524,20 @@ def test_no_withheld_respondent_count_of_the_index_table_can_be_worked_out(cw, w
     withheld = [key for key, (kind, _v) in published.items() if kind in (SMALL, HIDDEN)]
     assert withheld, "the fixture has small streets: the test must attack something"
     assert derivable(truth, published, sums) == []
+
+
+def test_housing_signals_per_street_and_where_complexes_and_streets_meet(hw):
+    """SPEC §2.7 "per street or complex": every address of the fixture is on Woonstraat, so each
+    area's street counts what the area counts, and each complex meets it whole."""
+    from stijging.registry.models import Street
+
+    result = kpis.housing_signals(hw.programme, PERIOD)
+    a, b = hw.area_a.pk, hw.area_b.pk
+    s = Street.objects.get(name="Woonstraat").pk
+    assert result.streets == {(a, s): AREA_A, (b, s): AREA_B}
+    assert result.crossings == {
+        (a, "C-101", s): C101,
+        (a, "C-102", s): C102,
+        (a, "", s): PRIVATE_A,
+        (b, "C-201", s): AREA_B,
+    }

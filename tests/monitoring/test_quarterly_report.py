@@ -43,12 +43,25 @@ def test_the_xlsx_holds_the_page_figures_and_is_audited(world, manager, django_a
     cells = page.context["cells"]
     # AUTH (3) + programme, membership check + the figures (10) + areas offered (2) + the audit insert
     # + the charts over time (7 at most, whatever the number of months) and the waves
-    # + referrals without priority and revisits (2)
-    with django_assert_max_num_queries(3 + 2 + 10 + 2 + 1 + 7 + 1 + 2):
+    # + referrals without priority and revisits (2) + the area's streets and activities, participants
+    # and volunteer hours per street (4)
+    with django_assert_max_num_queries(3 + 2 + 10 + 2 + 1 + 7 + 1 + 2 + 4):
         response = manager.get(reverse("monitoring:report_xlsx", args=[slug]) + _query(world))
     assert response.status_code == 200
     workbook = load_workbook(BytesIO(response.content))
     assert "Definitions" in workbook.sheetnames and "Areas" in workbook.sheetnames
+    # Activities per street of the area chosen, as on the cohesion page (here: one street, nothing
+    # done, every count "< 5").
+    activity = [[c.value for c in row] for row in workbook["Activities per street"].iter_rows()]
+    assert activity[1] == ["Street", "Activities", "Participants", "Volunteers", "Volunteer hours"]
+    assert activity[2][0] == world.own.street.name and activity[2][1:] == ["< 5"] * 4
+    # Revisits by kind of reason (issue 14 item 5): every kind, through the same layer as the page.
+    reasons = [[c.value for c in row] for row in workbook["Revisits by reason"].iter_rows()]
+    assert len(reasons) == 1 + 6 and reasons[1][0] == "follow up a help question"
+    assert [row[1:] for row in reasons[1:]] == [
+        [(c.value if c.shown else "< 5" if c.state == "small" else "hidden") for c in (r["planned"], r["held"])]
+        for r in page.context["home"].revisit_reasons
+    ]
     areas = [[c.value for c in row] for row in workbook["Areas"].iter_rows()]
     households = cells[("households", world.own.area.pk)]
     expected = households.value if households.shown else ("< 5" if households.state == "small" else "hidden")

@@ -225,9 +225,10 @@ def test_revisits_planned_held_and_linked_to_their_conversation_as_computed_by_h
     asked = Conversation.objects.filter(household__name="H1").earliest("held_on")
     h1 = asked.household
 
-    def appointment(day, status, *, kind="revisit", linked=False):
+    def appointment(day, status, *, kind="revisit", linked=False, why=None):
         starts = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
         Appointment.objects.create(
+            reason_category=why,
             household=h1,
             programme=data.programme,
             worker=data.worker,
@@ -238,14 +239,24 @@ def test_revisits_planned_held_and_linked_to_their_conversation_as_computed_by_h
             source_conversation_id=asked.pk if linked else None,
         )
 
-    appointment(D(2026, 3, 10), "done", linked=True)  # held, asked for in the conversation
-    appointment(D(2026, 4, 20), "planned", linked=True)  # not (yet) held
-    appointment(D(2026, 5, 5), "cancelled")  # planned by hand, cancelled
-    appointment(D(2026, 12, 1), "done", linked=True)  # after the period
+    appointment(D(2026, 3, 10), "done", linked=True, why="help_question")  # held, asked for in the conversation
+    appointment(D(2026, 4, 20), "planned", linked=True, why="help_question")  # not (yet) held
+    appointment(D(2026, 5, 5), "cancelled")  # planned by hand (before the kinds of reason), cancelled
+    appointment(D(2026, 12, 1), "done", linked=True, why="papers")  # after the period
     appointment(D(2026, 3, 1), "done", kind="visit")  # a first visit, not a revisit
     result = kpis.revisits(data.programme, PERIOD)
     assert (result.planned, result.held, result.cancelled, result.open) == (3, 1, 1, 1)
     assert (result.from_conversation, result.from_conversation_held) == (2, 1)
+    # By kind of reason, every kind (zeros too) and "" for none recorded: help question 2 planned of
+    # which 1 held; not recorded 1 (cancelled); papers' one is after the period.
+    assert result.by_reason == (
+        ("help_question", 2, 1),
+        ("finish", 0, 0),
+        ("papers", 0, 0),
+        ("referral", 0, 0),
+        ("other", 0, 0),
+        ("", 1, 0),
+    )
     assert kpis.revisits(data.programme, PERIOD, area_id=data.area.pk) == result
 
 
@@ -271,6 +282,74 @@ def test_the_programme_home_shows_revisits_and_referrals_without_priority_throug
     (ggd,) = home.ordinary_rows
     assert ggd["sent"].state == "small" and ggd["median"] is None  # 2 and 1: under 5, no median
     assert home.revisits["planned"].state == "small"
+    # By kind of reason: every kind, each a count under 5 here (the fixture plans no revisit).
+    assert len(home.revisit_reasons) == 6 and all(row["planned"].state == "small" for row in home.revisit_reasons)
     content = response.content.decode()
+    assert "Revisits by kind of reason" in content
     assert 'id="ordinary-heading"' in content and 'id="revisits-heading"' in content
     assert content.count('role="img"') >= 5  # the charts over time
+
+
+def test_rows_at_month_boundaries_and_local_midnight_count_in_their_own_month(data):  # noqa: F811
+    """The series counts each row once, from the month it starts to count in: rows on a month's
+    last or first day, at local midnight (Europe/Amsterdam, a UTC date a day earlier), a person's
+    comparison changing more than once (and twice in one month), and a household moving out on a
+    month's last day and back in later — each point still the figure of its own period."""
+    from stijging.referrals.models import Referral
+    from stijging.registry.models import HouseholdResidence
+
+    from ..registry.factories import AddressFactory, HouseholdFactory, ResidenceFactory
+    from .test_kpis_trajectories import AMS, at
+
+    # P4 (visited 3 Mar) opens a trajectory 1 Jul 00:15 local time (30 Jun in UTC): July on.
+    Trajectory = data.persons["P4"].trajectories.model
+    Trajectory.objects.create(
+        person=data.persons["P4"],
+        programme=data.programme,
+        case_manager=data.case_manager,
+        opened_by=data.case_manager,
+        opened_at=datetime.datetime(2026, 7, 1, 0, 15, tzinfo=AMS),
+    )
+    # Two GGD referrals answered within: sent Fri 31 Jul 23:30 (July) and Tue 1 Sep 00:30 local
+    # time (31 Aug in UTC: September).
+    for sent, answered in (
+        (at(D(2026, 7, 31), 23, 30), at(D(2026, 8, 3))),
+        (at(D(2026, 9, 1), 0, 30), at(D(2026, 9, 2))),
+    ):
+        referral = data.referral(data.ggd, sent.date(), answered_at=answered, status="accepted")
+        Referral.objects.filter(pk=referral.pk).update(sent_at=sent)
+    # P2 (baseline rung 3; equal on 10 May): rung 5 on 31 Jul (rose), declined the question on
+    # 1 Aug (rung 5 still counts: rose), rung 1 on 1 Sep (declined). P8 (rung 3; rose on 20 Oct
+    # with 5): rung 3 on 31 Oct — the month's last step, equal.
+    data.measurement("P2", D(2026, 7, 31), 5)
+    data.measurement("P2", D(2026, 8, 1), "declined")
+    data.measurement("P2", D(2026, 9, 1), 1)
+    data.measurement("P8", D(2026, 10, 31), 3)
+    # H5: 31 May – 31 Jul at no. 5 (gone on 31 Jul), 1–30 Jun also at no. 6 (counted once), from
+    # 15 Aug at no. 7; its first conversation on 31 Jul, when it lived in none: reached from August.
+    h5 = HouseholdFactory(name="H5")
+    for n, start, end in (
+        (5, D(2026, 5, 31), D(2026, 7, 31)),
+        (6, D(2026, 6, 1), D(2026, 6, 30)),
+        (7, D(2026, 8, 15), None),
+    ):
+        address = AddressFactory(area=data.area, street=data.street, postcode="5931AC", huisnummer=n)
+        ResidenceFactory(household=h5, address=address, start_date=start, end_date=end)
+    assert HouseholdResidence.objects.filter(household=h5).count() == 3
+    data.conversation(h5, D(2026, 7, 31), [])
+
+    points = kpis.monthly_series(data.programme, PERIOD, today=TODAY)
+    # January … 10 November.
+    assert column(points, "in_scope") == [4, 4, 4, 4, 5, 5, 4, 5, 5, 5, 5]
+    assert column(points, "reached") == [0, 1, 3, 4, 4, 4, 4, 5, 5, 5, 5]
+    assert column(points, "in_trajectory") == [0, 2, 3, 5, 5, 5, 6, 6, 6, 6, 6]
+    assert column(points, "decided") == [0, 0, 0, 2, 2, 3, 4, 4, 5, 5, 7]
+    assert column(points, "within") == [0, 0, 0, 1, 1, 2, 3, 3, 4, 4, 4]
+    assert column(points, "rose") == [0, 0, 0, 0, 0, 1, 2, 2, 1, 1, 1]
+    assert column(points, "equal") == [0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1]
+    assert column(points, "declined") == [0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 2]
+    assert column(points, "followed") == [0, 0, 0, 0, 1, 3, 5, 5, 6, 7, 7]
+    for area in (None, data.area.pk):
+        for point in kpis.monthly_series(data.programme, PERIOD, area, today=TODAY):
+            expected = _point_by_its_own_period(data.programme, PERIOD, point.end, TODAY, area)
+            assert {name: getattr(point, name) for name in expected} == expected, point.month

@@ -163,7 +163,7 @@ def turnover(area: Area, years: Sequence[int], *, refresh: bool = False) -> tupl
 def housing_signals(
     programme: Programme, area: Area, period: kpis.Period, *, refresh: bool = False
 ) -> tuple[kpis.HousingSignals, datetime.datetime]:
-    key = f"monitoring:housing:v1:{area.pk}:{period.start.isoformat()}:{period.end.isoformat()}"
+    key = f"monitoring:housing:v2:{area.pk}:{period.start.isoformat()}:{period.end.isoformat()}"
     return _kept(key, lambda: kpis.housing_signals(programme, period, area_id=area.pk), refresh=refresh)
 
 
@@ -230,7 +230,7 @@ def refresh_all(budget_seconds: float = REFRESH_BUDGET_SECONDS) -> int:
                 streets = dict(streets_in_area(area).values_list("pk", "name"))
                 turnover_table(kept_turnover, streets, area)
                 refreshed += 1
-            if stale(f"monitoring:housing:v1:{area.pk}:{period.start.isoformat()}:{period.end.isoformat()}"):
+            if stale(f"monitoring:housing:v2:{area.pk}:{period.start.isoformat()}:{period.end.isoformat()}"):
                 signals, _computed_at = housing_signals(programme, area, period, refresh=True)
                 if categories is None:
                     categories = defect_categories()

@@ -29,7 +29,7 @@ def safe_cell(value):
         if value.blank:
             return ""
         if value.count is not None:
-            return value.count
+            return float(value.count) if isinstance(value.count, Decimal) else value.count  # hours
         return "< 5" if value.state is State.SMALL else _("hidden")
     if value is None:
         return ""
@@ -209,6 +209,12 @@ def report_workbook(context: dict) -> bytes:
                 [_("Still open"), revisits["open"], ""],
             ],
         )
+    if home.revisit_reasons:
+        sheet(
+            _("Revisits by reason"),
+            [[_("Kind of reason"), _("Planned"), _("Held")]]
+            + [[row["label"], row["planned"], row["held"]] for row in home.revisit_reasons],
+        )
     sheet(
         _("Areas"),
         [[_("Area"), _("CBS buurt code"), _("Addresses"), _("Households"), _("Without household")]]
@@ -235,6 +241,11 @@ def report_workbook(context: dict) -> bytes:
         rows: list[list] = [[table.caption], [_("Complex"), *table.columns]]
         rows += [[row.label, *row.cells] for row in table.rows]
         sheet(_("Housing") + " " + table.key, rows)
+    activity = context.get("activity_table")
+    if activity is not None:
+        rows = [[activity.caption], [_("Street"), *activity.columns]]
+        rows += [[row.label, *row.cells] for row in activity.rows]
+        sheet(_("Activities per street"), rows)
     # Over time: the table of every chart, as on the page and in the PDF.
     for chart in context.get("charts", ()):
         rows = [[chart.title], list(chart.table_columns)]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from stijging.instruments.models import DefectCategory
+from stijging.outreach.models import RevisitReason
 from stijging.privacy.disclosure import (
     SPECIAL_CATEGORY_THRESHOLD,
     SUPPRESSION_THRESHOLD,
@@ -55,7 +56,7 @@ def offered_areas(programme: Programme, on: datetime.date) -> list[Area]:
 
 @dataclass(frozen=True)
 class Cell:
-    count: int | None  # None: not shown (see state)
+    count: int | Decimal | None  # None: not shown (see state); a Decimal: hours (activity_table)
     share: Decimal | None = None  # of the row's base, where both are shown
     blank: bool = False  # nothing to show in this cell
     state: State = State.SHOWN  # SMALL: "< 5"; HIDDEN: 5 or more, hidden to protect a small one
@@ -127,46 +128,123 @@ def suppressed_table(
       satisfied and those dissatisfied are some of those that answered; every column is at most
       the base unless grouped): a reader knows that too, so the layer is told;
     - a share only where its count and its base are both shown."""
+    (table,) = suppressed_tables(
+        [TableSpec(key, caption, rows, rest_label)], columns, total_label, base=base, within=within
+    )
+    return table
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One grouping of the same households into rows (per complex, per street) for suppressed_tables."""
+
+    key: str
+    caption: str
+    rows: Sequence[tuple[str, dict[str, int]]]
+    rest_label: str | None = None
+
+
+def suppressed_tables(
+    specs: Sequence[TableSpec],
+    columns: Sequence[tuple[str, str]],
+    total_label: str,
+    *,
+    base: str | None = None,
+    within: Sequence[Sequence[str]] | None = None,
+    crossings: Sequence[tuple[dict[str, int], Sequence[int]]] = (),
+) -> list[Table]:
+    """Tables of the same households grouped two ways (per complex and per street), shown together:
+    each as suppressed_table, in one call of the disclosure layer, so that what one shows cannot
+    give away what the other hides. They share the total row. `crossings` are the parts where the
+    groupings meet — a complex's households in one street — never shown, which a reader knows to
+    exist (the addresses say which complex lies in which street): each is (counts per column, the
+    index of its row in each spec); a row is the sum of its crossings."""
     keys = [k for k, _label in columns]
-    if base is not None:
-        shown_rows, rest_rows = collapse_rows([values.get(base, 0) for _label, values in rows])
-    else:
-        shown_rows, rest_rows = list(range(len(rows))), []
+    single = len(specs) == 1
+
+    def cell_key(t: int, row: object, k: str) -> Hashable:
+        # One table keeps the keys it always had (the layer keeps its results by them).
+        return (row, k) if single or row == TOTAL else (t, row, k)
+
+    layout: list[tuple[list[int], list[int]]] = []
     counts: dict[Hashable, int] = {}
-    for i in shown_rows:
-        for k in keys:
-            counts[(i, k)] = rows[i][1].get(k, 0)
+    for spec in specs:
+        if base is not None:
+            layout.append(collapse_rows([values.get(base, 0) for _label, values in spec.rows]))
+        else:
+            layout.append((list(range(len(spec.rows))), []))
+    for t, spec in enumerate(specs):
+        for i in layout[t][0]:
+            for k in keys:
+                counts[cell_key(t, i, k)] = spec.rows[i][1].get(k, 0)
     for k in keys:
-        counts[(TOTAL, k)] = sum(values.get(k, 0) for _label, values in rows)
-        if rest_rows:
-            counts[(REST, k)] = sum(rows[i][1].get(k, 0) for i in rest_rows)
-    relations = [relation((TOTAL, k), [(i, k) for i in shown_rows] + ([(REST, k)] if rest_rows else [])) for k in keys]
-    slack: list[tuple] = []
+        counts[(TOTAL, k)] = sum(values.get(k, 0) for _label, values in specs[0].rows)
+        for t, spec in enumerate(specs):
+            if layout[t][1]:
+                counts[cell_key(t, REST, k)] = sum(spec.rows[i][1].get(k, 0) for i in layout[t][1])
+    relations = [
+        relation(
+            (TOTAL, k),
+            [cell_key(t, i, k) for i in layout[t][0]] + ([cell_key(t, REST, k)] if layout[t][1] else []),
+        )
+        for t in range(len(specs))
+        for k in keys
+    ]
+    slack: list[Hashable] = []
     if base is not None:
         grouped = {k for group in within or () for k in group}
         groups = [tuple(group) for group in within or ()] + [(k,) for k in keys if k != base and k not in grouped]
-        for row in [*shown_rows, *([REST] if rest_rows else []), TOTAL]:
+        rows_of = [
+            (t, row) for t in range(len(specs)) for row in [*layout[t][0], *([REST] if layout[t][1] else [])]
+        ] + [(0, TOTAL)]
+        for t, row in rows_of:
             for number, group in enumerate(groups):
                 # base = the group + the households of the row in none of its columns (never shown)
-                key_slack = ("slack", row, number)
-                counts[key_slack] = counts[(row, base)] - sum(counts[(row, k)] for k in group)
+                key_slack: Hashable = ("slack", row, number) if single or row == TOTAL else ("slack", t, row, number)
+                counts[key_slack] = counts[cell_key(t, row, base)] - sum(counts[cell_key(t, row, k)] for k in group)
                 slack.append(key_slack)
-                relations.append(relation((row, base), [*((row, k) for k in group), key_slack]))
+                relations.append(relation(cell_key(t, row, base), [*(cell_key(t, row, k) for k in group), key_slack]))
+        for j, (values, _rows) in enumerate(crossings):
+            for number, group in enumerate(groups):
+                key_slack = ("slack", "x", j, number)  # what the part holds beside the group
+                counts[key_slack] = values.get(base, 0) - sum(values.get(k, 0) for k in group)
+                slack.append(key_slack)
+                relations.append(relation(("x", j, base), [*(("x", j, k) for k in group), key_slack]))
+    for j, (values, _rows) in enumerate(crossings):
+        for k in keys:
+            counts[("x", j, k)] = values.get(k, 0)
+            slack.append(("x", j, k))
+    for t in range(len(specs)) if crossings else ():
+        rest = set(layout[t][1])
+        for row in [*layout[t][0], *([REST] if rest else [])]:
+            parts = [j for j, (_v, at) in enumerate(crossings) if (at[t] in rest if row == REST else at[t] == row)]
+            for k in keys:
+                relations.append(relation(cell_key(t, row, k), [("x", j, k) for j in parts]))
     result = protect(counts, relations, unpublished=slack)
 
-    def cell(row: object, k: str) -> Cell:
-        disclosed = result[(row, k)]
-        of = result[(row, base)].value if base is not None and k != base else None
+    def cell(t: int, row: object, k: str) -> Cell:
+        disclosed = result[cell_key(t, row, k)]
+        of = result[cell_key(t, row, base)].value if base is not None and k != base else None
         share = kpis.rate(disclosed.value, of) if disclosed.value is not None and of else None
         return Cell(disclosed.value, share, state=disclosed.state)
 
-    out = [TableRow(label=rows[i][0], cells=tuple(cell(i, k) for k in keys)) for i in shown_rows]
-    if rest_rows:
-        out.append(
-            TableRow(label=rest_label or _("Other (together)"), cells=tuple(cell(REST, k) for k in keys), kind="rest")
+    tables = []
+    for t, spec in enumerate(specs):
+        shown_rows, rest_rows = layout[t]
+        out = [TableRow(label=spec.rows[i][0], cells=tuple(cell(t, i, k) for k in keys)) for i in shown_rows]
+        if rest_rows:
+            out.append(
+                TableRow(
+                    label=spec.rest_label or _("Other (together)"),
+                    cells=tuple(cell(t, REST, k) for k in keys),
+                    kind="rest",
+                )
+            )
+        out.append(TableRow(label=total_label, cells=tuple(cell(t, TOTAL, k) for k in keys), kind="total"))
+        tables.append(
+            Table(key=spec.key, caption=spec.caption, columns=tuple(label for _k, label in columns), rows=tuple(out))
         )
-    out.append(TableRow(label=total_label, cells=tuple(cell(TOTAL, k) for k in keys), kind="total"))
-    return Table(key=key, caption=caption, columns=tuple(label for _k, label in columns), rows=tuple(out))
+    return tables
 
 
 # --- Housing signals ------------------------------------------------------------------------------
@@ -191,18 +269,54 @@ def defect_categories() -> list[DefectCategory]:
     )
 
 
+def _streets_of(
+    signals: kpis.HousingSignals, area: Area, streets: dict[int, str]
+) -> list[tuple[int, kpis.HousingCounts]]:
+    return sorted(
+        ((street_id, counts) for (area_id, street_id), counts in signals.streets.items() if area_id == area.pk),
+        key=lambda item: (streets.get(item[0], ""), item[0]),
+    )
+
+
 def housing_tables(
-    signals: kpis.HousingSignals, area: Area, categories: list[DefectCategory] | None = None
+    signals: kpis.HousingSignals,
+    area: Area,
+    categories: list[DefectCategory] | None = None,
+    streets: dict[int, str] | None = None,
 ) -> list[Table]:
     """Three tables for one area, one row per housing-association complex (and the other homes),
-    the area as the total: satisfaction and the wish to move; the fit of the home; defects."""
+    the area as the total: satisfaction and the wish to move; the fit of the home; defects. With
+    `streets` (id → name), the same three per street as well (SPEC §2.7: per street or complex),
+    each protected together with its complex table in one call of the layer — the same households
+    grouped two ways, with the parts of complexes in streets as what a reader knows of the overlap
+    (suppressed_tables) — so neither gives away what the other hides."""
     complexes = _complexes_of(signals, area)
     rows_source = [(_complex_label(number), counts) for number, counts in complexes]
+    street_rows = _streets_of(signals, area, streets) if streets is not None else []
+    street_source = [(streets.get(street_id, "?") if streets else "?", counts) for street_id, counts in street_rows]
     total_label = _("%(area)s (all homes)") % {"area": area.name}
     rest_label = _("Other complexes together")
+    crossing_rows: list[tuple[kpis.HousingCounts, tuple[int, int]]] = []
+    if streets is not None:
+        complex_at = {number: i for i, (number, _counts) in enumerate(complexes)}
+        street_at = {street_id: i for i, (street_id, _counts) in enumerate(street_rows)}
+        crossing_rows = [
+            (counts, (complex_at[number], street_at[street_id]))
+            for (area_id, number, street_id), counts in sorted(signals.crossings.items())
+            if area_id == area.pk
+        ]
 
-    def rows(fields: Sequence[str]) -> list[tuple[str, dict[str, int]]]:
-        return [(label, {f: getattr(counts, f) for f in fields}) for label, counts in rows_source]
+    def rows(source, fields: Sequence[str]) -> list[tuple[str, dict[str, int]]]:
+        return [(label, {f: getattr(counts, f) for f in fields}) for label, counts in source]
+
+    def tables(key: str, caption: str, street_caption: str, columns, values, **options) -> list[Table]:
+        specs = [TableSpec(key, caption, values(rows_source), rest_label)]
+        if streets is not None:
+            specs.append(TableSpec(f"{key}-street", street_caption, values(street_source), _("Other streets together")))
+        crossings = [(dict(values([("", counts)])[0][1]), at) for counts, at in crossing_rows]
+        return suppressed_tables(
+            specs, columns, total_label, base="households", crossings=crossings if streets else (), **options
+        )
 
     satisfaction_columns = [
         ("households", _("Households that answered")),
@@ -224,41 +338,38 @@ def housing_tables(
         seen.setdefault(category.code, category.name)
     order = {c.code: c.order for c in categories}
     defect_codes = sorted(seen, key=lambda code: (order.get(code, 0), code))
-    defect_rows = [
-        (label, {"households": counts.households, **{code: counts.defects.get(code, 0) for code in defect_codes}})
-        for label, counts in rows_source
-    ]
-    return [
-        suppressed_table(
-            "satisfaction",
-            _("Satisfaction with the home and the wish to move, per complex"),
-            satisfaction_columns,
-            rows([k for k, _l in satisfaction_columns]),
-            total_label,
-            base="households",
-            rest_label=rest_label,
-            within=[("satisfied", "dissatisfied"), ("wants_to_stay", "wants_to_move", "undecided")],
-        ),
-        suppressed_table(
-            "fit",
-            _("Homes that no longer fit, per complex"),
-            fit_columns,
-            rows([k for k, _l in fit_columns]),
-            total_label,
-            base="households",
-            rest_label=rest_label,
-            within=[("over_occupied", "under_occupied")],
-        ),
-        suppressed_table(
-            "defects",
-            _("Defects reported, per complex (households)"),
-            [("households", _("Households that answered")), *[(code, seen[code]) for code in defect_codes]],
-            defect_rows,
-            total_label,
-            base="households",
-            rest_label=rest_label,
-        ),
-    ]
+
+    def defect_values(source) -> list[tuple[str, dict[str, int]]]:
+        return [
+            (label, {"households": counts.households, **{code: counts.defects.get(code, 0) for code in defect_codes}})
+            for label, counts in source
+        ]
+
+    satisfaction = tables(
+        "satisfaction",
+        _("Satisfaction with the home and the wish to move, per complex"),
+        _("Satisfaction with the home and the wish to move, per street"),
+        satisfaction_columns,
+        lambda source: rows(source, [k for k, _l in satisfaction_columns]),
+        within=[("satisfied", "dissatisfied"), ("wants_to_stay", "wants_to_move", "undecided")],
+    )
+    fit = tables(
+        "fit",
+        _("Homes that no longer fit, per complex"),
+        _("Homes that no longer fit, per street"),
+        fit_columns,
+        lambda source: rows(source, [k for k, _l in fit_columns]),
+        within=[("over_occupied", "under_occupied")],
+    )
+    defects = tables(
+        "defects",
+        _("Defects reported, per complex (households)"),
+        _("Defects reported, per street (households)"),
+        [("households", _("Households that answered")), *[(code, seen[code]) for code in defect_codes]],
+        defect_values,
+    )
+    # The complex tables first, as before; then those per street.
+    return [satisfaction[0], fit[0], defects[0], *satisfaction[1:], *fit[1:], *defects[1:]]
 
 
 def satisfaction_means(signals: kpis.HousingSignals, area: Area) -> list[tuple[str, Decimal | None]]:
@@ -309,7 +420,76 @@ def turnover_table(turnover: kpis.Turnover, streets: dict[int, str], area: Area)
     )
 
 
+# --- Activities, participants and volunteer hours per street -------------------------------------
+
+
+def activity_table(per_street: dict[int, kpis.StreetActivity], streets: dict[int, str]) -> Table:
+    """Per street of the area (every one: a street where nothing happened is a 0, "< 5" like any
+    small count): activities, participants, volunteers, volunteer hours; the total line adds up the
+    streets, as turnover's (an activity on two streets is in it twice). The counts go through the
+    disclosure layer as one table (suppressed_table); the hours are a sum over volunteers, shown
+    like a mean only where the volunteers they are of are shown — and on the total line only where
+    the volunteers of the streets not shown (the total minus those shown, which a reader can work
+    out) are none or 5 or more, so no small group's hours follow by subtraction."""
+    order = sorted(per_street, key=lambda s: (streets.get(s, ""), s))
+    columns = [
+        ("activities", _("Activities")),
+        ("participants", _("Participants")),
+        ("volunteers", _("Volunteers")),
+    ]
+    rows = [
+        (
+            streets.get(s, "?"),
+            {
+                "activities": per_street[s].activities,
+                "participants": per_street[s].participants,
+                "volunteers": per_street[s].volunteers,
+            },
+        )
+        for s in order
+    ]
+    table = suppressed_table(
+        "activity",
+        _("Activities, participants and volunteers per street (the total adds up the streets)"),
+        columns,
+        rows,
+        _("All streets together"),
+    )
+    hours = [per_street[s].hours for s in order]
+    hours.append(sum(hours, Decimal(0)))
+    volunteers_at = len(columns) - 1
+    shown_volunteers = sum(row.cells[volunteers_at].count or 0 for row in table.rows[:-1])
+    total_volunteers = table.rows[-1].cells[volunteers_at].count
+    out = []
+    for i, (row, hours_) in enumerate(zip(table.rows, hours, strict=True)):
+        volunteers = row.cells[volunteers_at]
+        shown = volunteers.count is not None
+        if i == len(table.rows) - 1 and shown:
+            unshown = int(total_volunteers or 0) - int(shown_volunteers)
+            shown = unshown == 0 or unshown >= SUPPRESSION_THRESHOLD
+        if shown:
+            cell = Cell(hours_)
+        elif volunteers.count is None:
+            cell = Cell(None, state=volunteers.state)  # as the volunteers they are of
+        else:
+            cell = Cell(None, state=State.HIDDEN)  # the total's: it would give a small group's hours
+        out.append(TableRow(label=row.label, cells=(*row.cells, cell), kind=row.kind))
+    return Table(
+        key=table.key,
+        caption=table.caption,
+        columns=(*table.columns, _("Volunteer hours")),
+        rows=tuple(out),
+    )
+
+
 # --- The programme home ---------------------------------------------------------------------------
+
+
+def revisit_reason_label(code: str) -> str:
+    """A kind of reason of a revisit as the tables show it; "" is a revisit planned before the
+    kinds of reason were recorded."""
+    return str(RevisitReason(code).label) if code else _("not recorded (planned before the kinds of reason)")
+
 
 # Life domains whose figures are health data (AVG art. 9): special categories.
 SPECIAL_DOMAINS = frozenset({"gezondheid"})
@@ -329,6 +509,7 @@ class HomeFigures:
     series: tuple = ()  # the monthly points (kpis.MonthPoint), their counts in `cells` under month_key
     ordinary_rows: list = field(default_factory=list)  # referrals without priority, per partner
     revisits: dict = field(default_factory=dict)  # planned, held, cancelled, open, from_conversation(_held)
+    revisit_reasons: list = field(default_factory=list)  # per kind of reason: label, planned, held
 
     def value(self, key) -> int | None:
         return self.cells[key].value
@@ -439,6 +620,18 @@ def home_figures(
         at_most(("revisits", "from_conversation"), ("revisits", "planned"))
         at_most(("revisits", "from_conversation_held"), ("revisits", "from_conversation"))
         at_most(("revisits", "from_conversation_held"), ("revisits", "held"))
+        # Per kind of reason (every one, zeros included): they add up to the planned and the held.
+        for code, planned, held in revisits.by_reason:
+            counts[("revisit_reason", code, "planned")] = planned
+            counts[("revisit_reason", code, "held")] = held
+            at_most(("revisit_reason", code, "held"), ("revisit_reason", code, "planned"))
+        if revisits.by_reason:
+            for name in ("planned", "held"):
+                rels.append(
+                    relation(
+                        ("revisits", name), [("revisit_reason", code, name) for code, _p, _h in revisits.by_reason]
+                    )
+                )
     cells = protect(counts, rels, thresholds=thresholds, unpublished=unpublished, sees_persons=sees_persons)
     figures = HomeFigures(
         cells=cells,
@@ -459,6 +652,14 @@ def home_figures(
             for h in ordinary_partners
         ],
         revisits={key[1]: cell for key, cell in cells.items() if isinstance(key, tuple) and key[0] == "revisits"},
+        revisit_reasons=[
+            {
+                "label": revisit_reason_label(code),
+                "planned": cells[("revisit_reason", code, "planned")],
+                "held": cells[("revisit_reason", code, "held")],
+            }
+            for code, _planned, _held in (revisits.by_reason if revisits is not None else ())
+        ],
     )
     for label, name, of in (
         (_("rose"), "rose", "compared"),

@@ -152,16 +152,19 @@ def cohesion(request, slug: str):
         for w in cohesion_selectors.waves_in_order(programme)
         if w.starts_on <= period.end and w.ends_on >= period.start
     ]
-    table = computed_at = None
-    if area is not None and waves:
+    table = computed_at = activity = None
+    if area is not None:
         streets = dict(registry_selectors.streets_in_area(area).values_list("pk", "name"))
-        table, computed_at = kept_figures.cohesion_index(area, waves, streets)
+        if waves:
+            table, computed_at = kept_figures.cohesion_index(area, waves, streets)
+        activity = reports.activity_table(kpis.activity_per_street(programme, period, list(streets)), streets)
     context = (
         _neighbourhood_context(request, programme, "index")
         | filters
         | {
             "table": table,
             "computed_at": computed_at,
+            "activity": activity,
         }
     )
     return render(request, "monitoring/cohesion.html", context)
@@ -257,9 +260,14 @@ def _report_context(request, slug: str) -> dict:
     figures, home = _home(request, programme, filters, sees_persons=False)
     area = filters["area"]
     housing = []
+    activity = None
     if area is not None:
         signals, _computed_at = kept_figures.housing_signals(programme, area, filters["period"])
         housing = reports.housing_tables(signals, area)
+        streets = dict(registry_selectors.streets_in_area(area).values_list("pk", "name"))
+        activity = reports.activity_table(
+            kpis.activity_per_street(programme, filters["period"], list(streets)), streets
+        )
     return filters | {
         "programme": programme,
         "computed_at": figures.computed_at,
@@ -271,6 +279,7 @@ def _report_context(request, slug: str) -> dict:
         "question_share": home.share("with_question", "visited"),
         "uptake_rate": home.share("in_trajectory", "visited"),
         "housing_tables": housing,
+        "activity_table": activity,
         "charts": _charts(programme, filters, home, with_cohesion=True),  # the report's reader is the manager
         "definitions": quarterly.definitions(),
         "today": timezone.localdate(),

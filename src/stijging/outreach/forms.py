@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import AppointmentKind, Channel, Outcome
+from .models import AppointmentKind, Channel, Outcome, RevisitReason
 
 
 class DateInput(forms.DateInput):
@@ -39,6 +39,9 @@ class AppointmentForm(forms.Form):
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=15, max_value=240, initial=60)
     worker: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Project worker"), queryset=None)  # type: ignore[arg-type]  # set per programme in __init__
     kind = forms.ChoiceField(label=_("Kind"), choices=AppointmentKind.choices, initial=AppointmentKind.VISIT)
+    reason_category = forms.ChoiceField(
+        label=_("Kind of reason (for a revisit)"), choices=[("", "—"), *RevisitReason.choices], required=False
+    )
     reason = forms.CharField(label=_("Reason (for a revisit)"), max_length=500, required=False)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
@@ -60,6 +63,8 @@ class AppointmentForm(forms.Form):
             self.add_error("date", _("An appointment is planned ahead, not in the past."))
         if cleaned.get("kind") == AppointmentKind.REVISIT and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", _("Give the reason for the revisit."))
+        if cleaned.get("kind") == AppointmentKind.REVISIT and not cleaned.get("reason_category"):
+            self.add_error("reason_category", _("Choose the kind of reason for the revisit."))
         return cleaned
 
 

@@ -75,6 +75,16 @@ class AppointmentKind(models.TextChoices):
     REVISIT = "revisit", _("revisit")
 
 
+class RevisitReason(models.TextChoices):
+    """Why a revisit is planned: the categories its figure is split by (monitoring)."""
+
+    HELP_QUESTION = "help_question", _("follow up a help question")
+    FINISH = "finish", _("finish the conversation (members not yet spoken to)")
+    PAPERS = "papers", _("bring or collect papers or information")
+    REFERRAL = "referral", _("accompany a referral (warm hand-over)")
+    OTHER = "other", _("other reason")
+
+
 class AppointmentStatus(models.TextChoices):
     PLANNED = "planned", _("planned")
     DONE = "done", _("done")
@@ -97,6 +107,11 @@ class Appointment(models.Model):
     # A revisit's reason, planned from a conversation (the conversation's id, kept as a plain number
     # because conversations sit a floor above outreach).
     reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # A revisit's kind of reason; none (NULL) on revisits planned before the categories existed and on
+    # first visits.
+    reason_category = models.CharField(
+        _("kind of reason"), max_length=20, choices=RevisitReason.choices, null=True, blank=True
+    )
     source_conversation_id = models.BigIntegerField(null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

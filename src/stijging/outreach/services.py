@@ -27,6 +27,7 @@ from .models import (
     HouseholdOutreach,
     Outcome,
     OutreachStatus,
+    RevisitReason,
 )
 
 
@@ -145,6 +146,7 @@ def appointment_plan(
     duration_minutes: int = 60,
     kind: str = AppointmentKind.VISIT,
     reason: str = "",
+    reason_category: str | None = None,
     note: str = "",
     source_conversation_id: int | None = None,
 ) -> Appointment:
@@ -153,6 +155,8 @@ def appointment_plan(
     _require_contactable(household)
     if kind == AppointmentKind.REVISIT and not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the revisit.")})
+    if reason_category and reason_category not in RevisitReason.values:
+        raise ValidationError({"reason_category": _("Choose the kind of reason for the revisit.")})
     appointment = Appointment.objects.create(
         household=household,
         programme_id=programme_id,
@@ -161,6 +165,7 @@ def appointment_plan(
         duration_minutes=duration_minutes,
         kind=kind,
         reason=reason,
+        reason_category=(reason_category or None) if kind == AppointmentKind.REVISIT else None,
         note=note,
         source_conversation_id=source_conversation_id,
     )

@@ -300,6 +300,7 @@ def appointment_create(request, pk: int):
             duration_minutes=data["duration_minutes"],
             kind=data["kind"],
             reason=data["reason"],
+            reason_category=data["reason_category"] or None,
             note=data["note"],
         ),
         success=_("The appointment was planned."),

@@ -203,43 +203,70 @@ def rise_rows(
     return baseline, rows
 
 
+# (measured on, measurement id, rung, rung non-answer): where a person's comparison stands from that
+# day on (rise_steps)
+Step = tuple[datetime.date, int, int | None, str]
+
+
+def rise_steps(baseline: dict[int, Baseline], rows: list[tuple]) -> dict[int, list[Step]]:
+    """Per person, oldest first, every measurement at least 90 days after the baseline, each with the
+    rung to compare from that day on (see social_rise): the measurement itself is the latest (its
+    domain scores are compared), and its rung — or, where it records no rung (the ladder question
+    declined or not discussed), the rung of the latest earlier such measurement that does; if none
+    does, its own (none). The comparison up to any day is the person's last step on or before it,
+    so every shorter period (with the same start) comes from the same rows."""
+    per_person: dict[int, list[tuple]] = {}
+    for row in rows:  # newest first per person (rise_rows)
+        per_person.setdefault(row[1], []).append(row)
+    steps: dict[int, list[Step]] = {}
+    for person_id, measurements in per_person.items():
+        first_day = baseline[person_id][1] + datetime.timedelta(days=RISE_MIN_DAYS)
+        recorded: tuple[int | None, str] | None = None
+        out: list[Step] = []
+        for pk, _, measured_on, rung_, non_answer in reversed(measurements):
+            if measured_on < first_day:
+                continue
+            if rung_ is not None or non_answer == RungNonAnswer.NOT_APPLICABLE:
+                recorded = (rung_, non_answer)
+            out.append((measured_on, pk, *(recorded or (rung_, non_answer))))
+        if out:
+            steps[person_id] = out
+    return steps
+
+
+def rise_outcome(baseline: Baseline, after: int | None, after_non_answer: str) -> str:
+    """How a followed person's rung compares (see social_rise), counted apart in this order: not
+    applicable, at the top at baseline, no rung recorded; else rose, equal or declined."""
+    _, _, before, before_non_answer = baseline
+    na = RungNonAnswer.NOT_APPLICABLE
+    if before_non_answer == na or after_non_answer == na:
+        return "not_applicable"
+    if before == TOP_RUNG:
+        return "at_top"
+    if after is None or before is None:
+        return "no_rung"
+    change = after - before
+    return "rose" if change > 0 else "equal" if change == 0 else "declined"
+
+
+RISE_OUTCOMES = ("rose", "equal", "declined", "at_top", "not_applicable", "no_rung")
+
+
 def rise_counts(
     baseline: dict[int, Baseline], rows: list[tuple], upto: datetime.date
 ) -> tuple[dict[int, tuple[int, int | None, str]], dict[str, int]]:
-    """The persons followed up to `upto` and how their rung compares (see social_rise), from the rows
-    of rise_rows: a baseline held after `upto` and a measurement after it do not count — so the
-    figure of a shorter period (with the same start) comes from the same rows."""
-    # Per person: the latest measurement at least 90 days after the baseline (its domain scores are
-    # compared), and the rung to compare: that measurement's, or — where it records no rung (the
-    # ladder question declined or not discussed) — the latest earlier such measurement that does.
+    """The persons followed up to `upto` (their latest measurement id, the rung compared) and how
+    their rung compares, from the rows of rise_rows: a measurement after `upto` does not count (nor,
+    so, a baseline held after it: a counted measurement is 90 days after its baseline)."""
     latest: dict[int, tuple[int, int | None, str]] = {}
-    settled: set[int] = set()
-    for pk, person_id, measured_on, rung_, non_answer in rows:
-        if measured_on > upto or person_id in settled or baseline[person_id][1] > upto:
-            continue
-        if measured_on < baseline[person_id][1] + datetime.timedelta(days=RISE_MIN_DAYS):
-            continue
-        recorded = rung_ is not None or non_answer == RungNonAnswer.NOT_APPLICABLE
-        if person_id not in latest:
+    for person_id, steps in rise_steps(baseline, rows).items():
+        upto_then = [step for step in steps if step[0] <= upto]
+        if upto_then:
+            _, pk, rung_, non_answer = upto_then[-1]
             latest[person_id] = (pk, rung_, non_answer)
-        elif recorded:
-            latest[person_id] = (latest[person_id][0], rung_, non_answer)
-        if recorded:
-            settled.add(person_id)
-
-    counts = {"rose": 0, "equal": 0, "declined": 0, "at_top": 0, "not_applicable": 0, "no_rung": 0}
+    counts = dict.fromkeys(RISE_OUTCOMES, 0)
     for person_id, (_, after, after_non_answer) in latest.items():
-        _, _, before, before_non_answer = baseline[person_id]
-        na = RungNonAnswer.NOT_APPLICABLE
-        if before_non_answer == na or after_non_answer == na:
-            counts["not_applicable"] += 1
-        elif before == TOP_RUNG:
-            counts["at_top"] += 1
-        elif after is None or before is None:
-            counts["no_rung"] += 1
-        else:
-            change = after - before
-            counts["rose" if change > 0 else "equal" if change == 0 else "declined"] += 1
+        counts[rise_outcome(baseline[person_id], after, after_non_answer)] += 1
     return latest, counts
 
 
@@ -320,6 +347,31 @@ def handling_rows(
     )
 
 
+# How a referral stands against its service level (service_level_outcome): answered on or before
+# its due date; missed (answered late, or withdrawn unanswered after the due date); or overdue
+# (still sent, unanswered, today past its due date — missed as well). None: not decided yet, or
+# withdrawn before its due date, so left out of the share.
+WITHIN, MISSED, OVERDUE = "within", "missed", "overdue"
+
+
+def service_level_outcome(
+    answered_at: datetime.datetime | None,
+    due: datetime.date | None,
+    status: str,
+    closed_at: datetime.datetime | None,
+    today: datetime.date,
+) -> str | None:
+    """The one classification of a referral against its service level (SPEC §4 "Priority
+    handling"), used by handling_counts and by the monthly series (kpis.series)."""
+    if answered_at is not None:
+        return WITHIN if due is None or timezone.localdate(answered_at) <= due else MISSED
+    if due is not None and status == ReferralStatus.SENT and today > due:
+        return OVERDUE
+    if due is not None and closed_at is not None and timezone.localdate(closed_at) > due:
+        return MISSED  # withdrawn unanswered, after the due date had passed
+    return None
+
+
 def handling_counts(
     rows: list[tuple], today: datetime.date, upto: datetime.date | None = None
 ) -> tuple[PartnerHandling, ...]:
@@ -342,17 +394,14 @@ def handling_counts(
         )
         o["sent"] += 1
         if answered_at is not None:
-            answered_on = timezone.localdate(answered_at)
-            o["days"].append(working_days_between(timezone.localdate(sent_at), answered_on))
-            if due is None or answered_on <= due:
-                o["within"] += 1
-            else:
-                o["missed"] += 1
-        elif due is not None and status == ReferralStatus.SENT and today > due:
+            o["days"].append(working_days_between(timezone.localdate(sent_at), timezone.localdate(answered_at)))
+        outcome = service_level_outcome(answered_at, due, status, closed_at, today)
+        if outcome == WITHIN:
+            o["within"] += 1
+        elif outcome is not None:
             o["missed"] += 1
-            o["overdue"] += 1
-        elif due is not None and closed_at is not None and timezone.localdate(closed_at) > due:
-            o["missed"] += 1  # withdrawn unanswered, after the due date had passed
+            if outcome == OVERDUE:
+                o["overdue"] += 1
     return tuple(
         PartnerHandling(
             organisation_id=organisation_id,

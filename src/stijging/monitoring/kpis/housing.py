@@ -71,10 +71,15 @@ class HousingCounts:
 class HousingSignals:
     areas: dict[int, HousingCounts]  # area id → counts
     complexes: dict[tuple[int, str], HousingCounts]  # (area id, complex number; "" = not the association's)
+    streets: dict[tuple[int, int], HousingCounts] = field(default_factory=dict)  # (area id, street id)
+    # (area id, complex number, street id): the part of a complex in a street. Never shown: what a
+    # reader knows of how complexes and streets overlap, for the disclosure layer (reports).
+    crossings: dict[tuple[int, str, int], HousingCounts] = field(default_factory=dict)
 
 
 def housing_signals(programme: Programme, period: Period, *, area_id: int | None = None) -> HousingSignals:
-    """SPEC §2.7 housing signals, per area and per housing-association complex, in two queries: for
+    """SPEC §2.7 housing signals, per area, per housing-association complex and per street (and
+    per complex within a street, for the disclosure layer only), in two queries: for
     every household, the housing section of its latest conversation held in the period that has one;
     the home is the address the household lived at on the day of that conversation. Counts of
     households; shares are over the households with a housing section. No health or police data,
@@ -114,6 +119,7 @@ def housing_signals(programme: Programme, period: Period, *, area_id: int | None
             "fits_ageing",
             f"{residence}address__area_id",
             f"{residence}address__complex_number",
+            f"{residence}address__street_id",
         )
         .order_by()
     )
@@ -134,10 +140,15 @@ def housing_signals(programme: Programme, period: Period, *, area_id: int | None
         defects.setdefault(answer_id, []).append(code)
     areas: dict[int, HousingCounts] = {}
     complexes: dict[tuple[int, str], HousingCounts] = {}
+    streets: dict[tuple[int, int], HousingCounts] = {}
+    crossings: dict[tuple[int, str, int], HousingCounts] = {}
     for row in latest.values():
         area = row[f"{residence}address__area_id"]
         complex_number = row[f"{residence}address__complex_number"] or ""
+        street = row[f"{residence}address__street_id"]
         codes = defects.get(row["pk"], [])
         areas.setdefault(area, HousingCounts()).add(row, codes)
         complexes.setdefault((area, complex_number), HousingCounts()).add(row, codes)
-    return HousingSignals(areas=areas, complexes=complexes)
+        streets.setdefault((area, street), HousingCounts()).add(row, codes)
+        crossings.setdefault((area, complex_number, street), HousingCounts()).add(row, codes)
+    return HousingSignals(areas=areas, complexes=complexes, streets=streets, crossings=crossings)

@@ -13,7 +13,7 @@ from stijging.conversations.models import (
     DomainAnswer,
     Interview,
 )
-from stijging.outreach.models import Appointment, AppointmentKind, AppointmentStatus
+from stijging.outreach.models import Appointment, AppointmentKind, AppointmentStatus, RevisitReason
 from stijging.registry.models import Address, Household, HouseholdResidence, Programme
 from stijging.registry.selectors import current_on
 
@@ -125,13 +125,21 @@ class Revisits:
     open: int  # still planned (in the future, or not yet marked)
     from_conversation: int  # of all planned: asked for in a conversation (linked to it)
     from_conversation_held: int  # of those: held
+    # Per kind of reason, every category and "" (none recorded: planned before the categories) in
+    # that order, zeros included: (code, planned, held). Their planned add up to `planned`, their
+    # held to `held`.
+    by_reason: tuple[tuple[str, int, int], ...] = ()
+
+
+REVISIT_REASONS_UNRECORDED = ""
 
 
 def revisits(programme: Programme, period: Period, area_id: int | None = None) -> Revisits:
     """SPEC §2.2 revisits, in one query: appointments of kind revisit of this programme whose start
     (local date) falls in the period, of households that lived (at some time) in the area asked
     for; held = marked done. A revisit is linked to the conversation that asked for it when it was
-    planned from one (source_conversation_id)."""
+    planned from one (source_conversation_id). Split by the kind of reason recorded when it was
+    planned (outreach.RevisitReason; none on those planned before the categories existed)."""
     rows = Appointment.objects.filter(
         _in_area("household__residences__address__", area_id),
         programme=programme,
@@ -141,12 +149,29 @@ def revisits(programme: Programme, period: Period, area_id: int | None = None) -
     ).distinct()
     linked = Q(source_conversation_id__isnull=False)
     done = Q(status=AppointmentStatus.DONE)
-    counts = Appointment.objects.filter(pk__in=rows.values("pk")).aggregate(
-        planned=Count("pk"),
-        held=Count("pk", filter=done),
-        cancelled=Count("pk", filter=Q(status=AppointmentStatus.CANCELLED)),
-        open=Count("pk", filter=Q(status=AppointmentStatus.PLANNED)),
-        from_conversation=Count("pk", filter=linked),
-        from_conversation_held=Count("pk", filter=linked & done),
+    names = ("planned", "held", "cancelled", "open", "from_conversation", "from_conversation_held")
+    counts = dict.fromkeys(names, 0)
+    per_reason: dict[str, tuple[int, int]] = {}
+    # One query: the counts per kind of reason, added up here for the whole.
+    for row in (
+        Appointment.objects.filter(pk__in=rows.values("pk"))
+        .values("reason_category")
+        .annotate(
+            planned=Count("pk"),
+            held=Count("pk", filter=done),
+            cancelled=Count("pk", filter=Q(status=AppointmentStatus.CANCELLED)),
+            open=Count("pk", filter=Q(status=AppointmentStatus.PLANNED)),
+            from_conversation=Count("pk", filter=linked),
+            from_conversation_held=Count("pk", filter=linked & done),
+        )
+        .order_by()
+    ):
+        for name in names:
+            counts[name] += row[name]  # type: ignore[literal-required]  # one of the annotations above
+        code = row["reason_category"] or REVISIT_REASONS_UNRECORDED
+        planned, held = per_reason.get(code, (0, 0))
+        per_reason[code] = (planned + row["planned"], held + row["held"])
+    by_reason = tuple(
+        (code, *per_reason.get(code, (0, 0))) for code in [*RevisitReason.values, REVISIT_REASONS_UNRECORDED]
     )
-    return Revisits(**counts)
+    return Revisits(**counts, by_reason=by_reason)
