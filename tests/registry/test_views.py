@@ -248,7 +248,7 @@ def test_household_edit_by_two_users_keeps_the_first_save_and_the_second_users_i
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Someone else saved this record after you opened it." in html
+    assert "Someone else changed this after you opened it." in html
     # The second user's input is kept in the form ...
     assert 'value="Tweede"' in html
     assert "second note</textarea>" in html
@@ -374,7 +374,7 @@ def test_household_move_with_a_stale_version_shows_the_conflict(world, fieldwork
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Someone else saved this record after you opened it." in html
+    assert "Someone else changed this after you opened it." in html
     assert 'name="version" value="2"' in html
     assert HouseholdResidence.objects.filter(household=world.own.household).count() == 1
 
@@ -578,7 +578,7 @@ def test_person_edit_by_two_users_keeps_the_first_save_and_the_second_users_inpu
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Someone else saved this record after you opened it." in html
+    assert "Someone else changed this after you opened it." in html
     assert 'value="Ownsen-Smit"' in html and 'value="second@example.test"' in html
     # The first user's phone number is shown as the current value.
     assert "Saved by someone else in the meantime" in html

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from stijging.concurrency import keep_input_after_conflict
-from stijging.forms import add_service_errors as _add_errors
+from stijging.core.views_toolkit import record_read, run_service_on_form, visible_or_404
 from stijging.privacy import audit
 from stijging.privacy import services as privacy_services
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
@@ -35,12 +32,6 @@ from .forms import (
 )
 from .models import Address, Area, Household, Person, bsn_enabled
 from .search import search as search_registry
-
-CONFLICT_MESSAGE = gettext_lazy(
-    "Someone else saved this record after you opened it. Your input is kept below; the current "
-    "values are shown beside it. Check both and save again."
-)
-
 
 # --- Programme, area, street ---------------------------------------------------------------------
 
@@ -147,46 +138,28 @@ def search(request):
 # --- Households ----------------------------------------------------------------------------------
 
 
-def _household_or_404(request, pk: int, *, detail: bool = False) -> Household:
-    try:
-        if detail:
-            return selectors.household_detail(request.user, pk)
-        return selectors.household_for(request.user, pk)
-    except Household.DoesNotExist:
-        raise deny_not_found(request, "registry.household", pk) from None
-
-
-def _person_or_404(request, pk: int, *, detail: bool = False) -> Person:
-    try:
-        if detail:
-            return selectors.person_detail(request.user, pk)
-        return selectors.person_for(request.user, pk)
-    except Person.DoesNotExist:
-        raise deny_not_found(request, "registry.person", pk) from None
-
-
-def _require_case_role(request, object_type: str, object_id) -> None:
+def _household(request, pk: int, *, detail: bool = False) -> Household:
     # Partners may see a person through a referral, but never the registry's own pages.
-    if not access.may_edit_registry(request.user):
-        raise deny_not_found(request, object_type, object_id)
+    selector = selectors.household_detail if detail else selectors.household_for
+    return visible_or_404(request, selector, pk, "registry.household", allowed=access.may_edit_registry(request.user))
+
+
+def _person(request, pk: int, *, detail: bool = False, allowed: bool | None = None) -> Person:
+    selector = selectors.person_detail if detail else selectors.person_for
+    if allowed is None:
+        allowed = access.may_edit_registry(request.user)
+    return visible_or_404(request, selector, pk, "registry.person", allowed=allowed)
 
 
 @login_required
 def household_detail(request, pk: int):
-    _require_case_role(request, "registry.household", pk)
-    household = _household_or_404(request, pk, detail=True)
+    household = _household(request, pk, detail=True)
     residences = list(household.residences.all())
     residence = selectors.current_residence(household)
     memberships = list(household.memberships.all())
     current = [m for m in memberships if m.end_date is None]
     former = [m for m in memberships if m.end_date is not None]
-    audit.record(
-        actor=request.user,
-        action=AuditAction.VIEW,
-        obj=household,
-        person_ids=[m.person_id for m in memberships],
-        purpose="registry",
-    )
+    record_read(request, household, person_ids=[m.person_id for m in memberships], purpose="registry")
     return render(
         request,
         "registry/household_detail.html",
@@ -207,26 +180,26 @@ def household_detail(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_create(request, address_id: int):
-    _require_case_role(request, "registry.address", address_id)
-    try:
-        address = selectors.address_for(request.user, address_id)
-    except Address.DoesNotExist:
-        raise deny_not_found(request, "registry.address", address_id) from None
+    address = visible_or_404(
+        request, selectors.address_for, address_id, "registry.address", allowed=access.may_edit_registry(request.user)
+    )
     form = HouseholdCreateForm(request.POST or None, initial={"moved_in_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            household = services.household_register(
+    if request.method == "POST":
+        done = run_service_on_form(
+            request,
+            form,
+            lambda data: services.household_register(
                 acting_user=request.user,
-                name=form.cleaned_data["name"],
+                name=data["name"],
                 address=address,
-                moved_in_on=form.cleaned_data["moved_in_on"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The household was registered. Add its members now."))
-            return redirect("registry:member_add", pk=household.pk)
+                moved_in_on=data["moved_in_on"],
+                note=data["note"],
+            ),
+            success=_("The household was registered. Add its members now."),
+            then=lambda household: redirect("registry:member_add", pk=household.pk),
+        )
+        if done:
+            return done
     return render(
         request,
         "registry/household_form.html",
@@ -237,109 +210,125 @@ def household_create(request, address_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_edit(request, pk: int):
-    _require_case_role(request, "registry.household", pk)
-    household = _household_or_404(request, pk)
+    household = _household(request, pk)
     form = HouseholdEditForm(
         request.POST or None, initial={"name": household.name, "note": household.note, "version": household.version}
     )
-    conflict = False
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.household_update(
+    refused: list[Household] = []
+    if request.method == "POST":
+        done = run_service_on_form(
+            request,
+            form,
+            lambda data: services.household_update(
                 acting_user=request.user,
                 household=household,
-                version=form.cleaned_data["version"],
-                name=form.cleaned_data["name"],
-                note=form.cleaned_data["note"],
-            )
-        except services.ConflictError:
-            conflict = True
-            household.refresh_from_db()
-            keep_input_after_conflict(form, household.version, CONFLICT_MESSAGE)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The household was saved."))
-            return redirect("registry:household", pk=household.pk)
-    if request.method == "GET":
-        audit.record(actor=request.user, action=AuditAction.VIEW, obj=household, purpose="registry")
+                version=data["version"],
+                name=data["name"],
+                note=data["note"],
+            ),
+            success=_("The household was saved."),
+            then=lambda _result: redirect("registry:household", pk=household.pk),
+            current_version=lambda: _stored_version(household, refused),
+        )
+        if done:
+            return done
+    else:
+        record_read(request, household, person_ids=[], purpose="registry")
     return render(
         request,
         "registry/household_edit.html",
-        {"form": form, "household": household, "conflict": conflict},
+        {"form": form, "household": household, "conflict": bool(refused)},
     )
+
+
+def _stored_version[T: (Household, Person)](record: T, refused: list[T]) -> int:
+    """After a refused stale save: the record as stored now (the page shows it beside the input the
+    user keeps), noted in `refused`, and its version, which the next save goes against."""
+    record.refresh_from_db()
+    refused.append(record)
+    return record.version
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_move(request, pk: int):
-    _require_case_role(request, "registry.household", pk)
-    household = _household_or_404(request, pk, detail=True)
+    household = _household(request, pk, detail=True)
     residence = selectors.current_residence(household)
     form = MoveForm(request.POST or None, initial={"version": household.version, "moved_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        to_address = None
-        if not data["left_area"]:
-            try:
-                to_address = selectors.address_by_bag(
-                    request.user,
-                    postcode=data["postcode"],
-                    huisnummer=data["huisnummer"],
-                    huisletter=data["huisletter"] or "",
-                    toevoeging=data["huisnummertoevoeging"] or "",
-                )
-            except Address.DoesNotExist:
-                form.add_error("postcode", _("This address is not in the registry of your programme's areas."))
-        if not form.errors:
-            try:
-                services.household_move(
-                    acting_user=request.user,
-                    household=household,
-                    version=data["version"],
-                    moved_on=data["moved_on"],
-                    to_address=to_address,
-                )
-            except services.ConflictError:
-                household.refresh_from_db()
-                keep_input_after_conflict(form, household.version, CONFLICT_MESSAGE)
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                messages.success(request, _("The move was recorded."))
-                return redirect("registry:household", pk=household.pk)
-    if request.method == "GET":
-        audit.record(actor=request.user, action=AuditAction.VIEW, obj=household, purpose="registry")
+    if request.method == "POST":
+
+        def move(data):
+            to_address = None
+            if not data["left_area"]:
+                try:
+                    to_address = selectors.address_by_bag(
+                        request.user,
+                        postcode=data["postcode"],
+                        huisnummer=data["huisnummer"],
+                        huisletter=data["huisletter"] or "",
+                        toevoeging=data["huisnummertoevoeging"] or "",
+                    )
+                except Address.DoesNotExist:
+                    raise ValidationError(
+                        {"postcode": _("This address is not in the registry of your programme's areas.")}
+                    ) from None
+            return services.household_move(
+                acting_user=request.user,
+                household=household,
+                version=data["version"],
+                moved_on=data["moved_on"],
+                to_address=to_address,
+            )
+
+        done = run_service_on_form(
+            request,
+            form,
+            move,
+            success=_("The move was recorded."),
+            then=lambda _result: redirect("registry:household", pk=household.pk),
+            current_version=lambda: _stored_version(household, []),
+        )
+        if done:
+            return done
+    else:
+        record_read(request, household, person_ids=[], purpose="registry")
     return render(
-        request, "registry/household_move.html", {"form": form, "household": household, "residence": residence}
+        request,
+        "registry/household_move.html",
+        {"form": form, "household": household, "residence": residence},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_add(request, pk: int):
-    _require_case_role(request, "registry.household", pk)
-    household = _household_or_404(request, pk)
+    household = _household(request, pk)
     form = MemberAddForm(request.POST or None, initial={"member_since": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_add_to_household(
+    if request.method == "POST":
+        done = run_service_on_form(
+            request,
+            form,
+            lambda data: services.person_add_to_household(
                 acting_user=request.user,
                 household=household,
-                relation=form.cleaned_data["relation"],
-                member_since=form.cleaned_data["member_since"],
+                relation=data["relation"],
+                member_since=data["member_since"],
                 **form.person_fields(),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("%(name)s was added to the household.") % {"name": person.full_name})
-            if "add_another" in request.POST:
-                return redirect("registry:member_add", pk=household.pk)
-            return redirect("registry:household", pk=household.pk)
-    if request.method == "GET":
-        audit.record(actor=request.user, action=AuditAction.VIEW, obj=household, purpose="registry")
-    return render(request, "registry/member_add.html", {"form": form, "household": household})
+            ),
+            success=lambda person: _("%(name)s was added to the household.") % {"name": person.full_name},
+            then=lambda _person: redirect(
+                "registry:member_add" if "add_another" in request.POST else "registry:household", pk=household.pk
+            ),
+        )
+        if done:
+            return done
+    else:
+        record_read(request, household, person_ids=[], purpose="registry")
+    return render(
+        request,
+        "registry/member_add.html",
+        {"form": form, "household": household},
+    )
 
 
 # --- Persons -------------------------------------------------------------------------------------
@@ -347,10 +336,9 @@ def member_add(request, pk: int):
 
 @login_required
 def person_detail(request, pk: int):
-    _require_case_role(request, "registry.person", pk)
-    person = _person_or_404(request, pk, detail=True)
+    person = _person(request, pk, detail=True)
     memberships = list(person.household_memberships.all())
-    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="registry")
+    record_read(request, person, purpose="registry")
     return render(
         request,
         "registry/person_detail.html",
@@ -369,8 +357,7 @@ def person_detail(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request, pk: int):
-    _require_case_role(request, "registry.person", pk)
-    person = _person_or_404(request, pk)
+    person = _person(request, pk)
     initial = {
         "given_names": person.given_names,
         "tussenvoegsel": person.tussenvoegsel,
@@ -382,53 +369,60 @@ def person_edit(request, pk: int):
         "version": person.version,
     }
     form = PersonEditForm(request.POST or None, initial=initial)
-    conflict_person = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update(
-                acting_user=request.user, person=person, version=form.cleaned_data["version"], **form.person_fields()
-            )
-        except services.ConflictError:
-            conflict_person = Person.objects.get(pk=person.pk)
-            keep_input_after_conflict(form, conflict_person.version, CONFLICT_MESSAGE)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The person was saved."))
-            return redirect("registry:person", pk=person.pk)
-    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="registry")
-    return render(request, "registry/person_edit.html", {"form": form, "person": person, "current": conflict_person})
+    refused: list[Person] = []
+    if request.method == "POST":
+        done = run_service_on_form(
+            request,
+            form,
+            lambda data: services.person_update(
+                acting_user=request.user, person=person, version=data["version"], **form.person_fields()
+            ),
+            success=_("The person was saved."),
+            then=lambda _result: redirect("registry:person", pk=person.pk),
+            current_version=lambda: _stored_version(Person.objects.get(pk=person.pk), refused),
+        )
+        if done:
+            return done
+    record_read(request, person, purpose="registry")
+    return render(
+        request,
+        "registry/person_edit.html",
+        {"form": form, "person": person, "current": refused[0] if refused else None},
+    )
 
 
 @login_required
 @require_POST
 def consent_create(request, pk: int):
-    if not access.may_record_consent(request.user):
-        raise deny_not_found(request, "registry.person", pk)
-    person = _person_or_404(request, pk)
+    person = _person(request, pk, allowed=access.may_record_consent(request.user))
     form = ConsentForm(request.POST)
-    if form.is_valid():
-        try:
-            privacy_services.consent_record(
-                acting_user=request.user,
-                person=person,
-                purpose=form.cleaned_data["purpose"],
-                organisation=form.cleaned_data["organisation"],
-                given_by=form.cleaned_data["given_by"],
-                parent_name=form.cleaned_data["parent_name"],
-                given_on=form.cleaned_data["given_on"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The consent was recorded."))
-            # Recorded from another form (the referral form asks for it in place): back to that form.
-            back = request.POST.get("next", "")
-            if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-                return redirect(back)
-            return redirect("registry:person", pk=person.pk)
-    audit.record(actor=request.user, action=AuditAction.VIEW, obj=person, person_ids=[person.pk], purpose="consent")
+
+    def back(_consent):
+        # Recorded from another form (the referral form asks for it in place): back to that form.
+        target = request.POST.get("next", "")
+        if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            return redirect(target)
+        return redirect("registry:person", pk=person.pk)
+
+    done = run_service_on_form(
+        request,
+        form,
+        lambda data: privacy_services.consent_record(
+            acting_user=request.user,
+            person=person,
+            purpose=data["purpose"],
+            organisation=data["organisation"],
+            given_by=data["given_by"],
+            parent_name=data["parent_name"],
+            given_on=data["given_on"],
+            note=data["note"],
+        ),
+        success=_("The consent was recorded."),
+        then=back,
+    )
+    if done:
+        return done
+    record_read(request, person, purpose="consent")
     context = {"form": form, "person": person, "next": request.POST.get("next", "")}
     return render(request, "registry/consent_form.html", context, status=400)
 
@@ -436,28 +430,31 @@ def consent_create(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def consent_withdraw(request, pk: int):
-    if not access.may_record_consent(request.user):
-        raise deny_not_found(request, "privacy.consent", pk)
-    consent = Consent.objects.visible_to(request.user).select_related("person", "organisation").filter(pk=pk).first()
-    if consent is None:
-        raise deny_not_found(request, "privacy.consent", pk)
-    form = ConsentWithdrawForm(request.POST or None, initial={"withdrawn_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            privacy_services.consent_withdraw(
-                acting_user=request.user,
-                consent=consent,
-                withdrawn_on=form.cleaned_data["withdrawn_on"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The consent was withdrawn."))
-            return redirect("registry:person", pk=consent.person_id)
-    audit.record(
-        actor=request.user, action=AuditAction.VIEW, obj=consent, person_ids=[consent.person_id], purpose="consent"
+    consent = visible_or_404(
+        request,
+        lambda user, key: (
+            Consent.objects.visible_to(user).select_related("person", "organisation").filter(pk=key).first()
+        ),
+        pk,
+        "privacy.consent",
+        allowed=access.may_record_consent(request.user),
     )
+    form = ConsentWithdrawForm(request.POST or None, initial={"withdrawn_on": timezone.localdate()})
+    if request.method == "POST":
+        done = run_service_on_form(
+            request,
+            form,
+            lambda data: privacy_services.consent_withdraw(
+                acting_user=request.user, consent=consent, withdrawn_on=data["withdrawn_on"], note=data["note"]
+            ),
+            success=_("The consent was withdrawn."),
+            then=lambda _result: redirect("registry:person", pk=consent.person_id),
+        )
+        if done:
+            return done
+    record_read(request, consent, purpose="consent")
     return render(
-        request, "registry/consent_withdraw.html", {"form": form, "consent": consent, "person": consent.person}
+        request,
+        "registry/consent_withdraw.html",
+        {"form": form, "consent": consent, "person": consent.person},
     )
