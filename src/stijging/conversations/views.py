@@ -15,8 +15,6 @@ its own with HTMX (and as a plain form without JavaScript). A section save answe
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib import messages
@@ -33,15 +31,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from stijging.concurrency import ConflictError, keep_input_after_conflict
 from stijging.forms import add_service_errors as _add_errors
-from stijging.instruments.models import RungNonAnswer
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
-from stijging.privacy.models import AuditAction, ConsentPurpose
+from stijging.privacy.models import AuditAction
 from stijging.registry.models import Household
 
 from . import access, selectors, services
+from . import page as conversation_page
 from .forms import (
-    ADULT_AGE,
     CohesionForm,
     ConversationStartForm,
     DomainsForm,
@@ -52,9 +49,10 @@ from .forms import (
     PresentMemberForm,
     SectionForm,
 )
-from .models import AnsweredBy, Conversation, HousingAnswer, Interview, ProposalStatus
+from .models import Conversation, HousingAnswer, Interview, ProposalStatus
+from .page import InterviewBlock, Section
 from .selectors import Instrument
-from .services import COHESION_MIN_AGE, LADDER_MIN_AGE
+from .services import COHESION_MIN_AGE
 
 SECTION_HEADER = "X-Stijging-Section"
 PROPOSALS_PER_PAGE = 25
@@ -85,230 +83,6 @@ def _section_login_required(view):
 def _require_case_role(request, object_type: str, object_id) -> None:
     if not access.may_hold_conversations(request.user):
         raise deny_not_found(request, object_type, object_id)
-
-
-# --- What the page shows: sections, interview blocks, progress --------------------------------------
-
-
-@dataclass
-class Section:
-    """One separately saved part of the conversation, as shown."""
-
-    kind: str  # domains | ladder | cohesion | housing
-    html_id: str
-    title: str
-    url: str
-    form: SectionForm
-    complete: bool
-    template: str
-    state: str = ""  # "" | saved | saved_earlier | conflict | invalid
-    stored: dict[str, str] = field(default_factory=dict)  # conflict: field → value stored now
-    rows: list = field(default_factory=list)
-    saved_at: datetime.datetime | None = None
-    rung_options: tuple[list, list] = ([], [])
-
-    @property
-    def error_links(self) -> list[tuple[str, str, str]]:
-        """(element id, label, message) per field error, for the summary's links to the fields."""
-        links: list[tuple[str, str, str]] = []
-        for name, errors in self.form.errors.items():
-            if name in {"__all__", "version", "key"}:
-                continue
-            bound = self.form[name]
-            target = bound.id_for_label or f"{bound.auto_id}_0"
-            links.extend((target, str(bound.label), str(error)) for error in errors)
-        return links
-
-
-@dataclass
-class Progress:
-    domains_answered: int
-    domains_total: int
-    ladder: str | None  # None: not asked at this age
-    ladder_done: bool
-    cohesion_answered: int | None  # None: not asked at this age
-    cohesion_total: int
-
-    @property
-    def domains_done(self) -> bool:
-        return self.domains_answered >= self.domains_total
-
-
-@dataclass
-class InterviewBlock:
-    interview: Interview
-    age: int
-    relation: str
-    sections: list[Section]
-    progress: Progress
-    consents: list
-
-    @property
-    def person(self):
-        return self.interview.person
-
-    @property
-    def help_consent(self) -> bool:
-        return any(c.purpose == ConsentPurpose.RECEIVE_HELP for c in self.consents)
-
-    @property
-    def complete(self) -> bool:
-        return all(section.complete for section in self.sections)
-
-
-def _ladder_text(interview: Interview, instrument: Instrument) -> str:
-    if interview.rung is not None:
-        label = next((r.label for r in instrument.rungs if r.number == interview.rung), "")
-        return f"{interview.rung} {label}".strip()
-    if interview.rung_non_answer:
-        return str(RungNonAnswer(interview.rung_non_answer).label)
-    return ""
-
-
-def _interview_section_url(interview: Interview, kind: str) -> str:
-    return reverse("conversations:interview_section", args=[interview.pk, kind])
-
-
-def _interview_block(
-    interview: Interview,
-    instrument: Instrument,
-    *,
-    relation: str = "",
-    shown: Section | None = None,
-    bound: dict | None = None,
-) -> InterviewBlock:
-    """The member's block: progress and the three sections, from what is stored (prefetched).
-    `shown` replaces the section of the same kind (a refused save, shown with the user's input)."""
-    held_on = interview.conversation.held_on
-    age = interview.person.age_on(held_on)
-    domains = instrument.domains_for(age)
-    answers = {a.domain_id: a for a in interview.domain_answers.all()}
-    cohesion_answers = {a.statement_id: a for a in interview.cohesion_answers.all()}
-    applicable = {d.pk for d in domains}
-    answered = sum(1 for domain_id in answers if domain_id in applicable)
-    asks_rung = age >= LADDER_MIN_AGE
-    asks_answered_by = age < ADULT_AGE
-    ladder_done = (not asks_rung or interview.rung is not None or bool(interview.rung_non_answer)) and (
-        not asks_answered_by or interview.answered_by != AnsweredBy.SELF
-    )
-    asks_cohesion = age >= COHESION_MIN_AGE
-    cohesion_answered = sum(1 for s in instrument.statements if s.pk in cohesion_answers)
-    progress = Progress(
-        domains_answered=answered,
-        domains_total=len(domains),
-        ladder=_ladder_text(interview, instrument) if asks_rung else None,
-        ladder_done=ladder_done,
-        cohesion_answered=cohesion_answered if asks_cohesion else None,
-        cohesion_total=len(instrument.statements),
-    )
-    prefix = f"interview-{interview.pk}"
-    auto_id = f"i{interview.pk}-%s"
-
-    domains_form = DomainsForm(
-        auto_id=auto_id, version=interview.domains_version, domains=domains, levels=instrument.levels, answers=answers
-    )
-    sections = [
-        Section(
-            kind="domains",
-            html_id=f"{prefix}-domains",
-            title=_("Life domains"),
-            url=_interview_section_url(interview, "domains"),
-            form=domains_form,
-            complete=progress.domains_done,
-            template="conversations/_domains.html",
-            rows=domains_form.rows(),
-        )
-    ]
-    ladder_form = LadderForm(auto_id=auto_id, interview=interview, age=age, rungs=instrument.rungs)
-    sections.append(
-        Section(
-            kind="ladder",
-            html_id=f"{prefix}-ladder",
-            title=_("Participatieladder") if asks_rung else _("Who answered"),
-            url=_interview_section_url(interview, "ladder"),
-            form=ladder_form,
-            complete=ladder_done,
-            template="conversations/_ladder.html",
-            rung_options=ladder_form.rung_options(),
-        )
-    )
-    if asks_cohesion:
-        cohesion_form = CohesionForm(
-            auto_id=auto_id,
-            version=interview.cohesion_version,
-            statements=instrument.statements,
-            answers=cohesion_answers,
-        )
-        sections.append(
-            Section(
-                kind="cohesion",
-                html_id=f"{prefix}-cohesion",
-                title=_("Living together in the neighbourhood"),
-                url=_interview_section_url(interview, "cohesion"),
-                form=cohesion_form,
-                complete=cohesion_answered >= len(instrument.statements),
-                template="conversations/_cohesion.html",
-                rows=cohesion_form.rows(),
-            )
-        )
-    if shown is not None:
-        sections = [shown if s.kind == shown.kind else s for s in sections]
-    return InterviewBlock(
-        interview=interview,
-        age=age,
-        relation=relation,
-        sections=sections,
-        progress=progress,
-        consents=list(interview.person.consents.all()),
-    )
-
-
-def _housing_section(housing: HousingAnswer, instrument: Instrument) -> Section:
-    form = HousingForm(auto_id=f"h{housing.pk}-%s", housing=housing, defects=instrument.defects)
-    return Section(
-        kind="housing",
-        html_id="housing",
-        title=_("The home and the neighbours"),
-        url=reverse("conversations:housing", args=[housing.conversation_id]),
-        form=form,
-        complete=housing.version > 1,
-        template="conversations/_housing.html",
-    )
-
-
-def _page_context(request, conversation: Conversation, *, shown: Section | None = None, interview_pk=None) -> dict:
-    instrument = Instrument.of(conversation.instrument_version)
-    relations = {m.person_id: m.get_relation_display() for m in conversation.household.current_memberships}  # type: ignore[attr-defined]  # Prefetch(to_attr=...)
-    blocks = [
-        _interview_block(
-            interview,
-            instrument,
-            relation=relations.get(interview.person_id, ""),
-            shown=shown if shown is not None and interview.pk == interview_pk else None,
-        )
-        for interview in conversation.interviews.all()
-    ]
-    try:
-        housing_section: Section | None = _housing_section(conversation.housing, instrument)
-    except HousingAnswer.DoesNotExist:  # made by services.conversation_start; an import may lack it
-        housing_section = None
-    if shown is not None and shown.kind == "housing":
-        housing_section = shown
-    residence = selectors.current_residence(conversation.household, conversation.held_on)
-    persons = [block.person for block in blocks]
-    return {
-        "conversation": conversation,
-        "household": conversation.household,
-        "residence": residence,
-        "programme": conversation.programme,
-        "workers": list(conversation.workers.all()),
-        "blocks": blocks,
-        "housing_section": housing_section,
-        "signals": list(conversation.meldcode_signals.all()),
-        "meldcode_form": MeldcodeForm(persons=persons, on=conversation.held_on, auto_id="meldcode-%s"),
-        "resumed": any(s.complete for b in blocks for s in b.sections)
-        or bool(housing_section and housing_section.complete),
-    }
 
 
 def _audit_view(request, obj, person_ids, **detail) -> None:
@@ -395,7 +169,7 @@ def conversation_detail(request, pk: int):
         conversation = selectors.conversation_page(request.user, pk)
     except Conversation.DoesNotExist:
         raise deny_not_found(request, "conversations.conversation", pk) from None
-    context = _page_context(request, conversation)
+    context = conversation_page.page_context(conversation)
     _audit_view(request, conversation, [b.person.pk for b in context["blocks"]])
     return render(request, "conversations/conversation.html", context)
 
@@ -427,7 +201,9 @@ def _respond_with_section(
             messages.success(request, _("Saved: %(part)s.") % {"part": section.title})
         return redirect(reverse("conversations:conversation", args=[conversation_pk]) + f"#{section.html_id}")
     conversation = selectors.conversation_page(request.user, conversation_pk)
-    context = _page_context(request, conversation, shown=section, interview_pk=block.interview.pk if block else None)
+    context = conversation_page.page_context(
+        conversation, shown=section, interview_pk=block.interview.pk if block else None
+    )
     _audit_view(request, conversation, [b.person.pk for b in context["blocks"]], outcome=section.state)
     return render(request, "conversations/conversation.html", context, status=status)
 
@@ -465,7 +241,7 @@ def interview_section(request, pk: int, section: str):
         else:
             state, status = "saved", 200
     now = selectors.interview_answers(interview)
-    block = _interview_block(now, instrument, relation="")
+    block = conversation_page.interview_block(now, instrument, relation="")
     if status == 200:
         shown = _shown_section(block, section)
         shown.state = state
@@ -477,7 +253,7 @@ def interview_section(request, pk: int, section: str):
             stored_now = form.stored_differences(current.form)
             keep_input_after_conflict(form, current.form.initial["version"], str(CONFLICT_MESSAGE))
         shown = _section_from_form(section, form, current, state=state, stored=stored_now)
-        block = _interview_block(now, instrument, shown=shown)
+        block = conversation_page.interview_block(now, instrument, shown=shown)
     return _respond_with_section(
         request,
         section=shown,
@@ -583,7 +359,7 @@ def housing_section(request, pk: int):
         else:
             state, status = "saved", 200
     now = selectors.housing_now(housing)
-    current = _housing_section(now, instrument)
+    current = conversation_page.housing_section(now, instrument)
     # Whose answers a view of the section shows (only logged when nothing was written).
     person_ids = [] if state == "saved" else list(now.conversation.members_present.values_list("pk", flat=True))
     if status == 200:
