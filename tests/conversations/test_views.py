@@ -327,7 +327,7 @@ def test_a_stale_save_answers_409_keeps_the_input_and_shows_what_is_stored(worke
     assert checked(html, "wonen-answer", "2") and checked(html, "financien-answer", "3")
     assert "Lekkage" in html
     assert "Stored now:" in html and "Fully self-sufficient" in html
-    assert "Someone else saved this part" in html
+    assert "Someone else changed this after you opened it." in html
     assert hidden(html, "version") == "2"
     assert list(DomainAnswer.objects.filter(interview=adult).values_list("score", flat=True)) == [5]
     assert [(e.action, e.detail.get("outcome")) for e in last_events(before)] == [(AuditAction.VIEW, "conflict")]

@@ -26,10 +26,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from stijging.concurrency import ConflictError, keep_input_after_conflict
+from stijging.core.views_toolkit import CONFLICT_MESSAGE
 from stijging.forms import add_service_errors as _add_errors
 from stijging.privacy import audit
 from stijging.privacy.access import deny_forbidden, deny_not_found, login_required
@@ -57,11 +57,6 @@ from .services import COHESION_MIN_AGE
 SECTION_HEADER = "X-Stijging-Section"
 PROPOSALS_PER_PAGE = 25
 PURPOSE = "conversation"
-
-CONFLICT_MESSAGE = gettext_lazy(
-    "Someone else saved this part after you opened it. Your answers are still in the fields below; "
-    "what is stored now is shown beside them. Check both and save again."
-)
 
 
 def _section_login_required(view):
@@ -251,7 +246,7 @@ def interview_section(request, pk: int, section: str):
         stored_now: dict[str, str] = {}
         if state == "conflict":
             stored_now = form.stored_differences(current.form)
-            keep_input_after_conflict(form, current.form.initial["version"], str(CONFLICT_MESSAGE))
+            keep_input_after_conflict(form, current.form.initial["version"], CONFLICT_MESSAGE)
         shown = _section_from_form(section, form, current, state=state, stored=stored_now)
         block = conversation_page.interview_block(now, instrument, shown=shown)
     return _respond_with_section(
@@ -370,7 +365,7 @@ def housing_section(request, pk: int):
         stored_now: dict[str, str] = {}
         if state == "conflict":
             stored_now = form.stored_differences(current.form)
-            keep_input_after_conflict(form, now.version, str(CONFLICT_MESSAGE))
+            keep_input_after_conflict(form, now.version, CONFLICT_MESSAGE)
         shown = _section_from_form("housing", form, current, state=state, stored=stored_now)
     return _respond_with_section(
         request, section=shown, block=None, status=status, conversation_pk=pk, shows=now, person_ids=person_ids
