@@ -449,3 +449,14 @@ def test_the_benchmarks_api_client_is_approved_and_its_token_opens_the_inbox(reg
     token = bench.api_token("regio")
     response = client.get("/api/v1/referrals/", HTTP_AUTHORIZATION=f"Bearer {token}", secure=True)
     assert response.status_code == 200, response.content
+
+
+def test_generated_revisits_have_a_kind_of_reason_and_first_visits_none(region):
+    """The programme's figure of revisits by reason has something to split in a generated region."""
+    from stijging.outreach.models import Appointment, AppointmentKind, RevisitReason
+
+    revisits = Appointment.objects.filter(kind=AppointmentKind.REVISIT)
+    assert revisits.exists()
+    assert not revisits.filter(reason_category__isnull=True).exists()
+    assert set(revisits.values_list("reason_category", flat=True)) <= set(RevisitReason.values)
+    assert not Appointment.objects.filter(kind=AppointmentKind.VISIT, reason_category__isnull=False).exists()

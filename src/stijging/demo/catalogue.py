@@ -367,3 +367,12 @@ def on_weekday(day: datetime.date, weekday: int, today: datetime.date) -> dateti
     back = day - datetime.timedelta(days=(day.weekday() - weekday) % 7)
     ahead = back + datetime.timedelta(days=7)
     return ahead if ahead <= today and (ahead - day) < (day - back) else back
+
+
+# The kinds of reason revisits are planned for, most often the help question (the programme's figure
+# of revisits by reason has something to split).
+REVISIT_REASONS = ("help_question",) * 5 + ("finish",) * 2 + ("papers", "referral", "other")
+
+
+def revisit_reason(n: int) -> str:
+    return REVISIT_REASONS[n % len(REVISIT_REASONS)]

@@ -29,7 +29,7 @@ from stijging.outreach.models import Appointment, AppointmentKind, ContactAttemp
 from stijging.privacy.models import Consent, ConsentGivenBy, ConsentPurpose
 from stijging.registry.models import Household, HouseholdMembership, Programme
 
-from .catalogue import HELP_QUESTIONS, next_weekday, random_rung, random_score
+from .catalogue import HELP_QUESTIONS, next_weekday, random_rung, random_score, revisit_reason
 
 
 def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.date | None = None) -> dict:
@@ -280,6 +280,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
                 kind=AppointmentKind.REVISIT,
                 starts_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(rng.choice([10, 14]), 30))),
                 reason="Terugkomen op de hulpvraag",
+                reason_category=revisit_reason(len(revisits)),
                 source_conversation_id=conversation.pk,
             )
         )

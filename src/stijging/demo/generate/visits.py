@@ -15,6 +15,7 @@ from ..catalogue import (
     next_weekday,
     random_rung,
     random_score,
+    revisit_reason,
 )
 from .plan import AreaChunk, Context, HouseholdDraft, PersonInfo, Visit, age_on, aware
 
@@ -392,8 +393,12 @@ def _conversations(ctx: Context, chunk: AreaChunk) -> None:
             "created_at",
             "version",
             "programme_id",
+            "reason_category",
         ],
-        ((first + i, *row, ctx.now, 1, ctx.programme.pk) for i, row in enumerate(appointments)),
+        (
+            (first + i, *row, ctx.now, 1, ctx.programme.pk, revisit_reason(i) if row[4] == "revisit" else None)
+            for i, row in enumerate(appointments)
+        ),
     )
     first_signal = writer.reserve(MeldcodeSignal, len(signals))
     writer.write(
