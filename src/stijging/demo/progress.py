@@ -269,7 +269,7 @@ def seed_progress(programme: Programme, *, rng: random.Random, today: datetime.d
             answer.defects.set(rng.sample(defects, rng.randint(1, 3)))
 
     # Revisits planned from a few conversations, in the worker's agenda.
-    revisits = []
+    revisits: list[Appointment] = []
     for conversation, _persons in conversations[:6]:
         day = next_weekday(today + datetime.timedelta(days=rng.randint(1, 10)))
         revisits.append(
