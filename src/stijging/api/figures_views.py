@@ -13,8 +13,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from stijging.monitoring import page as monitoring_page
 from stijging.monitoring import periods, reports
-from stijging.monitoring.figures import programme_figures
 from stijging.privacy.disclosure import State
 from stijging.registry.models import Programme
 
@@ -132,12 +132,8 @@ class FiguresView(APIView):
         area = next((a for a in areas if str(a.pk) == wanted), None)
         if wanted and area is None:
             raise ValidationError({"area": [_("This area is not offered for figures.")]})
-        # As monitoring.views._home: the kept figures, narrowed to the area, through the disclosure layer.
-        figures = programme_figures(programme, chosen.period, area.pk if area else None)
-        summary = figures.summary
-        if area is not None:
-            rows = [r for r in summary["areas"] if r.area.pk == area.pk]
-            summary = {"areas": rows, "total": rows[0] if rows else summary["total"]}
+        # As the programme home: the kept figures, narrowed to the area, through the disclosure layer.
+        figures, summary = monitoring_page.kept_for_area(programme, chosen.period, area)
         home = reports.home_figures(
             participation=figures.participation,
             visits=figures.visits,

@@ -9,127 +9,40 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from stijging.accounts.models import CASE_ROLES
 from stijging.cohesion import selectors as cohesion_selectors
+from stijging.core.views_toolkit import visible_or_404
 from stijging.privacy import audit
-from stijging.privacy.access import deny_not_found, login_required
-from stijging.privacy.disclosure import SPECIAL_CATEGORY_ROLES
+from stijging.privacy.access import login_required
 from stijging.privacy.models import AuditAction
 from stijging.registry import access as registry_access
 from stijging.registry import selectors as registry_selectors
 from stijging.registry.models import Programme
 
 from . import access as neighbourhood_access
-from . import exports, kpis, over_time, periods, quarterly, reports
+from . import exports, kpis, page, periods, quarterly, reports
 from . import figures as kept_figures
-from .figures import programme_figures
 
 
-def _home(request, programme: Programme, filters: dict, *, sees_persons: bool):
-    """The programme home's figures for the period and area chosen, through the disclosure layer."""
-    area = filters["area"]
-    figures = programme_figures(programme, filters["period"], area.pk if area else None)
-    summary = figures.summary
-    if area is not None:
-        rows = [r for r in summary["areas"] if r.area.pk == area.pk]
-        summary = {"areas": rows, "total": rows[0] if rows else summary["total"]}
-    special_allowed = area is None and programme.pk in registry_access.programme_ids_for(
-        request.user, SPECIAL_CATEGORY_ROLES
+def _programme_or_404(request, slug: str, allowed) -> Programme:
+    """The programme of the URL, if `allowed(user, programme id)`; else the audited 404 a missing one
+    gets (the toolkit's), so a programme the user is not in and one that does not exist look alike."""
+    return visible_or_404(
+        request,
+        registry_selectors.programme_by_slug,
+        slug,
+        "registry.programme",
+        permits=lambda programme: allowed(request.user, programme.pk),
     )
-    home = reports.home_figures(
-        participation=figures.participation,
-        visits=figures.visits,
-        uptake=figures.uptake,
-        rise=figures.rise,
-        handling=figures.handling,
-        summary=summary,
-        sees_persons=sees_persons,
-        special_allowed=special_allowed,
-        series=figures.series,
-        ordinary=figures.ordinary,
-        revisits=figures.revisits,
-    )
-    return figures, home
-
-
-def _charts(programme: Programme, filters: dict, home, *, with_cohesion: bool) -> list:
-    """The charts over time: the targets' figures month by month, and — for the roles that see the
-    neighbourhood — the cohesion index per wave per area (the waves that overlap the period)."""
-    charts = over_time.target_charts(home, programme)
-    if with_cohesion:
-        waves = kept_figures.waves_in_period(programme, filters["period"])
-        if waves:
-            per_wave, _computed_at = kept_figures.cohesion_per_wave(programme, waves, filters["areas"])
-            chart = over_time.cohesion_chart(per_wave, filters["areas"], filters["area"])
-            if chart is not None:
-                charts.append(chart)
-    return charts
-
-
-def _filters(request, programme: Programme, *, whole_programme: bool) -> dict:
-    """The period and the area asked for in the URL (a link reproduces the view), among the periods
-    of the programme and the areas large enough to be offered (SPEC §4). With `whole_programme`, no
-    area is the whole programme; else the first offered area stands in."""
-    period = periods.chosen(request.GET, programme)
-    areas = reports.offered_areas(programme, timezone.localdate())
-    wanted = request.GET.get("area", "")
-    area = next((a for a in areas if str(a.pk) == wanted), None)
-    if area is None and not whole_programme and areas:
-        area = areas[0]
-    return {
-        "chosen_period": period,
-        "period": period.period,
-        "period_choices": periods.choices(programme),
-        "areas": areas,
-        "area": area,
-        "whole_programme_option": whole_programme,
-    }
 
 
 @login_required
 def programme_home(request, slug: str):
-    programme = Programme.objects.filter(slug=slug).first()
-    if programme is None or not registry_access.may_open_programme(request.user, programme.pk):
-        raise deny_not_found(request, "registry.programme", slug)
-    sees_persons = programme.pk in registry_access.programme_ids_for(request.user, CASE_ROLES)
-    filters = _filters(request, programme, whole_programme=True)
-    figures, home = _home(request, programme, filters, sees_persons=sees_persons)
-    may_see_neighbourhood = neighbourhood_access.may_see_neighbourhood(request.user, programme.pk)
-    context = filters | {
-        "charts": _charts(programme, filters, home, with_cohesion=may_see_neighbourhood),
-        "programme": programme,
-        "computed_at": figures.computed_at,
-        "participation": figures.participation,
-        "uptake": figures.uptake,
-        "home": home,
-        "cells": home.cells,
-        "participation_rate": home.share("reached", "in_scope"),
-        "question_share": home.share("with_question", "visited"),
-        "uptake_rate": home.share("in_trajectory", "visited"),
-        "rise_rows": home.rise_rows,
-        "domain_rows": home.domain_rows,
-        "partner_rows": home.partner_rows,
-        "area_rows": home.area_rows,
-        "total_addresses": sum(r["addresses"] for r in home.area_rows),
-        "sees_persons": sees_persons,
-        "may_list_streets": registry_access.may_list_streets(request.user, programme.pk),
-        "may_work": programme.pk in registry_access.programme_ids_for(request.user, CASE_ROLES),
-        "coordinates": neighbourhood_access.coordinates(request.user, programme.pk),
-        "may_see_neighbourhood": may_see_neighbourhood,
-        "may_see_housing": neighbourhood_access.may_see_housing(request.user, programme.pk),
-        "may_report": neighbourhood_access.may_see_report(request.user, programme.pk),
-    }
+    programme = _programme_or_404(request, slug, registry_access.may_open_programme)
+    context = page.programme_home(request.user, programme, page.filters(request.GET, programme, whole_programme=True))
     return render(request, "monitoring/programme_home.html", context)
 
 
 # --- The neighbourhood: cohesion per street, turnover, housing signals (aggregates only) ----------
-
-
-def _aggregate_programme_or_404(request, slug: str, allowed) -> Programme:
-    programme = Programme.objects.filter(slug=slug).first()
-    if programme is None or not allowed(request.user, programme.pk):
-        raise deny_not_found(request, "registry.programme", slug)
-    return programme
 
 
 def _neighbourhood_context(request, programme: Programme, here: str) -> dict:
@@ -143,8 +56,8 @@ def _neighbourhood_context(request, programme: Programme, here: str) -> dict:
 
 @login_required
 def cohesion(request, slug: str):
-    programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_neighbourhood)
-    filters = _filters(request, programme, whole_programme=False)
+    programme = _programme_or_404(request, slug, neighbourhood_access.may_see_neighbourhood)
+    filters = page.filters(request.GET, programme, whole_programme=False)
     area, period = filters["area"], filters["period"]
     # The waves held (at least partly) in the period.
     waves = [
@@ -172,8 +85,8 @@ def cohesion(request, slug: str):
 
 @login_required
 def turnover(request, slug: str):
-    programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_neighbourhood)
-    filters = _filters(request, programme, whole_programme=False)
+    programme = _programme_or_404(request, slug, neighbourhood_access.may_see_neighbourhood)
+    filters = page.filters(request.GET, programme, whole_programme=False)
     area = filters["area"]
     years = kept_figures.turnover_years(filters["period"])
     table = figures = computed_at = None
@@ -204,8 +117,8 @@ def turnover(request, slug: str):
 
 @login_required
 def housing(request, slug: str):
-    programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_housing)
-    filters = _filters(request, programme, whole_programme=False)
+    programme = _programme_or_404(request, slug, neighbourhood_access.may_see_housing)
+    filters = page.filters(request.GET, programme, whole_programme=False)
     area, period = filters["area"], filters["period"]
     tables, means, computed_at = [], [], None
     if area is not None:
@@ -226,7 +139,7 @@ def housing(request, slug: str):
 
 @login_required
 def housing_xlsx(request, slug: str):
-    programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_housing)
+    programme = _programme_or_404(request, slug, neighbourhood_access.may_see_housing)
     period = periods.chosen(request.GET, programme).period
     areas = reports.offered_areas(programme, timezone.localdate())
     categories = reports.defect_categories()
@@ -254,10 +167,10 @@ def housing_xlsx(request, slug: str):
 
 
 def _report_context(request, slug: str) -> dict:
-    programme = _aggregate_programme_or_404(request, slug, neighbourhood_access.may_see_report)
-    filters = _filters(request, programme, whole_programme=True)
+    programme = _programme_or_404(request, slug, neighbourhood_access.may_see_report)
+    filters = page.filters(request.GET, programme, whole_programme=True)
     # The report is handed over: aggregates only, suppressed whoever asks.
-    figures, home = _home(request, programme, filters, sees_persons=False)
+    figures, home = page.home_figures(request.user, programme, filters, sees_persons=False)
     area = filters["area"]
     housing = []
     activity = None
@@ -280,7 +193,7 @@ def _report_context(request, slug: str) -> dict:
         "uptake_rate": home.share("in_trajectory", "visited"),
         "housing_tables": housing,
         "activity_table": activity,
-        "charts": _charts(programme, filters, home, with_cohesion=True),  # the report's reader is the manager
+        "charts": page.charts(programme, filters, home, with_cohesion=True),  # the report's reader is the manager
         "definitions": quarterly.definitions(),
         "today": timezone.localdate(),
     }

@@ -13,6 +13,12 @@ from stijging.privacy.models import Consent, Restriction
 from .models import Address, Area, Household, HouseholdMembership, HouseholdResidence, Person, Programme, Street
 
 
+def programme_by_slug(user, slug: str) -> Programme | None:
+    """The programme of a URL's slug, or None. Not scoped: the caller's access rule says whether
+    `user` may open it (monitoring's views, through the toolkit's visible_or_404)."""
+    return Programme.objects.filter(slug=slug).first()
+
+
 def programmes_for(user) -> QuerySet[Programme]:
     from .access import PROGRAMME_ROLES, programme_ids_for
 
