@@ -786,6 +786,55 @@ def _housing(pool: Pool, i: int, rng: random.Random):
     return (f"{base}?area={area_id}" if base else None), {"area": area_id}
 
 
+def _period_keys(pool: Pool) -> list[str]:
+    """The periods the figure pages offer besides the programme so far: its quarters and years."""
+    from stijging.monitoring import periods
+    from stijging.registry.models import Programme
+
+    programme = Programme.objects.get(pk=pool.programme_id)
+    return [choice.key for choice in periods.choices(programme) if choice.key != periods.ALL]
+
+
+def _filtered(url_name: str) -> Sampler:
+    """A figure page with a period and an area chosen as a manager would (issue 14, item 7): a past
+    quarter or a year and one area, in the URL. Such a combination is not what the tick keeps."""
+
+    def sampler(pool: Pool, i: int, rng: random.Random):
+        area_id = rng.choice(_areas(pool))
+        period = rng.choice(_period_keys(pool))
+        base = pool.url(url_name, slug=pool.slug)
+        query = urllib.parse.urlencode({"period": period, "area": area_id})
+        return (f"{base}?{query}" if base else None), {"area": area_id, "programme": pool.programme_id}
+
+    return sampler
+
+
+def build_filtered_pages() -> list[Page]:
+    """The figure pages with a period and an area filter (--with-filtered); not in the default mix, so
+    the default mix's figures stay comparable with earlier notes."""
+    return [
+        Page(
+            "home-filtered",
+            "programme home, period + area",
+            1,
+            "manager",
+            _filtered("monitoring:programme"),
+            FLOOR_PROGRAMME,
+        ),
+        Page(
+            "cohesion-filtered",
+            "cohesion, period + area",
+            1,
+            "manager",
+            _filtered("monitoring:cohesion"),
+            FLOOR_STREET_INDEX,
+        ),
+        Page(
+            "housing-filtered", "housing, period + area", 1, "manager", _filtered("monitoring:housing"), FLOOR_HOUSING
+        ),
+    ]
+
+
 def build_pages() -> list[Page]:
     return [
         Page("programme", "programme home", 1, "manager", _programme, FLOOR_PROGRAMME),
@@ -1301,6 +1350,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--pages", help="comma-separated page keys to run (default: all); see --list-pages")
     parser.add_argument("--list-pages", action="store_true")
+    parser.add_argument(
+        "--with-filtered",
+        action="store_true",
+        help="add the figure pages with a period and area filter (issue 14) to the pages",
+    )
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds per workload")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds before measuring")
     parser.add_argument("--rate", type=float, default=50.0, help="requests per second of the latency workload")
@@ -1316,7 +1370,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--password", default=None, help="of the bench users (default: the generator's)")
     args = parser.parse_args(argv)
     if args.list_pages:
-        for page in build_pages():
+        for page in build_pages() + build_filtered_pages():
             print(f"{page.key:<16} {page.name} (weight {page.weight}, as {page.role})")
         return 0
     if not (0 < args.duration <= 600 and 0 <= args.warmup <= 120 and 0 < args.rate <= 500 and 0 < args.clients <= 100):
@@ -1329,7 +1383,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from stijging.demo.generate import BENCH_PASSWORD
 
-    pages = build_pages()
+    pages = build_pages() + (build_filtered_pages() if args.with_filtered else [])
     if args.pages:
         wanted = {key.strip() for key in args.pages.split(",")}
         unknown = wanted - {page.key for page in pages}

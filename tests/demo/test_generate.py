@@ -460,3 +460,26 @@ def test_generated_revisits_have_a_kind_of_reason_and_first_visits_none(region):
     assert not revisits.filter(reason_category__isnull=True).exists()
     assert set(revisits.values_list("reason_category", flat=True)) <= set(RevisitReason.values)
     assert not Appointment.objects.filter(kind=AppointmentKind.VISIT, reason_category__isnull=False).exists()
+
+
+def test_the_benchmarks_filtered_figure_pages_open_with_the_period_and_area_asked_for(region, client):
+    """benchmarks/run.py --with-filtered opens the figure pages with a past period and one area (issue
+    14, item 7): each sample answers the manager with that period and that area, not the defaults."""
+    from urllib.parse import parse_qs, urlsplit
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    try:
+        import run as bench
+    finally:
+        sys.path.pop(0)
+    pages = bench.build_filtered_pages()
+    bench.pick_samples(pages, "regio", 3, 1)
+    client.force_login(bench.page_user("regio", "manager"))
+    for page in pages:
+        assert page.samples, page.name
+        for sample in page.samples:
+            query = parse_qs(urlsplit(sample.path).query)
+            response = client.get(sample.path, secure=True)
+            assert response.status_code == 200, (page.name, sample.path)
+            assert response.context["chosen_period"].key == query["period"][0] != "all"
+            assert str(response.context["area"].pk) == query["area"][0]
