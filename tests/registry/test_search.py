@@ -50,6 +50,90 @@ def test_a_typo_in_the_name_still_finds_the_person_on_postgresql(world, jan, que
     assert "Jan Willem de Vries" in names(search(world.user("fieldworker"), query))
 
 
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the family names are kept by PostgreSQL triggers: run with DATABASE_URL"
+)
+
+
+@postgresql_only
+def test_postgresql_keeps_every_family_name_once_for_the_typo_search(world):
+    """models.FamilyName is kept by statement-level triggers: one insert, a bulk insert (as the
+    generator and the people import do) and a renamed person all add their names, each once."""
+    from stijging.registry.models import FamilyName, Person
+
+    PersonFactory(family_name="Hermans")
+    Person.objects.bulk_create(
+        [
+            Person(given_names=f"Kind{n}", family_name=name, date_of_birth=datetime.date(2010, 1, 1))
+            for n, name in enumerate(["Geurts", "Geurts", "Hermans", "Peeters"])
+        ]
+    )
+    renamed = PersonFactory(family_name="Janssen")
+    Person.objects.filter(pk=renamed.pk).update(family_name="Jaspers")
+    names_kept = list(FamilyName.objects.filter(name__in=["Hermans", "Geurts", "Peeters", "Janssen", "Jaspers"]))
+    assert sorted(n.name for n in names_kept) == ["Geurts", "Hermans", "Janssen", "Jaspers", "Peeters"]
+
+
+@postgresql_only
+def test_a_typo_finds_a_name_added_after_the_migration_and_only_within_the_users_programmes(world):
+    """The typo search looks the name up among the kept family names, then among the persons the user
+    may see: a person of that name in the foreign programme stays out."""
+    own = HouseholdFactory(name="Hermans")
+    ResidenceFactory(household=own, address=world.own.empty_address)
+    MemberFactory(household=own, person=PersonFactory(given_names="Truus", family_name="Hermans"))
+    foreign = HouseholdFactory(name="Hermans")
+    ResidenceFactory(household=foreign, address=world.foreign.empty_address)
+    MemberFactory(household=foreign, person=PersonFactory(given_names="Toos", family_name="Hermans"))
+    assert names(search(world.user("fieldworker"), "Hremans")) == ["Truus Hermans"]
+    assert names(search(world.user("fieldworker"), "Truus Hremans")) == ["Truus Hermans"]
+    assert names(search(world.user("fieldworker"), "Xyzzyq")) == []
+
+
+@postgresql_only
+@pytest.mark.parametrize("walked", [0, 1, 3])
+def test_the_typo_search_name_by_name_keeps_the_order_of_one_similarity_query(world, monkeypatch, walked):
+    """Walking the similar names one by one (search._first_visible_by_name) gives exactly the ids, in
+    exactly the order, that one query ordered by similarity, name, given names and id gives."""
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    from stijging.registry import search as search_module
+    from stijging.registry.models import Person
+
+    for n, family in enumerate(["Hermans", "Heremans", "Remans", "Hemans", "Hermans", "Harmsen", "Remans"]):
+        household = HouseholdFactory(name=family)
+        ResidenceFactory(household=household, address=AddressFactory(area=world.own.area))
+        MemberFactory(household=household, person=PersonFactory(given_names=f"{'ZAB'[n % 3]}na", family_name=family))
+    foreign = HouseholdFactory(name="Hermans")
+    ResidenceFactory(household=foreign, address=world.foreign.empty_address)
+    MemberFactory(household=foreign, person=PersonFactory(given_names="Anna", family_name="Hermans"))
+    monkeypatch.setattr(search_module, "NAMES_WALKED", walked)
+    user = world.user("fieldworker")
+    with search_module._similarity_threshold(search_module.trigram_threshold(len("hremans"))):
+        similar = search_module._similar_family_names(["hremans"])
+    condition = search_module._name_condition(["hremans"], [], similar)
+    one_query = (
+        Person.objects.filter(condition)
+        .annotate(similarity=TrigramSimilarity("family_name", "hremans"))
+        .order_by("-similarity", "family_name", "given_names", "pk")
+    )
+    expected = search_module._first_visible_ids(user, one_query, 251)
+    assert len(expected) == 6  # four names alike (Harmsen is not), and the foreign Hermans left out
+    assert search_module._first_visible_by_name(user, condition, similar["hremans"], "hremans", 251) == expected
+    assert search_module._first_visible_by_name(user, condition, similar["hremans"], "hremans", 3) == expected[:3]
+
+
+@postgresql_only
+def test_the_typo_search_page_query_count(world, jan, client, django_assert_max_num_queries):
+    client.force_login(world.user("fieldworker"))
+    # As the exact search (see below), plus the similar family names looked up once the exact
+    # match found no one, and the persons ranked name by name.
+    # At most NAMES_WALKED + 1 queries rank the persons, however many names are alike.
+    with django_assert_max_num_queries(14):
+        response = client.get("/search/", {"q": "de Vreis"})
+    assert response.status_code == 200
+    assert "Jan Willem de Vries" in response.content.decode()
+
+
 def test_an_initial_that_does_not_match_finds_nobody(world, jan):
     assert names(search(world.user("fieldworker"), "P. de Vries")) == []
 

@@ -351,5 +351,24 @@ class HouseholdMembership(models.Model):
         return f"{self.person_id} in {self.household_id}"
 
 
+class FamilyName(models.Model):
+    """Every family name that a person in the registry has or had, once (kept by PostgreSQL itself).
+
+    Why: names repeat. A region's 1.9 million generated persons share 487 family names (a real one a
+    few tens of thousands); a typo search ("Hremans") matched by trigram similarity against every
+    person's name rechecks ~140,000 rows to find the few names meant. Matched against this table it
+    looks at the distinct names only, then finds the persons by the name index (registry.search).
+    A statement-level trigger on registry_person (migration 0005) adds each new name, also for bulk
+    inserts and COPY (the generator, the people import), so no service has to remember it. A name no
+    person has any more (an anonymised one) stays: it only costs a lookup that finds no one. PostgreSQL
+    only — SQLite searches by substring and has no typo tolerance (search.py).
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 def bsn_enabled() -> bool:
     return bool(getattr(settings, "STIJGING_ENABLE_BSN", False))

@@ -118,7 +118,7 @@ CANDIDATE_CAP = 20_000
 # pg_trgm's similarity threshold for a typo, by the length of the typed word. One swapped, replaced or
 # missing letter scores at least 0.20 against the name in a word of five letters, 0.27 in one of six,
 # 0.33 from seven on (measured over the generator's 487 family names); a lower threshold than needed
-# only adds candidates to recheck — at a region's size 0.2 rechecks ≈ 127,000 rows, 0.3 ≈ 13,000.
+# only adds similar names to look at (models.FamilyName: the distinct names, not every person).
 TRIGRAM_THRESHOLD = 0.2  # the connection's own (apps.py)
 
 
@@ -143,20 +143,48 @@ def _similarity_threshold(threshold: float) -> Iterator[None]:
             cursor.execute("SET pg_trgm.similarity_threshold = %s", [TRIGRAM_THRESHOLD])
 
 
-def _name_condition(core: list[str], initials: list[str], *, fuzzy: bool) -> Q:
+def _name_condition(core: list[str], initials: list[str], similar: dict[str, list[str]] | None = None) -> Q:
     """Every typed word matches the given names or family name as a substring; initials start the given
-    names. `fuzzy` (PostgreSQL) also lets a word of 3+ letters match the family name by trigram similarity.
-    Without the user's visibility: see _first_visible_ids."""
+    names. With `similar` (PostgreSQL: a word's similar family names, _similar_family_names) a word also
+    matches a person who has one of those family names. Without the user's visibility: see
+    _first_visible_ids."""
     condition = Q(anonymised_at__isnull=True)
     for initial in initials:
         condition &= Q(given_names__istartswith=initial)
     for word in core:
         word_match = Q(family_name__icontains=word) | Q(given_names__icontains=word)
-        if fuzzy and len(word) >= 3:
-            # pg_trgm's % operator (threshold set per connection, see apps.py): "vreis" finds "Vries".
-            word_match |= Q(family_name__trigram_similar=word)
+        if similar and similar.get(word):
+            word_match |= Q(family_name__in=similar[word])
         condition &= word_match
     return condition
+
+
+# The most similar family names a typed word stands for (the best first); a word like "Hremans" has a
+# handful above the threshold, a two-letter fragment is not looked up at all (len >= 3).
+SIMILAR_NAMES_CAP = 200
+
+
+def _similar_family_names(words: list[str]) -> dict[str, list[str]]:
+    """Per typed word of 3+ letters, the registry's family names like it by pg_trgm's `%` (the
+    threshold set by the caller), from the table of distinct names (models.FamilyName): "vreis" →
+    ["Vries", …]. Looking at the few hundred distinct names instead of every person's is what makes a
+    typo search cheap at a region's size."""
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    from .models import FamilyName
+
+    similar = {}
+    for word in words:
+        if len(word) < 3:
+            continue
+        names = (
+            FamilyName.objects.filter(name__trigram_similar=word)
+            .annotate(similarity=TrigramSimilarity("name", word))
+            .order_by("-similarity", "name")
+            .values_list("name", flat=True)[:SIMILAR_NAMES_CAP]
+        )
+        similar[word] = list(names)
+    return similar
 
 
 def _first_visible_ids(user, candidates: QuerySet[Person], limit: int) -> list[int]:
@@ -201,6 +229,39 @@ def _first_visible_ids(user, candidates: QuerySet[Person], limit: int) -> list[i
     return ids
 
 
+# The typo search walks this many of the most similar family names one by one (see below).
+NAMES_WALKED = 3
+
+
+def _first_visible_by_name(user, condition: Q, names: list[str], word: str, limit: int) -> list[int]:
+    """The typo search's first `limit` visible ids, in its order (the family name's similarity to
+    `word`, then family name, given names, id), taken name by name for the NAMES_WALKED most similar
+    names, then the rest in one query.
+
+    Why name by name: ordering all persons of all similar names by similarity reads every one of
+    them (≈ 33,000 rows for "Hremans" at a region's size) to show 25; one name's persons come from the
+    (family_name, given_names) index already in order, and the most similar name nearly always fills
+    the page. `names` is ordered as the results are (_similar_family_names), so walking it keeps the
+    order exactly; what is left (further names, and persons matched by a substring of another kind)
+    ranks after them."""
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    ids: list[int] = []
+    walked = names[:NAMES_WALKED]
+    for name in walked:
+        same_name = Person.objects.filter(condition, family_name=name).order_by("given_names", "pk")
+        ids += _first_visible_ids(user, same_name, limit - len(ids))
+        if len(ids) >= limit:
+            return ids
+    rest = (
+        Person.objects.filter(condition)
+        .exclude(family_name__in=walked)
+        .annotate(similarity=TrigramSimilarity("family_name", word))
+        .order_by("-similarity", "family_name", "given_names", "pk")
+    )
+    return ids + _first_visible_ids(user, rest, limit - len(ids))
+
+
 def _visible(user, candidates: QuerySet[Person]) -> QuerySet[Person]:
     """The plain way: the candidates filtered by what the user may see, in their order."""
     return candidates.filter(pk__in=Person.objects.visible_to(user).values("pk"))
@@ -208,8 +269,8 @@ def _visible(user, candidates: QuerySet[Person]) -> QuerySet[Person]:
 
 def _persons_by_name(user, query: str) -> tuple[QuerySet[Person], list[int]]:
     """Every typed word must match the given names or family name as a substring. Only when nothing
-    matches (a typo) does PostgreSQL's trigram similarity widen the family-name match — at a region's
-    scale the similarity operator alone matches tens of thousands of names. Returns the persons (for
+    matches (a typo) does PostgreSQL's trigram similarity widen the family-name match, through the
+    kept family names (models.FamilyName) and name by name (_first_visible_by_name). Returns the persons (for
     the page's rows) and the first NAME_CAP + 1 ids in order."""
     core, initials = name_terms(query)
     if not core and not initials:
@@ -223,20 +284,25 @@ def _persons_by_name(user, query: str) -> tuple[QuerySet[Person], list[int]]:
         to_attr="current_residences",
     )
     limit = NAME_CAP + 1
-    candidates = Person.objects.filter(_name_condition(core, initials, fuzzy=False))
+    candidates = Person.objects.filter(_name_condition(core, initials))
     ids = _first_visible_ids(user, candidates.order_by("family_name", "given_names", "pk"), limit)
     fuzzy_words = [word for word in core if len(word) >= 3]
     if not ids and fuzzy_words and connection.vendor == "postgresql":
         from django.contrib.postgres.search import TrigramSimilarity
 
-        candidates = (
-            Person.objects.filter(_name_condition(core, initials, fuzzy=True))
-            .annotate(similarity=TrigramSimilarity("family_name", fuzzy_words[-1]))
-            .order_by("-similarity", "family_name", "given_names", "pk")
-        )
         # The most tolerant threshold any typed word needs (each word has its own `%`).
         with _similarity_threshold(min(trigram_threshold(len(word)) for word in fuzzy_words)):
-            ids = _first_visible_ids(user, candidates, limit)
+            similar = _similar_family_names(fuzzy_words)
+        condition = _name_condition(core, initials, similar)
+        word = fuzzy_words[-1]  # the results are ordered by their family name's likeness to it
+        candidates = (
+            Person.objects.filter(condition)
+            .annotate(similarity=TrigramSimilarity("family_name", word))
+            .order_by("-similarity", "family_name", "given_names", "pk")
+        )
+        ids = (
+            _first_visible_by_name(user, condition, similar.get(word, []), word, limit) if any(similar.values()) else []
+        )
     # A page is fetched by its ids (CappedPaginator); past the cap, by slicing this query.
     persons = _visible(user, candidates).prefetch_related(prefetch, addresses)
     return persons, ids
