@@ -106,8 +106,12 @@ def test_an_areas_cohesion_index_is_kept_and_renewed_by_the_tick(world, login, k
     url = reverse("monitoring:cohesion", args=[programme.slug])
 
     def respondents() -> int:
-        table = client.get(url).context["table"]
-        return next(row for row in table.rows if row.street_id == world.own.street.pk).cells[0].respondents
+        response = client.get(url)
+        table = response.context["table"]
+        count = next(row for row in table.rows if row.street_id == world.own.street.pk).cells[0].respondents
+        # The drawn table is kept too (fragments.py): what the page shows is the kept figure's.
+        assert f"<small>({count})</small>" in response.content.decode()
+        return count
 
     assert respondents() == 5
     respond()
@@ -185,3 +189,21 @@ def test_the_tick_lays_the_housing_and_turnover_tables_out_so_no_visitor_waits_f
         response = client.get(reverse(name, args=[programme.slug]))
         assert response.status_code == 200
         assert response.context["table" if name == "monitoring:turnover" else "tables"]
+
+
+def _areas_table(client, programme) -> str:
+    body = client.get(reverse("monitoring:programme", args=[programme.slug])).content.decode()
+    return body[body.index('id="registry-heading"') :]
+
+
+def test_a_kept_areas_table_is_never_one_drawn_for_a_reader_who_may_see_more(world, login, kept):
+    """The areas' table and the charts are kept drawn (fragments.py). A field worker sees the small
+    counts; the manager, who comes after, must get the table drawn for the manager — the same as with
+    nothing kept — not the field worker's."""
+    programme = world.own.programme
+    worker = _areas_table(login(world.user("fieldworker")), programme)
+    manager = _areas_table(login(world.user("manager")), programme)
+    assert manager != worker  # the world has an area of fewer than five households: shown to one only
+    cache.clear()
+    assert _areas_table(login(world.user("manager")), programme) == manager
+    assert _areas_table(login(world.user("fieldworker")), programme) == worker

@@ -12,7 +12,7 @@ import pytest
 
 from stijging.monitoring import kpis, over_time
 from stijging.monitoring.charts import Chart, Series
-from stijging.privacy.disclosure import State
+from stijging.privacy.disclosure import Disclosed, State
 
 from . import cohesion_fixtures as cf
 from .test_kpis import PERIOD as KPI_PERIOD
@@ -353,3 +353,40 @@ def test_rows_at_month_boundaries_and_local_midnight_count_in_their_own_month(da
         for point in kpis.monthly_series(data.programme, PERIOD, area, today=TODAY):
             expected = _point_by_its_own_period(data.programme, PERIOD, point.end, TODAY, area)
             assert {name: getattr(point, name) for name in expected} == expected, point.month
+
+
+def _small_chart(cell: Disclosed, title="Bereikt") -> Chart:
+    return Chart(
+        key="t",
+        title=title,
+        description="Uitleg",
+        x_labels=("jan", "feb"),
+        series=(Series("s", (Decimal("10.5"), Decimal("20.5"))),),
+        table_columns=("Maand", "Huishoudens"),
+        table_rows=(("jan", cell), ("feb", Disclosed(40, State.SHOWN))),
+    )
+
+
+def test_a_drawn_chart_is_kept_by_its_fingerprint_and_never_shown_for_other_cells_or_another_language():
+    """_chart.html keeps the drawn chart under charts.Chart.fingerprint. A reader who may see a small
+    cell and one who may not get different fragments, whoever came first; so do the two languages."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    shown, hidden = _small_chart(Disclosed(3, State.SHOWN)), _small_chart(Disclosed(None, State.SMALL))
+    assert shown.fingerprint != hidden.fingerprint
+    assert shown.fingerprint == _small_chart(Disclosed(3, State.SHOWN)).fingerprint
+    assert shown.fingerprint != _small_chart(Disclosed(3, State.SHOWN), title="Anders").fingerprint
+    with translation.override("nl"):
+        first = render_to_string("monitoring/_chart.html", {"chart": shown})
+        after = render_to_string("monitoring/_chart.html", {"chart": hidden})
+        again = render_to_string("monitoring/_chart.html", {"chart": _small_chart(Disclosed(3, State.SHOWN))})
+    assert ">3<" in first.replace(" ", "") and ">3<" not in after.replace(" ", "")
+    assert again == first  # the kept fragment
+    with translation.override("en"):
+        english = render_to_string("monitoring/_chart.html", {"chart": _small_chart(Disclosed(3, State.SHOWN))})
+    assert "Table:" in english and "Table:" not in first and "Tabel" in first
+    with translation.override("nl"):
+        dutch = shown.fingerprint
+    with translation.override("en"):
+        assert shown.fingerprint != dutch

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .fragments import fingerprint
+
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 52, 40, 14, 44
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -44,6 +46,24 @@ class Chart:
 
     def __post_init__(self):
         self.geometry = _geometry(self)
+
+    @property
+    def fingerprint(self) -> str:
+        """The key of the drawn chart (_chart.html's {% cache %}, see fragments.py): its figures,
+        already through the disclosure layer, its texts and the language active while it is drawn (a
+        property, not cached, so the language is the render's)."""
+        return fingerprint(
+            self.key,
+            self.title,
+            self.description,
+            self.x_labels,
+            tuple((series.label, series.values) for series in self.series),
+            self.unit,
+            self.target,
+            self.target_label,
+            self.table_columns,
+            self.table_rows,
+        )
 
 
 def _nice_max(value: Decimal) -> int:

@@ -16,6 +16,7 @@ from stijging.registry.models import Programme
 from . import access as neighbourhood_access
 from . import figures as kept_figures
 from . import over_time, periods, reports
+from .fragments import fingerprint
 
 
 def filters(query, programme: Programme, *, whole_programme: bool) -> dict:
@@ -93,6 +94,7 @@ def programme_home(user, programme: Programme, chosen: dict) -> dict:
     sees_persons = programme.pk in case_programmes
     figures, home = home_figures(user, programme, chosen, sees_persons=sees_persons)
     may_see_neighbourhood = neighbourhood_access.may_see_neighbourhood(user, programme.pk)
+    may_list_streets = registry_access.may_list_streets(user, programme.pk)
     return chosen | {
         "charts": charts(programme, chosen, home, with_cohesion=may_see_neighbourhood),
         "programme": programme,
@@ -110,7 +112,26 @@ def programme_home(user, programme: Programme, chosen: dict) -> dict:
         "area_rows": home.area_rows,
         "total_addresses": sum(r["addresses"] for r in home.area_rows),
         "sees_persons": sees_persons,
-        "may_list_streets": registry_access.may_list_streets(user, programme.pk),
+        "may_list_streets": may_list_streets,
+        # The areas' table is kept drawn (programme_home.html's {% cache %}): what it shows, the cells
+        # through the layer, and whether its rows link to the streets.
+        "areas_fingerprint": fingerprint(
+            programme.slug,
+            may_list_streets,
+            tuple(
+                (
+                    row["area"].pk,
+                    row["area"].name,
+                    row["area"].cbs_buurtcode,
+                    row["addresses"],
+                    row["households"],
+                    row["empty"],
+                )
+                for row in home.area_rows
+            ),
+            home.cells["households_total"],
+            home.cells["empty_total"],
+        ),
         "may_work": sees_persons,  # the case roles: the same set as who sees persons
         "coordinates": neighbourhood_access.coordinates(user, programme.pk),
         "may_see_neighbourhood": may_see_neighbourhood,

@@ -21,6 +21,7 @@ from stijging.registry.models import Programme
 from . import access as neighbourhood_access
 from . import exports, kpis, page, periods, quarterly, reports
 from . import figures as kept_figures
+from .fragments import fingerprint
 
 
 def _programme_or_404(request, slug: str, allowed) -> Programme:
@@ -77,6 +78,13 @@ def cohesion(request, slug: str):
         | {
             "table": table,
             "computed_at": computed_at,
+            # The index table is drawn from the kept figures alone (the same for every reader of the
+            # neighbourhood): kept drawn under what it was computed from and when (fragments.py).
+            "table_fingerprint": fingerprint(
+                area.pk, area.name, computed_at, tuple((w.pk, w.name, w.starts_on, w.ends_on) for w in waves)
+            )
+            if table is not None and area is not None
+            else "",
             "activity": activity,
         }
     )
