@@ -183,7 +183,12 @@ def test_a_closed_referrals_grant_ends_for_a_and_never_opened_b(world, ggz):
     referral = _refer_in_a(world, organisation)
     for step, code in (("accepted", ""), ("in_progress", ""), ("completed", "help_given")):
         referral = services.referral_transition(
-            acting_user=partner_a, referral=referral, version=referral.version, to_status=step, side=Side.PARTNER, code=code
+            acting_user=partner_a,
+            referral=referral,
+            version=referral.version,
+            to_status=step,
+            side=Side.PARTNER,
+            code=code,
         )
     _assert_b_sees_nothing(world, partner_b, referral)
     # The stale grant: past its time after closing, A's partner loses the referral too.
