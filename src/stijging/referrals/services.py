@@ -147,7 +147,11 @@ def referral_send(
         referral=referral, from_status="", to_status=ReferralStatus.SENT, by=acting_user, at=now
     )
     AccessGrant.objects.create(
-        person=person, organisation=organisation, reason_type=GRANT_REASON, reason_id=referral.pk
+        person=person,
+        organisation=organisation,
+        programme_id=referral.programme_id,
+        reason_type=GRANT_REASON,
+        reason_id=referral.pk,
     )
     trajectory_services.trajectory_record_activity(trajectory=trajectory)
     _audit(
