@@ -175,6 +175,7 @@ beheer:api_apiclient_change         any          login  -    -      -      -    
 beheer:api_apiclient_changelist     any          login  -    -      -      -      -      -      yes    -      no
 beheer:api_apiclient_delete         any          login  -    -      -      -      -      -      yes    -      no
 beheer:api_apiclient_history        any          login  -    -      -      -      -      -      yes    -      no
+beheer:api_apiclient_revoke         any          login  -    -      -      -      -      -      yes    -      no
 beheer:app_list                     any          login  -    -      -      -      -      -      yes    -      no
 beheer:autocomplete                 any          login  -    -      -      -      -      -      yes    -      no
 beheer:cohesion_activitykind_add    any          login  -    -      -      -      -      -      yes    -      no

@@ -33,7 +33,11 @@ def test_an_access_grant_never_opens_the_registry_scope(world):
     through the registry's `Person.visible_to` — whatever grant exists."""
     partner = world.user("partner")
     AccessGrant.objects.create(
-        person=world.own.adult, organisation=world.partner_organisation, reason_type="referral", reason_id=1
+        person=world.own.adult,
+        organisation=world.partner_organisation,
+        programme=world.own.programme,
+        reason_type="referral",
+        reason_id=1,
     )
     assert not Person.objects.visible_to(partner).exists()
     assert not Household.objects.visible_to(partner).exists()
@@ -60,7 +64,11 @@ def test_a_referral_opens_one_person_to_the_partners_own_organisation_only(world
 
 def test_an_access_grant_means_nothing_to_a_user_without_the_partner_role(world):
     AccessGrant.objects.create(
-        person=world.own.adult, organisation=world.partner_organisation, reason_type="referral", reason_id=1
+        person=world.own.adult,
+        organisation=world.partner_organisation,
+        programme=world.own.programme,
+        reason_type="referral",
+        reason_id=1,
     )
     outsider = world.user("no_membership")
     outsider.organisation = world.partner_organisation

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import dateformat, timezone
 
 from stijging import access_table
 from stijging.api import services
@@ -24,6 +25,10 @@ ADD = reverse("beheer:api_apiclient_add")
 
 def _page(client_pk: int) -> str:
     return reverse("beheer:api_apiclient_change", args=[client_pk])
+
+
+def _revoke(client_pk: int) -> str:
+    return reverse("beheer:api_apiclient_revoke", args=[client_pk])
 
 
 @pytest.fixture
@@ -64,7 +69,7 @@ def test_every_role_against_an_own_and_a_foreign_client(world, clients, client, 
     user = None if who == "anon" else world.users["no_membership" if who == "none" else who]
     if user is not None:
         client.force_login(user)
-    pages = [CHANGELIST, ADD, _page(own.pk), _page(foreign.pk)]
+    pages = [CHANGELIST, ADD, _page(own.pk), _page(foreign.pk), _revoke(own.pk), _revoke(foreign.pk)]
     for url in pages:
         before = _last_event_id()
         response = client.get(url)
@@ -75,7 +80,7 @@ def test_every_role_against_an_own_and_a_foreign_client(world, clients, client, 
         elif who != "admin":
             assert response.status_code == 403, context
             assert denied.filter(actor=user).exists(), context
-        elif url == _page(foreign.pk):
+        elif url in (_page(foreign.pk), _revoke(foreign.pk)):
             assert response.status_code == 404, context  # not the admin's: as if it did not exist
             assert denied.filter(actor=user, object_id=str(foreign.pk)).exists(), context
         else:
@@ -93,6 +98,7 @@ def test_other_roles_cannot_act_by_post(world, clients, client, who):
     before = _state(own)
     for action in ("rotate", "revoke", "approve"):
         assert client.post(_page(own.pk), {"action": action, "version": own.version}).status_code == 403
+    assert client.post(_revoke(own.pk), {"confirm": "yes"}).status_code == 403
     assert client.post(ADD, {"name": "x", "organisation": world.partner_organisation.pk}).status_code == 403
     assert _state(own) == before
     assert ApiClient.objects.count() == 2
@@ -117,6 +123,9 @@ def test_an_admin_of_another_programme_cannot_act_on_a_client_by_a_valid_post(wo
             id__gt=mark, action=AuditAction.DENIED, actor=foreign_admin, object_id=str(own.pk)
         ).exists()
         assert b"stj_" not in response.content
+    mark = _last_event_id()
+    assert client.post(_revoke(own.pk), {"confirm": "yes"}).status_code == 404
+    assert AuditEvent.objects.filter(id__gt=mark, action=AuditAction.DENIED, object_id=str(own.pk)).exists()
     assert _state(own) == before
 
 
@@ -134,6 +143,8 @@ def test_a_client_of_two_programmes_is_not_acted_on_by_an_admin_of_one(world, cl
     before = _state(shared)
     assert client.post(_page(shared.pk), {"action": "approve", "version": shared.version}).status_code == 404
     assert client.post(_page(shared.pk), {"action": "revoke"}).status_code == 404
+    assert client.get(_revoke(shared.pk)).status_code == 404
+    assert client.post(_revoke(shared.pk), {"confirm": "yes"}).status_code == 404
     assert _state(shared) == before
 
 
@@ -234,7 +245,7 @@ def test_rotate_revoke_and_webhook_from_the_page_are_audited(world, client, sett
     assert own.webhook_url == "https://ggd.example.test/stijging"  # http refused, with a message
     assert response.status_code == 200
 
-    client.post(_page(own.pk), {"action": "revoke"})
+    client.post(_revoke(own.pk), {"confirm": "yes"})
     assert http(new).get(reverse("api:inbox")).status_code == 401
     events = AuditEvent.objects.filter(id__gt=mark, object_type="api.apiclient", actor=admin, outcome="ok")
     details = [event.detail for event in events]
@@ -273,3 +284,78 @@ def test_the_client_page_takes_a_bounded_number_of_queries(world, client, django
     client.force_login(world.user("admin"))
     with django_assert_max_num_queries(12):
         assert client.get(_page(own.pk)).status_code == 200
+
+
+# --- Revoking takes a confirmation -----------------------------------------------------------------
+
+
+def test_the_revoke_confirmation_says_what_stops_and_changes_nothing(world, client):
+    send_referral(world.own, world)
+    own, token = api_client_of(world, name="GGD-systeem")
+    http(token).get(reverse("api:inbox"))  # "last used"
+    services.api_client_set_webhook(acting_user=world.user("admin"), client=own, url="https://ggd.example.test/h")
+    client.force_login(world.user("admin"))
+    before = _state(own)
+    mark = _last_event_id()
+    html = client.get(_revoke(own.pk)).content.decode()
+    used = ApiClient.objects.get(pk=own.pk).last_used_at
+    for shown in (
+        "GGD-systeem",
+        str(world.partner_organisation),
+        world.own.programme.name,
+        "https://ggd.example.test/h",
+    ):
+        assert shown in html, shown
+    assert dateformat.format(timezone.localtime(used), "j F Y H:i") in html
+    assert "stops working at once" in html and "webhook receives no more" in html
+    assert 'name="confirm" value="yes"' in html
+    assert _state(own) == before
+    assert not AuditEvent.objects.filter(id__gt=mark, object_type="api.apiclient").exists()
+    # The client's page leads there with a link, not with a form that revokes.
+    page = client.get(_page(own.pk)).content.decode()
+    assert _revoke(own.pk) in page and 'value="revoke"' not in page
+
+
+def test_a_revoke_without_the_confirmation_post_changes_nothing(world, client):
+    own, token = api_client_of(world)
+    client.force_login(world.user("admin"))
+    before = _state(own)
+    mark = _last_event_id()
+    # The old button's POST on the client's page, and a POST of the confirmation page without its confirm.
+    response = client.post(_page(own.pk), {"action": "revoke"}, follow=True)
+    assert "Unknown action" in response.content.decode()
+    for data in ({}, {"confirm": "no"}, {"confirm": ""}):
+        response = client.post(_revoke(own.pk), data)
+        assert response.status_code == 200, data
+        assert "Nothing was revoked" in response.content.decode()
+    assert _state(own) == before
+    assert http(token).get(reverse("api:inbox")).status_code == 200
+    assert not AuditEvent.objects.filter(id__gt=mark, object_type="api.apiclient", outcome="ok").exists()
+
+
+def test_the_confirmed_revoke_stops_the_client_audited_with_a_message(world, client):
+    own, token = api_client_of(world)
+    admin = world.user("admin")
+    client.force_login(admin)
+    mark = _last_event_id()
+    response = client.post(_revoke(own.pk), {"confirm": "yes"}, follow=True)
+    assert response.redirect_chain[-1][0] == _page(own.pk)
+    assert "The client is revoked" in response.content.decode()
+    row = ApiClient.objects.select_related("user").get(pk=own.pk)
+    assert not row.active and row.revoked_at is not None and not row.user.is_active
+    assert http(token).get(reverse("api:inbox")).status_code == 401
+    event = AuditEvent.objects.get(id__gt=mark, object_type="api.apiclient", actor=admin, outcome="ok")
+    assert event.detail.get("revoked") is True and event.object_id == str(own.pk)
+    # Once revoked there is nothing left to confirm: back to the client, with a word why.
+    again = client.get(_revoke(own.pk), follow=True)
+    assert again.redirect_chain[-1][0] == _page(own.pk) and "already revoked" in again.content.decode()
+    assert AuditEvent.objects.filter(id__gt=mark, object_type="api.apiclient", outcome="ok").count() == 1
+
+
+def test_the_revoke_confirmation_takes_a_bounded_number_of_queries(world, client, django_assert_max_num_queries):
+    own, _token = api_client_of(world)
+    client.force_login(world.user("admin"))
+    with django_assert_max_num_queries(12):
+        assert client.get(_revoke(own.pk)).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.post(_revoke(own.pk), {"confirm": "yes"}).status_code == 302

@@ -230,8 +230,8 @@ def test_only_an_admin_of_every_programme_manages_clients(world, who):
 def test_the_service_account_never_logs_in_and_is_no_colleague_to_mail(world):
     client, _token = api_client_of(world)
     assert not client.user.has_usable_password()
-    assert client.user not in referral_selectors.colleagues_of(world.user("partner"))
-    assert client.user not in referral_services.partner_users(world.partner_organisation.pk)
+    assert client.user not in referral_selectors.colleagues_of(world.user("partner"), world.own.programme.pk)
+    assert client.user not in referral_services.partner_users(world.partner_organisation.pk, world.own.programme.pk)
     # Even with a password an administrator set, it never signs in through the login page.
     client.user.set_password("a password someone set by hand")
     client.user.save()

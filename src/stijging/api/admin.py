@@ -1,5 +1,5 @@
 """The API clients in the admin site at /beheer/ (issue 15): listed, made, approved by a second admin,
-rotated, revoked and given a webhook, each through `api.services` — the `api_client` command's own
+rotated, revoked (after a confirmation page of its own) and given a webhook, each through `api.services` — the `api_client` command's own
 functions, so the rule (an admin of every programme of the client) and the audit are theirs.
 
 Here and not in core's admin_site: the API is the floor above core (it reads every app, core's admin
@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -138,7 +138,17 @@ class ApiClientAdmin(ConfigAdmin):
                 return self._render(request, "secret.html", {"client": client, "token": token, "created": True})
         return self._render(request, "create.html", {"form": form, "title": gettext("New API client")})
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/revoke/",
+                self.admin_site.admin_view(self.revoke_view),
+                name="api_apiclient_revoke",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _client_or_404(self, request, object_id) -> ApiClient:
         client = self.get_object(request, unquote(object_id))
         if client is None:
             # Another admin's client, or none: the same 404 either way (existence does not leak);
@@ -147,6 +157,36 @@ class ApiClientAdmin(ConfigAdmin):
             if str(object_id).isdigit() and ApiClient.objects.filter(pk=int(object_id)).exists():
                 raise deny_not_found(request, "api.apiclient", object_id)
             raise Http404()
+        return client
+
+    def revoke_view(self, request, object_id):
+        """Revoking takes a confirmation: the GET says what stops and for whom, the POST of its form
+        (with `confirm`) revokes through the service. Anything else changes nothing."""
+        client = self._client_or_404(request, object_id)
+        back = redirect(reverse("beheer:api_apiclient_change", args=[client.pk]))
+        if not client.active:
+            self.message_user(request, gettext("This client is already revoked."), level=messages.WARNING)
+            return back
+        if request.method == "POST":
+            if request.POST.get("confirm") == "yes":
+                try:
+                    api_services.api_client_revoke(acting_user=request.user, client=client)
+                except ValidationError as error:
+                    self.message_user(request, " ".join(error.messages), level=messages.ERROR)
+                else:
+                    self.message_user(request, gettext("The client is revoked: its token no longer works."))
+                return back
+            self.message_user(
+                request, gettext("Nothing was revoked: confirm with the button below."), level=messages.ERROR
+            )
+        return self._render(
+            request,
+            "revoke.html",
+            {"client": client, "title": gettext("Revoke the API client “%(name)s”?") % {"name": client.name}},
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        client = self._client_or_404(request, object_id)
         access_form = ApiClientAccessForm(
             initial={"programmes": list(client.programmes.all()), "scopes": client.scopes, "version": client.version},
             programmes=self._programmes(request),
@@ -182,9 +222,6 @@ class ApiClientAdmin(ConfigAdmin):
             elif action == "rotate":
                 token = api_services.api_client_rotate(acting_user=request.user, client=client)
                 return self._render(request, "secret.html", {"client": client, "token": token})
-            elif action == "revoke":
-                api_services.api_client_revoke(acting_user=request.user, client=client)
-                self.message_user(request, gettext("The client is revoked: its token no longer works."))
             elif action == "webhook":
                 webhook_form = ApiClientWebhookForm(request.POST)
                 if not webhook_form.is_valid():

@@ -191,15 +191,21 @@ class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
 
 
 class AccessGrant(models.Model):
-    """Opens one person to one organisation for a documented reason (a referral, later).
+    """Opens one person to one organisation, in one programme, for a documented reason (a referral).
 
-    This is how a partner organisation comes to see a person at all: `Person.visible_to` of a
-    partner user is exactly the persons with an active grant for their organisation. Revoking the
-    grant (a withdrawn consent, a closed referral) ends that access at once.
+    This is how a partner organisation comes to see a person at all: a partner user sees a referral
+    (and through it its person) only while an active grant for it names their organisation and the
+    referral's programme, one where they hold the partner role (`referrals.models._active_grant`).
+    An organisation may work for several programmes and its people are partners per programme, so
+    the grant is led by the programme as well. Revoking the grant (a withdrawn consent) or its end
+    after closing ends that access at once.
     """
 
     person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="access_grants")
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (programme, organisation, person) index leads with it (the admin's
+    # "what a programme holds" count and the PROTECT check read grants by programme).
+    programme = models.ForeignKey("registry.Programme", on_delete=models.PROTECT, related_name="+", db_index=False)
     reason_type = models.CharField(max_length=40)
     reason_id = models.BigIntegerField()
     granted_at = models.DateTimeField(default=timezone.now)
@@ -209,7 +215,7 @@ class AccessGrant(models.Model):
     objects = AccessGrantQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["organisation", "person"])]
+        indexes = [models.Index(fields=["programme", "organisation", "person"], name="access_grant_prog_org_person")]
         constraints = [
             models.UniqueConstraint(
                 fields=["reason_type", "reason_id", "person", "organisation"], name="access_grant_unique_reason"

@@ -65,9 +65,15 @@ def _partner_scope(user) -> Q | None:
 
 
 def _active_grant() -> Exists:
+    """An active grant of this referral to its organisation, made in the referral's programme (which
+    `_partner_scope` has already limited to the user's partner programmes): a grant of another
+    programme, stale or written wrong, opens nothing. Served by the grant's unique reason index."""
     return Exists(
         AccessGrant.objects.active().filter(
-            reason_type=GRANT_REASON, reason_id=OuterRef("pk"), organisation_id=OuterRef("organisation_id")
+            reason_type=GRANT_REASON,
+            reason_id=OuterRef("pk"),
+            organisation_id=OuterRef("organisation_id"),
+            programme_id=OuterRef("programme_id"),
         )
     )
 

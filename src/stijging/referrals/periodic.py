@@ -48,7 +48,10 @@ def escalate_overdue(today: datetime.date | None = None) -> int:
                     continue
                 referral = Referral.objects.select_related("trajectory__case_manager").get(pk=pk)
                 link = notifications.absolute_link(reverse("referrals:referral", args=[pk]))
-                recipients = [referral.trajectory.case_manager, *partner_users(referral.organisation_id)]
+                recipients = [
+                    referral.trajectory.case_manager,
+                    *partner_users(referral.organisation_id, referral.programme_id),
+                ]
                 for user in {u.pk: u for u in recipients}.values():
                     notifications.queue(
                         to=user.email,

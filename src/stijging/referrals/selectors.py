@@ -82,14 +82,17 @@ def partner_inbox(user, *, status: str = "") -> QuerySet[Referral]:
     return queryset.order_by("-priority", "answer_due_on", "-sent_at", "-pk")
 
 
-def colleagues_of(user) -> QuerySet[User]:
-    """Who a partner may assign a referral to: active partner users of the same organisation."""
+def colleagues_of(user, programme_id: int) -> QuerySet[User]:
+    """Who a partner may assign a referral of this programme to: active partner users of the same
+    organisation in that programme (a colleague who is a partner of another programme only could
+    not open it)."""
     return (
         User.objects.filter(
             is_active=True,
             is_service_account=False,
             organisation_id=user.organisation_id,
             memberships__role=Role.PARTNER,
+            memberships__programme_id=programme_id,
         )
         .distinct()
         .order_by("first_name", "last_name", "email")

@@ -79,9 +79,16 @@ def _audit(acting_user, action: str, referral: Referral, **detail) -> None:
     )
 
 
-def partner_users(organisation_id: int):
+def partner_users(organisation_id: int, programme_id: int):
+    """The organisation's people who answer its referrals in this programme: a partner membership of
+    that programme (one filter call: role and programme of the same membership). An organisation
+    may work for several programmes; its partners of another programme are nobody here."""
     return User.objects.filter(
-        is_active=True, is_service_account=False, organisation_id=organisation_id, memberships__role=Role.PARTNER
+        is_active=True,
+        is_service_account=False,
+        organisation_id=organisation_id,
+        memberships__role=Role.PARTNER,
+        memberships__programme_id=programme_id,
     ).distinct()
 
 
@@ -140,7 +147,11 @@ def referral_send(
         referral=referral, from_status="", to_status=ReferralStatus.SENT, by=acting_user, at=now
     )
     AccessGrant.objects.create(
-        person=person, organisation=organisation, reason_type=GRANT_REASON, reason_id=referral.pk
+        person=person,
+        organisation=organisation,
+        programme_id=referral.programme_id,
+        reason_type=GRANT_REASON,
+        reason_id=referral.pk,
     )
     trajectory_services.trajectory_record_activity(trajectory=trajectory)
     _audit(
@@ -153,7 +164,7 @@ def referral_send(
     )
     signals.referral_event.send(sender=Referral, referral=referral, event=signals.CREATED)
     link = notifications.absolute_link(reverse("referrals:referral", args=[referral.pk]))
-    for user in partner_users(organisation.pk):
+    for user in partner_users(organisation.pk, referral.programme_id):
         notifications.queue(
             to=user.email,
             subject=_("A new referral for your organisation"),
@@ -421,7 +432,8 @@ def referrals_withdraw_for_consent(*, consent: Consent, acting_user) -> int:
 def referral_assign(*, acting_user, referral: Referral, version: int, assignee) -> Referral:
     """A partner assigns the referral to a colleague of the same organisation."""
     _check_side(acting_user, referral, Side.PARTNER)
-    if assignee.organisation_id != referral.organisation_id or not assignee.is_active:
+    # A colleague who answers referrals of this programme: one of another programme could not open it.
+    if not partner_users(referral.organisation_id, referral.programme_id).filter(pk=assignee.pk).exists():
         raise ValidationError({"assigned_to": _("Assign to a colleague of your own organisation.")})
     if not Referral.objects.filter(pk=referral.pk, version=version).update(
         assigned_to=assignee, version=F("version") + 1

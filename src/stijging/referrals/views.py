@@ -118,7 +118,7 @@ def _detail(request, referral: Referral, *, status: int = 200, **forms):
         context["outcome_form"] = forms.get("outcome_form") or OutcomeForm(initial={"version": referral.version})
         context["assign_form"] = forms.get("assign_form") or AssignForm(
             initial={"version": referral.version, "assigned_to": referral.assigned_to_id},
-            colleagues=selectors.colleagues_of(request.user),
+            colleagues=selectors.colleagues_of(request.user, referral.programme_id),
         )
     elif (
         not as_partner
@@ -272,7 +272,7 @@ def assign(request, pk: int):
     return _step(
         request,
         pk,
-        AssignForm(request.POST, colleagues=selectors.colleagues_of(request.user)),
+        AssignForm(request.POST, colleagues=selectors.colleagues_of(request.user, referral.programme_id)),
         lambda data: services.referral_assign(
             acting_user=request.user, referral=referral, version=data["version"], assignee=data["assigned_to"]
         ),

@@ -39,7 +39,7 @@ def _care(ctx: Context, chunk: AreaChunk) -> None:
     """Trajectories for about half of the persons visited (most from a proposal, some opened
     directly on their lowest domain), with events, goals, actions and follow-up measurements;
     referrals to every partner in every state with their events, the consent they rest on and the
-    AccessGrant that opens the person to the partner (revoked when withdrawn). Overdue priority
+    AccessGrant that opens the person to the partner in the programme (revoked when withdrawn). Overdue priority
     referrals have been escalated already, except those that fell due yesterday: `stijging tick`
     finds those."""
     from stijging.conversations.models import Proposal
@@ -394,9 +394,29 @@ def _care(ctx: Context, chunk: AreaChunk) -> None:
     first = writer.reserve(AccessGrant, len(grants))
     writer.write(
         AccessGrant,
-        ["id", "person_id", "organisation_id", "reason_type", "reason_id", "granted_at", "valid_until", "revoked_at"],
+        [
+            "id",
+            "person_id",
+            "organisation_id",
+            "programme_id",
+            "reason_type",
+            "reason_id",
+            "granted_at",
+            "valid_until",
+            "revoked_at",
+        ],
         (
-            (first + i, person_id, organisation_id, "referral", first_referral + i, granted, None, revoked)
+            (
+                first + i,
+                person_id,
+                organisation_id,
+                programme_id,
+                "referral",
+                first_referral + i,
+                granted,
+                None,
+                revoked,
+            )
             for i, (person_id, organisation_id, granted, revoked) in enumerate(grants)
         ),
     )
