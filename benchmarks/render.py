@@ -38,18 +38,22 @@ def _figures(label: str, runs: list[tuple[float, float]]) -> str:
     )
 
 
-def _measure(render: Callable[[], object], runs: int, warmup: int = 5) -> list[tuple[float, float]]:
+def _measure(
+    render: Callable[[], object], runs: int, warmup: int = 5, before: Callable[[], object] = lambda: None
+) -> list[tuple[float, float]]:
     for _ in range(warmup):
+        before()
         render()
     out = []
     for _ in range(runs):
+        before()
         wall, cpu = time.perf_counter(), time.process_time()
         render()
         out.append((time.perf_counter() - wall, time.process_time() - cpu))
     return out
 
 
-def conversation_page(runs: int, members: int) -> tuple[str, list[tuple[float, float]]]:
+def conversation_page(runs: int, members: int) -> list[tuple[str, list[tuple[float, float]]]]:
     from django.db.models import Count
     from django.test import Client
     from django.urls import reverse
@@ -79,7 +83,24 @@ def conversation_page(runs: int, members: int) -> tuple[str, list[tuple[float, f
         response = client.get(url, secure=True)
         assert response.status_code == 200, response.status_code
 
-    return f"conversation page, {conversation.members} members", _measure(get, runs)
+    label = f"conversation page, {conversation.members} members"
+    return [(f"{label}: request", _measure(get, runs)), (f"{label}: template only", _template_only(client, url, runs))]
+
+
+def _template_only(client, url: str, runs: int) -> list[tuple[float, float]]:
+    """The page's template rendered again from the context the view gave it (no middleware, no
+    queries but those the template itself makes): what the template engines cost."""
+    from django.template.loader import render_to_string
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    setup_test_environment()  # records the context a response was rendered with
+    try:
+        response = client.get(url, secure=True)
+    finally:
+        teardown_test_environment()
+    name = response.templates[0].name
+    context = response.context[0].flatten()
+    return _measure(lambda: render_to_string(name, context), runs)
 
 
 def _hold_conversation(members: int):
@@ -115,7 +136,7 @@ def _hold_conversation(members: int):
     raise SystemExit(f"no household of {members}+ members could be visited: seed the demo first (see the docstring)")
 
 
-def housing_tables(runs: int, complexes: int) -> tuple[str, list[tuple[float, float]]]:
+def housing_tables(runs: int, complexes: int) -> list[tuple[str, list[tuple[float, float]]]]:
     from django.template import engines
 
     from stijging.monitoring.reports import Cell, Table, TableRow
@@ -146,7 +167,17 @@ def housing_tables(runs: int, complexes: int) -> tuple[str, list[tuple[float, fl
         "{% load monitoring_tables %}{% for table in tables %}{% figure_table table first_column %}{% endfor %}"
     )
     context = {"tables": tables, "first_column": "Complex"}
-    return f"housing tables, 3 × {complexes} complexes", _measure(lambda: template.render(context), runs)
+    label = f"housing tables, 3 × {complexes} complexes"
+    # Drawn anew each time (the fragment cache emptied before each render, where there is one), and
+    # as a page shows kept figures: the same tables again.
+    from stijging.monitoring.templatetags import monitoring_tables
+
+    cache = getattr(monitoring_tables, "_figure_table", None)
+    forget = cache.cache_clear if cache is not None else lambda: None
+    return [
+        (f"{label}: drawn", _measure(lambda: template.render(context), runs, before=forget)),
+        (f"{label}: kept", _measure(lambda: template.render(context), runs)),
+    ]
 
 
 def main() -> None:
@@ -166,16 +197,21 @@ def main() -> None:
 
     # No collectstatic for an in-process run: static URLs unhashed, the rest as in production.
     override_settings(
-        STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
     ).enable()
     translation.activate("nl")
     pieces = args.only or ["conversation", "housing"]
     print("| piece | renders | wall median ms | wall p95 ms | CPU median ms | CPU p95 ms |")
     print("|---|---:|---:|---:|---:|---:|")
     if "conversation" in pieces:
-        print(_figures(*conversation_page(args.runs, args.members)), flush=True)
+        for label, figures in conversation_page(args.runs, args.members):
+            print(_figures(label, figures), flush=True)
     if "housing" in pieces:
-        print(_figures(*housing_tables(args.runs, args.complexes)), flush=True)
+        for label, figures in housing_tables(args.runs, args.complexes):
+            print(_figures(label, figures), flush=True)
 
 
 if __name__ == "__main__":
