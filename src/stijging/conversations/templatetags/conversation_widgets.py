@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django import template
 from django.forms.boundfield import BoundField, BoundWidget
-from django.utils.html import conditional_escape, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from markupsafe import Markup
 
@@ -51,7 +51,7 @@ def field_html(bound: BoundField) -> SafeString | Markup:
         or widget.is_localized
         or (template_name not in _INPUT_TEMPLATES and template_name != _TEXTAREA_TEMPLATE)
     ):
-        return conditional_escape(bound)  # Django's own rendering (BoundField.__html__)
+        return format_html("{}", bound)  # Django's own rendering (BoundField.__html__)
     attrs = bound.build_widget_attrs({}, widget)
     if bound.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", bound.auto_id)
