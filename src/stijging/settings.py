@@ -139,6 +139,16 @@ TEMPLATES = [
             ],
         },
     },
+    # The second engine: the fragments the template tags of conversations and monitoring render,
+    # repeated hundreds of times on a page (stijging/core/jinja2.py says why). Its templates live in
+    # templates/jinja2/ only; the Django engine above draws every page.
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "stijging.core.jinja2.environment"},
+    },
 ]
 
 # --- Database -----------------------------------------------------------------------------------
