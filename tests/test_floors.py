@@ -27,8 +27,9 @@ FLOORS = {
     "api": 10,
 }
 # Plain helpers without models that any floor may use (the XLSX escaping of every export, the view
-# plumbing every app's screens share; both import nothing above the ground floor).
-LIBRARIES = {"stijging.core.xlsx", "stijging.core.views_toolkit"}
+# plumbing every app's screens share, the Jinja2 environment of the repeated fragments; none imports
+# anything above the ground floor).
+LIBRARIES = {"stijging.core.xlsx", "stijging.core.views_toolkit", "stijging.core.jinja2"}
 ROOT = Path(stijging.__file__).parent
 
 
