@@ -142,16 +142,13 @@ def _protect(counts, relations, thresholds, unpublished, public) -> dict[Hashabl
     # Hiding one more count only widens what a reader must consider: a count once shown to be open
     # stays open, and is not searched again.
     proven_open: set[Hashable] = set()
-    hopeless: set[Hashable] = set()  # pinned, but with no shown count left to hide for them
     while True:
-        pinned = [key for key in narrower.pinned(counts, relations, state, of_key, proven_open) if key not in hopeless]
+        pinned = narrower.pinned(counts, relations, state, of_key, proven_open)
         if not pinned:
             break
         choice = _complement(pinned, counts, relations, state, public, of_key)
-        if choice is None:  # no count shown is tied to these any more: nothing to add for them
-            hopeless.update(pinned)
-            proven_open.update(pinned)  # (not open: only not searched again)
-            continue
+        if choice is None:  # every member of every relation of a pinned count is hidden: nothing to add
+            break
         state[choice] = State.HIDDEN
         if not narrower.hide(choice, state, threshold_of, counts):
             return _protect_from_scratch(counts, relations, thresholds, unpublished, public)
@@ -165,16 +162,13 @@ def _protect_from_scratch(counts, relations, thresholds, unpublished, public) ->
     threshold_of, state, public = _initial_state(counts, relations, thresholds, unpublished, public)
     of_key = _of_key(relations)
     proven_open: set[Hashable] = set()
-    hopeless: set[Hashable] = set()  # pinned, but with no shown count left to hide for them
     while True:
-        pinned = [key for key in _pinned(counts, relations, state, threshold_of, proven_open) if key not in hopeless]
+        pinned = _pinned(counts, relations, state, threshold_of, proven_open)
         if not pinned:
             break
         choice = _complement(pinned, counts, relations, state, public, of_key)
         if choice is None:
-            hopeless.update(pinned)
-            proven_open.update(pinned)
-            continue
+            break
         state[choice] = State.HIDDEN
     return _disclosed(counts, state, threshold_of)
 
@@ -526,12 +520,6 @@ def _complement(
 ) -> Hashable | None:
     for key in pinned:
         candidates = _candidates(key, counts, relations, state, public, of_key)
-        if not candidates:
-            # Every sum that names it is hidden but for the count itself, and still it is pinned: by
-            # sums further off, through counts not shown (a complex that is one street's every home:
-            # both rows are the same never-shown crossing). A shown count of those sums, the nearest
-            # first, gives it away.
-            candidates = _candidates_beyond(key, counts, relations, state, public, of_key)
         if candidates:
             return min(candidates, key=lambda c: c[:3])[3]
     return None
@@ -545,27 +533,6 @@ def _candidates(key, counts, relations, state, public, of_key, *, indexes=None) 
         if state[rel.total] is State.SHOWN and rel.total not in public:
             candidates.append((1, counts[rel.total], str(rel.total), rel.total))
     return candidates
-
-
-def _candidates_beyond(key, counts, relations, state, public, of_key) -> list[tuple]:
-    """The shown members of the nearest sums reached from `key` through counts not shown."""
-    seen_keys, seen_relations = {key}, set(of_key.get(key, ()))
-    frontier = [k for index in seen_relations for k in (relations[index].total, *relations[index].parts)]
-    while frontier:
-        reached: dict[int, None] = {}
-        for member in frontier:
-            if member in seen_keys or state[member] is State.SHOWN:
-                continue
-            seen_keys.add(member)
-            reached.update((index, None) for index in of_key.get(member, ()) if index not in seen_relations)
-        if not reached:
-            return []
-        seen_relations.update(reached)
-        candidates = _candidates(key, counts, relations, state, public, of_key, indexes=reached)
-        if candidates:
-            return candidates
-        frontier = [k for index in reached for k in (relations[index].total, *relations[index].parts)]
-    return []
 
 
 def protect_table(
