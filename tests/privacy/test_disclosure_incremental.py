@@ -62,10 +62,10 @@ def _two_groupings(crossings):
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "A known gap of the layer (as on main, not of the kept intervals): a count pinned only through "
-        "never-shown crossings (a complex that is one street's every home) whose own sums have no shown "
-        "member left stops the search (_complement returns None); hiding the nearest shown count beyond "
-        "them was tried and hides whole tables. Open: issue 14 item 1."
+        "A known gap of the layer (as on main, not of the kept intervals): a count pinned through other "
+        "hidden counts whose own sums have no shown member left stops the search (_complement returns "
+        "None). Through never-shown crossings alone it now looks beyond; through hidden ones, hiding the "
+        "nearest shown count beyond was tried and hides whole tables. Open: issue 14 item 1."
     ),
 )
 @settings(max_examples=40, deadline=None)

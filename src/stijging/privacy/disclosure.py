@@ -520,6 +520,10 @@ def _complement(
 ) -> Hashable | None:
     for key in pinned:
         candidates = _candidates(key, counts, relations, state, public, of_key)
+        if not candidates:
+            # Pinned through never-shown counts only (a complex that is one street's every home: both
+            # rows are the same never-shown crossing): the shown members of the sums beyond them.
+            candidates = _candidates_beyond_unpublished(key, counts, relations, state, public, of_key)
         if candidates:
             return min(candidates, key=lambda c: c[:3])[3]
     return None
@@ -533,6 +537,27 @@ def _candidates(key, counts, relations, state, public, of_key, *, indexes=None) 
         if state[rel.total] is State.SHOWN and rel.total not in public:
             candidates.append((1, counts[rel.total], str(rel.total), rel.total))
     return candidates
+
+
+def _candidates_beyond_unpublished(key, counts, relations, state, public, of_key) -> list[tuple]:
+    """The shown members of the sums reached from `key` through never-shown counts, nearest first."""
+    seen_keys, seen_relations = {key}, set(of_key.get(key, ()))
+    frontier = [k for index in seen_relations for k in (relations[index].total, *relations[index].parts)]
+    while frontier:
+        reached: dict[int, None] = {}
+        for member in frontier:
+            if member in seen_keys or state[member] is not State.UNPUBLISHED:
+                continue
+            seen_keys.add(member)
+            reached.update((index, None) for index in of_key.get(member, ()) if index not in seen_relations)
+        if not reached:
+            return []
+        seen_relations.update(reached)
+        candidates = _candidates(key, counts, relations, state, public, of_key, indexes=reached)
+        if candidates:
+            return candidates
+        frontier = [k for index in reached for k in (relations[index].total, *relations[index].parts)]
+    return []
 
 
 def protect_table(
