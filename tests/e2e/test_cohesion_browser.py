@@ -16,6 +16,7 @@ the Dutch catalogue fills in; the browser is Dutch (nl-NL), as the coordinator's
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -489,6 +490,9 @@ def test_the_manager_sees_the_housing_signals_and_downloads_them(new_page, world
     means = page.locator("main table").first
     complex_row = means.locator("tbody tr").filter(has=page.locator("th", has_text="C-101"))
     assert complex_row.locator("td").inner_text() == shown_number(Decimal("3.3"))
+    # Per street as well (issue 14 item 5): the same households, protected together with the complexes.
+    assert page.locator("main h2", has_text=re.compile(r"Per (straat|street)")).count() == 1
+    assert page.locator("main table caption", has_text=re.compile(r"per (straat|street)")).count() == 3
     fits_the_tablet(page)
     page.screenshot(path=str(HOUSING_SCREENSHOT), full_page=True)
     screenshot(page, "housing")

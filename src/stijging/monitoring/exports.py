@@ -14,7 +14,7 @@ from stijging.privacy.disclosure import State
 from stijging.registry.models import Area, Programme
 
 from . import kpis
-from .reports import Cell, Table
+from .reports import Cell, Table, first_column
 
 SUPPRESSED = "< 5"
 
@@ -83,7 +83,7 @@ def housing_workbook(
         for table in tables:
             sheet.append([])
             sheet.append(heading(sheet, table.caption))
-            header = [_("Complex")]
+            header = [first_column(table)]
             for index, column in enumerate(table.columns):
                 header.append(column)
                 if index:

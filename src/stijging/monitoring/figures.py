@@ -180,7 +180,7 @@ def refresh_all(budget_seconds: float = REFRESH_BUDGET_SECONDS) -> int:
     turnover and housing signals — so that a visitor finds them kept. One run stops after its budget
     and the next minute's run goes on. Returns the number of sets recomputed."""
     from stijging.cohesion.selectors import waves_in_order
-    from stijging.registry.selectors import streets_in_area
+    from stijging.registry.selectors import street_names_by_area, streets_in_area
 
     from .reports import defect_categories, housing_tables, offered_areas, turnover_table
 
@@ -223,7 +223,7 @@ def refresh_all(budget_seconds: float = REFRESH_BUDGET_SECONDS) -> int:
                 cohesion_index(area, waves, streets, refresh=True)
                 refreshed += 1
             # The turnover and housing pages lay their figures out through the disclosure layer, whose
-            # search takes up to half a second of a core for a region's area; its result is kept by
+            # search takes up to a second or two of a core for a region's area; its result is kept by
             # the counts it was given, so laying the tables out here spares the visitor that search.
             if stale(f"monitoring:turnover:v1:{area.pk}:{min(years)}:{max(years)}"):
                 kept_turnover, _computed_at = turnover(area, years, refresh=True)
@@ -234,6 +234,7 @@ def refresh_all(budget_seconds: float = REFRESH_BUDGET_SECONDS) -> int:
                 signals, _computed_at = housing_signals(programme, area, period, refresh=True)
                 if categories is None:
                     categories = defect_categories()
-                housing_tables(signals, area, categories)
+                # Per complex and per street, as the housing page, the report and the XLSX show them.
+                housing_tables(signals, area, categories, streets=street_names_by_area([area.pk])[area.pk])
                 refreshed += 1
     return refreshed

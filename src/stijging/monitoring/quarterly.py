@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from stijging.core import xlsx
 from stijging.privacy.disclosure import Disclosed, State
 
-from .reports import Cell, Table
+from .reports import Cell, Table, first_column
 
 
 def safe_cell(value):
@@ -238,7 +238,7 @@ def report_workbook(context: dict) -> bytes:
     )
     table: Table
     for table in context["housing_tables"]:
-        rows: list[list] = [[table.caption], [_("Complex"), *table.columns]]
+        rows: list[list] = [[table.caption], [first_column(table), *table.columns]]
         rows += [[row.label, *row.cells] for row in table.rows]
         sheet(_("Housing") + " " + table.key, rows)
     activity = context.get("activity_table")

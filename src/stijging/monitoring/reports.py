@@ -86,6 +86,11 @@ REST = "rest"
 TOTAL = "total"
 
 
+def first_column(table: Table) -> str:
+    """The heading of a housing table's first column: what its rows are (reports.housing_tables)."""
+    return _("Street") if table.key.endswith("-street") else _("Complex")
+
+
 def collapse_rows(bases: Sequence[int]) -> tuple[list[int], list[int]]:
     """Which rows are shown and which join the "other" row, by their base (households): under 5
     joins; while the other row's base is 1–4, the next smallest row joins too. When every row would

@@ -131,7 +131,9 @@ def housing(request, slug: str):
     tables, means, computed_at = [], [], None
     if area is not None:
         signals, computed_at = kept_figures.housing_signals(programme, area, period)
-        tables = reports.housing_tables(signals, area)
+        streets = registry_selectors.street_names_by_area([area.pk])[area.pk]
+        # Per complex and per street, each pair protected together (the tick keeps the same).
+        tables = reports.housing_tables(signals, area, streets=streets)
         means = reports.satisfaction_means(signals, area)
     context = (
         _neighbourhood_context(request, programme, "housing")
@@ -151,13 +153,13 @@ def housing_xlsx(request, slug: str):
     period = periods.chosen(request.GET, programme).period
     areas = reports.offered_areas(programme, timezone.localdate())
     categories = reports.defect_categories()
+    streets = registry_selectors.street_names_by_area([area.pk for area in areas])
     sheets = []
     for area in areas:
         # Per area, as the screen shows it: the kept figures where the tick keeps them.
         signals, _computed_at = kept_figures.housing_signals(programme, area, period)
-        sheets.append(
-            (area, reports.housing_tables(signals, area, categories), reports.satisfaction_means(signals, area))
-        )
+        tables = reports.housing_tables(signals, area, categories, streets=streets[area.pk])
+        sheets.append((area, tables, reports.satisfaction_means(signals, area)))
     content = exports.housing_workbook(programme, period, sheets)
     audit.record(
         actor=request.user,
@@ -184,8 +186,8 @@ def _report_context(request, slug: str) -> dict:
     activity = None
     if area is not None:
         signals, _computed_at = kept_figures.housing_signals(programme, area, filters["period"])
-        housing = reports.housing_tables(signals, area)
-        streets = dict(registry_selectors.streets_in_area(area).values_list("pk", "name"))
+        streets = registry_selectors.street_names_by_area([area.pk])[area.pk]
+        housing = reports.housing_tables(signals, area, streets=streets)
         activity = reports.activity_table(
             kpis.activity_per_street(programme, filters["period"], list(streets)), streets
         )

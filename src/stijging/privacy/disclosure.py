@@ -134,6 +134,46 @@ PROTECT_CACHE_SECONDS = 3600
 
 
 def _protect(counts, relations, thresholds, unpublished, public) -> dict[Hashable, Disclosed]:
+    threshold_of, state, public = _initial_state(counts, relations, thresholds, unpublished, public)
+    of_key = _of_key(relations)
+    narrower = _Narrower(counts, relations, state, threshold_of)
+    if narrower.empty:  # inconsistent counts (no whole solution): the plain search, as it always was
+        return _protect_from_scratch(counts, relations, thresholds, unpublished, public)
+    # Hiding one more count only widens what a reader must consider: a count once shown to be open
+    # stays open, and is not searched again.
+    proven_open: set[Hashable] = set()
+    while True:
+        pinned = narrower.pinned(counts, relations, state, of_key, proven_open)
+        if not pinned:
+            break
+        choice = _complement(pinned, counts, relations, state, public, of_key)
+        if choice is None:  # every member of every relation of a pinned count is hidden: nothing to add
+            break
+        state[choice] = State.HIDDEN
+        if not narrower.hide(choice, state, threshold_of, counts):
+            return _protect_from_scratch(counts, relations, thresholds, unpublished, public)
+    return _disclosed(counts, state, threshold_of)
+
+
+def _protect_from_scratch(counts, relations, thresholds, unpublished, public) -> dict[Hashable, Disclosed]:
+    """The same search, every interval worked out again from the start after each count hidden: the
+    reference the incremental `_Narrower` is tested against, and what runs on counts that admit no
+    whole solution at all (the intervals' fixpoint is then not unique)."""
+    threshold_of, state, public = _initial_state(counts, relations, thresholds, unpublished, public)
+    of_key = _of_key(relations)
+    proven_open: set[Hashable] = set()
+    while True:
+        pinned = _pinned(counts, relations, state, threshold_of, proven_open)
+        if not pinned:
+            break
+        choice = _complement(pinned, counts, relations, state, public, of_key)
+        if choice is None:
+            break
+        state[choice] = State.HIDDEN
+    return _disclosed(counts, state, threshold_of)
+
+
+def _initial_state(counts, relations, thresholds, unpublished, public):
     threshold_of = {key: thresholds.get(key, SUPPRESSION_THRESHOLD) for key in counts}
     state = {key: State.SMALL if value < threshold_of[key] else State.SHOWN for key, value in counts.items()}
     for key in unpublished:
@@ -145,17 +185,10 @@ def _protect(counts, relations, thresholds, unpublished, public) -> dict[Hashabl
         for key in (rel.total, *rel.parts):
             if key not in counts:
                 raise KeyError(f"relation names {key!r}, which is not among the counts")
-    # Hiding one more count only widens what a reader must consider: a count once shown to be open
-    # stays open, and is not searched again.
-    proven_open: set[Hashable] = set()
-    while True:
-        pinned = _pinned(counts, relations, state, threshold_of, proven_open)
-        if not pinned:
-            break
-        choice = _complement(pinned, counts, relations, state, public)
-        if choice is None:  # every member of every relation of a pinned count is hidden: nothing to add
-            break
-        state[choice] = State.HIDDEN
+    return threshold_of, state, public
+
+
+def _disclosed(counts, state, threshold_of) -> dict[Hashable, Disclosed]:
     return {
         key: Disclosed(
             value=value if state[key] is State.SHOWN else None, state=state[key], threshold=threshold_of[key]
@@ -321,21 +354,210 @@ def _pinned(counts, relations, state, threshold_of, proven_open: set) -> list[Ha
     return []
 
 
+class _Narrower:
+    """The intervals of `bounds`, kept up to date while counts are hidden one at a time, without
+    working them all out again each time (a region's area hides a hundred counts or more among two
+    thousand, and the sums tie nearly all of them together through the never-shown parts).
+
+    Why it may: narrowing through the sums reaches the same intervals from any starting point that
+    lies between them and the labels' intervals (the greatest fixpoint below the start; each step
+    only narrows and is monotone). Hiding a count widens what a reader can work out, so the old
+    intervals are too narrow only where they were worked out from the count's shown value. Each
+    narrowing step is recorded as a node that depends on the steps that set the intervals it read;
+    a hidden count's start node taints everything derived from it, those counts go back to their
+    labels' intervals, and only the sums that name them are narrowed again. The result is the one
+    `bounds` gives from scratch (tests compare the two at every step)."""
+
+    def __init__(self, counts, relations: Sequence[Relation], state, threshold_of) -> None:
+        self.keys = list(counts)
+        self.index = {key: i for i, key in enumerate(self.keys)}
+        self.totals = [self.index[rel.total] for rel in relations]
+        self.parts = [tuple(self.index[p] for p in rel.parts) for rel in relations]
+        self.members = [tuple(dict.fromkeys((t, *parts))) for t, parts in zip(self.totals, self.parts, strict=True)]
+        self.of_key: list[list[int]] = [[] for _key in self.keys]
+        for r, members in enumerate(self.members):
+            for m in members:
+                self.of_key[m].append(r)
+        low, high = _start(counts, state, threshold_of)
+        self.low = [low[key] for key in self.keys]
+        self.high = [high[key] for key in self.keys]
+        # The derivation graph: node → the nodes that read it. Each count's start node (node i for
+        # count i), then one node per narrowing step that changed something; `set_low`/`set_high`:
+        # the node that set each count's bounds as they are now.
+        self.dependents: list[list[int]] = [[] for _key in self.keys]
+        self.set_low = list(range(len(self.keys)))
+        self.set_high = list(range(len(self.keys)))
+        self.dead = bytearray(len(self.keys))  # tainted once: no bound is set by them any more
+        self.set_by: list[list[int]] = [[i] for i in range(len(self.keys))]  # node → counts it set
+        # The counts a reader does not see that some sum names: those that may be pinned.
+        self.hidden = [
+            i for i, key in enumerate(self.keys) if state[key] in (State.SMALL, State.HIDDEN) and self.of_key[i]
+        ]
+        self.empty = not self._narrow(list(range(len(relations))))
+
+    def _narrow(self, queue: list[int]) -> bool:
+        """`_narrow` on lists of whole numbers, each step that changes a bound recorded as a node;
+        False when some interval becomes empty."""
+        low, high, totals, parts, members = self.low, self.high, self.totals, self.parts, self.members
+        of_key, dependents, set_low, set_high = self.of_key, self.dependents, self.set_low, self.set_high
+        dead, set_by = self.dead, self.set_by
+        queued = bytearray(len(totals))
+        for r in queue:
+            queued[r] = 1
+        while queue:
+            r = queue.pop()
+            queued[r] = 0
+            total, rel_parts = totals[r], parts[r]
+            sum_low = sum([low[p] for p in rel_parts])
+            sum_high = sum([high[p] for p in rel_parts])
+            total_low, total_high = low[total], high[total]
+            lows: list[tuple[int, int]] = []  # (count, its new lower bound)
+            highs: list[tuple[int, int]] = []
+            if sum_low > total_low:
+                total_low = sum_low
+                lows.append((total, total_low))
+            if sum_high < total_high:
+                total_high = sum_high
+                highs.append((total, total_high))
+            if total_low > total_high:
+                return False
+            # A part's low rises only if it is wider than what the others leave above the total's low
+            # (sum_high − total_low), its high falls only if wider than total_high − sum_low: with
+            # wide sums (a column of sixty rows) few parts are, and only those are looked at.
+            room = min(sum_high - total_low, total_high - sum_low)
+            for p in [p for p in rel_parts if high[p] - low[p] > room]:
+                new_low = total_low - (sum_high - high[p])
+                new_high = total_high - (sum_low - low[p])
+                if new_low > low[p]:
+                    lows.append((p, new_low))
+                else:
+                    new_low = low[p]
+                if new_high < high[p]:
+                    highs.append((p, new_high))
+                else:
+                    new_high = high[p]
+                if new_low > new_high:
+                    return False
+            if not lows and not highs:
+                continue
+            node = len(dependents)
+            dependents.append([])
+            dead.append(0)
+            set_by.append([p for p, _value in (*lows, *highs)])
+            for source in {*(set_low[m] for m in members[r]), *(set_high[m] for m in members[r])}:
+                dependents[source].append(node)
+            for p, value in lows:
+                low[p] = value
+                set_low[p] = node
+            for p, value in highs:
+                high[p] = value
+                set_high[p] = node
+            for p, _value in (*lows, *highs):
+                for other in of_key[p]:
+                    if not queued[other]:
+                        queue.append(other)
+                        queued[other] = 1
+        return True
+
+    def hide(self, key: Hashable, state, threshold_of, counts) -> bool:
+        """`key` is hidden from now on: every count whose interval was worked out, in any step, from
+        its shown value goes back to its label's interval, and the sums that name those are narrowed
+        again. False when some interval becomes empty."""
+        k = self.index[key]
+        tainted: set[int] = set()
+        stack = [self.set_low[k], self.set_high[k]]  # a shown count's: its start node, its value
+        while stack:
+            node = stack.pop()
+            if node in tainted or self.dead[node]:
+                continue
+            tainted.add(node)
+            stack.extend(self.dependents[node])
+        for node in tainted:
+            self.dead[node] = 1
+        reset = {k} | {
+            i
+            for node in tainted
+            for i in self.set_by[node]
+            if self.set_low[i] in tainted or self.set_high[i] in tainted
+        }
+        if state[key] in (State.SMALL, State.HIDDEN) and self.of_key[k]:
+            self.hidden = sorted({*self.hidden, k})  # in the counts' order, as `_pinned` looks
+        queue: dict[int, None] = {}
+        for i in sorted(reset):
+            name = self.keys[i]
+            low, high = _start({name: counts[name]}, state, threshold_of)
+            # A fresh start node: what is derived from it from now on is tainted only by a later hide.
+            node = len(self.dependents)
+            self.dependents.append([])
+            self.dead.append(0)
+            self.set_by.append([i])
+            self.low[i], self.high[i] = low[name], high[name]
+            self.set_low[i] = self.set_high[i] = node
+            queue.update(dict.fromkeys(self.of_key[i]))
+        return self._narrow(list(queue))
+
+    def pinned(self, counts, relations, state, of_key: dict, proven_open: set) -> list[Hashable]:
+        """As `_pinned`, on the intervals kept here."""
+        hidden = self.hidden
+        low_of, high_of = self.low, self.high
+        quick = [self.keys[i] for i in hidden if low_of[i] == high_of[i]]
+        if quick:
+            return quick
+        low = dict(zip(self.keys, self.low, strict=True))
+        high = dict(zip(self.keys, self.high, strict=True))
+        for i in hidden:
+            key = self.keys[i]
+            if key in proven_open:
+                continue
+            if not _can_differ(key, counts, relations, of_key, low, high):
+                return [key]
+            proven_open.add(key)
+        return []
+
+
 def _complement(
-    pinned: list[Hashable], counts, relations: Sequence[Relation], state, public: frozenset
+    pinned: list[Hashable], counts, relations: Sequence[Relation], state, public: frozenset, of_key: dict
 ) -> Hashable | None:
     for key in pinned:
-        candidates = []
-        for rel in relations:
-            if key == rel.total or key in rel.parts:
-                candidates += [
-                    (0, counts[p], str(p), p) for p in rel.parts if state[p] is State.SHOWN and p not in public
-                ]
-                if state[rel.total] is State.SHOWN and rel.total not in public:
-                    candidates.append((1, counts[rel.total], str(rel.total), rel.total))
+        candidates = _candidates(key, counts, relations, state, public, of_key)
+        if not candidates:
+            # Pinned through never-shown counts only (a complex that is one street's every home: both
+            # rows are the same never-shown crossing): the shown members of the sums beyond them.
+            candidates = _candidates_beyond_unpublished(key, counts, relations, state, public, of_key)
         if candidates:
             return min(candidates, key=lambda c: c[:3])[3]
     return None
+
+
+def _candidates(key, counts, relations, state, public, of_key, *, indexes=None) -> list[tuple]:
+    candidates: list[tuple] = []
+    for index in indexes if indexes is not None else dict.fromkeys(of_key.get(key, ())):
+        rel = relations[index]
+        candidates += [(0, counts[p], str(p), p) for p in rel.parts if state[p] is State.SHOWN and p not in public]
+        if state[rel.total] is State.SHOWN and rel.total not in public:
+            candidates.append((1, counts[rel.total], str(rel.total), rel.total))
+    return candidates
+
+
+def _candidates_beyond_unpublished(key, counts, relations, state, public, of_key) -> list[tuple]:
+    """The shown members of the sums reached from `key` through never-shown counts, nearest first."""
+    seen_keys, seen_relations = {key}, set(of_key.get(key, ()))
+    frontier = [k for index in seen_relations for k in (relations[index].total, *relations[index].parts)]
+    while frontier:
+        reached: dict[int, None] = {}
+        for member in frontier:
+            if member in seen_keys or state[member] is not State.UNPUBLISHED:
+                continue
+            seen_keys.add(member)
+            reached.update((index, None) for index in of_key.get(member, ()) if index not in seen_relations)
+        if not reached:
+            return []
+        seen_relations.update(reached)
+        candidates = _candidates(key, counts, relations, state, public, of_key, indexes=reached)
+        if candidates:
+            return candidates
+        frontier = [k for index in reached for k in (relations[index].total, *relations[index].parts)]
+    return []
 
 
 def protect_table(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -209,6 +210,20 @@ def resident_born_on(
 def streets_in_area(area: Area) -> QuerySet[Street]:
     """The streets with an address in the area (a long road may run through several areas)."""
     return Street.objects.filter(addresses__area=area).distinct().order_by("name", "pk")
+
+
+def street_names_by_area(area_ids: Iterable[int]) -> dict[int, dict[int, str]]:
+    """Per area, the names of its streets (id → name), in one query: the tables per street of one
+    area or of every area of a programme (the housing signals' XLSX)."""
+    names: dict[int, dict[int, str]] = {area_id: {} for area_id in area_ids}
+    rows = (
+        Street.objects.filter(addresses__area_id__in=list(names))
+        .values_list("addresses__area_id", "pk", "name")
+        .distinct()
+    )
+    for area_id, pk, name in rows:
+        names[area_id][pk] = name
+    return names
 
 
 def household_programme_id(household_id: int) -> int | None:

@@ -1,0 +1,105 @@
+"""The layer keeps its intervals between two hidden counts (`_Narrower`) instead of working them all
+out again: the same households grouped two ways (complexes and streets, tied by their never-shown
+crossings) are protected and attacked, and the kept intervals are compared with those worked out
+from scratch after every count hidden."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stijging.privacy.disclosure import (
+    State,
+    _Narrower,
+    _protect,
+    _protect_from_scratch,
+    bounds,
+    protect,
+    relation,
+)
+
+from .attacker import derivable, published_of
+
+FIELDS = ("households", "satisfied", "dissatisfied")
+
+# A crossing: (complex 0–2, street 0–2, households, satisfied, dissatisfied) with satisfied +
+# dissatisfied ≤ households.
+crossing = st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(0, 9), st.integers(0, 9), st.integers(0, 9)).map(
+    lambda c: (c[0], c[1], c[2] + c[3] + c[4], c[3], c[4])
+)
+
+
+def _two_groupings(crossings):
+    """Counts and sums as suppressed_tables lays them out: per complex and per street, one total,
+    the crossings and every row's households besides its satisfied and dissatisfied unpublished."""
+    counts, sums, unpublished = {}, [], []
+    groupings = {"complex": 0, "street": 1}
+    for f, field in enumerate(FIELDS):
+        counts[("total", field)] = sum(c[2 + f] for c in crossings)
+        for j, c in enumerate(crossings):
+            counts[("x", j, field)] = c[2 + f]
+            unpublished.append(("x", j, field))
+        for name, at in groupings.items():
+            rows = sorted({c[at] for c in crossings})
+            for row in rows:
+                members = [j for j, c in enumerate(crossings) if c[at] == row]
+                counts[(name, row, field)] = sum(crossings[j][2 + f] for j in members)
+                sums.append(((name, row, field), [("x", j, field) for j in members]))
+            sums.append((("total", field), [(name, row, field) for row in rows]))
+    rows_of = [("total",)] + [
+        (name, row) for name, at in groupings.items() for row in sorted({c[at] for c in crossings})
+    ]
+    rows_of += [("x", j) for j in range(len(crossings))]
+    for row in rows_of:
+        rest = (*row, "rest")
+        counts[rest] = counts[(*row, "households")] - counts[(*row, "satisfied")] - counts[(*row, "dissatisfied")]
+        unpublished.append(rest)
+        sums.append(((*row, "households"), [(*row, "satisfied"), (*row, "dissatisfied"), rest]))
+    return counts, sums, unpublished
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "A known gap of the layer (as on main, not of the kept intervals): a count pinned through other "
+        "hidden counts whose own sums have no shown member left stops the search (_complement returns "
+        "None). Through never-shown crossings alone it now looks beyond; through hidden ones, hiding the "
+        "nearest shown count beyond was tried and hides whole tables. Open: issue 14 item 1."
+    ),
+)
+@settings(max_examples=40, deadline=None)
+@given(st.lists(crossing, min_size=1, max_size=4))
+def test_no_hidden_count_of_two_groupings_of_the_same_households_can_be_worked_out(crossings):
+    counts, sums, unpublished = _two_groupings(crossings)
+    result = protect(counts, [relation(total, parts) for total, parts in sums], unpublished=unpublished)
+    assert derivable(counts, published_of(result), sums) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(crossing, min_size=1, max_size=7))
+def test_the_kept_intervals_give_what_the_search_from_scratch_gives(crossings):
+    counts, sums, unpublished = _two_groupings(crossings)
+    relations = [relation(total, parts) for total, parts in sums]
+    assert _protect(counts, relations, {}, unpublished, ()) == _protect_from_scratch(
+        counts, relations, {}, unpublished, ()
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(crossing, min_size=1, max_size=7), st.randoms(use_true_random=False))
+def test_after_every_count_hidden_the_kept_intervals_are_those_from_scratch(crossings, random):
+    counts, sums, unpublished = _two_groupings(crossings)
+    relations = [relation(total, parts) for total, parts in sums]
+    threshold_of = dict.fromkeys(counts, 5)
+    state = {key: State.SMALL if value < 5 else State.SHOWN for key, value in counts.items()}
+    state |= dict.fromkeys(unpublished, State.UNPUBLISHED)
+    narrower = _Narrower(counts, relations, state, threshold_of)
+    shown = [key for key in counts if state[key] is State.SHOWN]
+    random.shuffle(shown)
+    for key in [None, *shown]:
+        if key is not None:
+            state[key] = State.HIDDEN
+            assert narrower.hide(key, state, threshold_of, counts)
+        kept = {name: (narrower.low[i], narrower.high[i]) for i, name in enumerate(narrower.keys)}
+        assert kept == bounds(counts, relations, state, threshold_of)
