@@ -192,7 +192,7 @@ def main() -> int:
     bench.pick_samples(pages, args.programme, args.samples, args.seed)
     pages = [p for p in pages if p.samples]
     sessions = {
-        role: bench.login(target, bench_email(role), BENCH_PASSWORD, BENCH_TOTP_SECRET)
+        role: bench.login(target, bench_email(role, args.programme), BENCH_PASSWORD, BENCH_TOTP_SECRET)
         for role in {p.role for p in pages}
     }
     from django.db import connection

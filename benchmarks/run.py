@@ -863,7 +863,7 @@ def page_user(programme_slug: str, role: str):
     from stijging.demo.generate import bench_email
 
     memberships = Membership.objects.filter(programme__slug=programme_slug, role=role).select_related("user")
-    chosen = memberships.filter(user__email=bench_email(role)).first() or memberships.order_by("user_id").first()
+    chosen = memberships.filter(user__email=bench_email(role, programme_slug)).first() or memberships.order_by("user_id").first()
     if chosen is None:
         raise SystemExit(f"No {role} in programme {programme_slug!r}.")
     return chosen.user
@@ -901,7 +901,7 @@ def sessions_for(target, pages: list[Page], programme_slug: str, password: str) 
         if role == API_ROLE:
             sessions[role] = {BEARER: api_token(programme_slug)}
         else:
-            sessions[role] = login(target, bench_email(role), password, BENCH_TOTP_SECRET)
+            sessions[role] = login(target, bench_email(role, programme_slug), password, BENCH_TOTP_SECRET)
     return sessions
 
 

@@ -145,9 +145,15 @@ def test_a_second_region_with_another_slug_does_not_collide(region):
     assert households_of("regio").count() == HOUSEHOLDS
     assert households_of("regio-twee").count() == HOUSEHOLDS
     assert Programme.objects.filter(slug__in=["regio", "regio-twee"]).count() == 2
-    # The same bench users now work in both programmes.
+    # Each region has its own bench and synthetic users: the first region's see only the first.
     fieldworker = User.objects.get(email=bench_email("fieldworker"))
-    assert Household.objects.visible_to(fieldworker).count() == 2 * HOUSEHOLDS
+    assert Household.objects.visible_to(fieldworker).count() == HOUSEHOLDS
+    second_fieldworker = User.objects.get(email=bench_email("fieldworker", "regio-twee"))
+    assert second_fieldworker.email == "fieldworker+regio-twee@bench.stijging.nl"
+    assert Household.objects.visible_to(second_fieldworker).count() == HOUSEHOLDS
+    assert set(Household.objects.visible_to(second_fieldworker)).isdisjoint(Household.objects.visible_to(fieldworker))
+    in_both = Membership.objects.filter(programme__slug="regio").values("user_id")
+    assert not Membership.objects.filter(programme__slug="regio-twee", user_id__in=in_both).exists()
     # Postcodes, BAG ids and street names stay unique across both regions.
     assert Address.objects.count() == region.addresses + second.addresses
     assert Address.objects.values("nummeraanduiding_id").distinct().count() == Address.objects.count()
@@ -194,9 +200,9 @@ def test_the_command_generates_in_demo_mode_with_users_nobody_can_log_in_to(sett
     call_command("generate", households=25, programme_slug="klein")
     assert households_of("klein").count() == 25
     out = capsys.readouterr().out
-    assert BENCH_PASSWORD not in out and "fieldworker@bench.stijging.nl" not in out
+    assert BENCH_PASSWORD not in out and "fieldworker+klein@bench.stijging.nl" not in out
     for role in Role:
-        user = User.objects.get(email=bench_email(role.value))
+        user = User.objects.get(email=bench_email(role.value, "klein"))
         assert not user.has_usable_password()
         assert not user.check_password(BENCH_PASSWORD)
         assert not Authenticator.objects.filter(user=user).exists()
@@ -206,8 +212,8 @@ def test_the_command_makes_the_bench_users_only_when_asked(settings, capsys):
     settings.DEBUG = True
     settings.STIJGING_DEMO = True
     call_command("generate", households=25, programme_slug="klein", bench_users=True)
-    assert "fieldworker@bench.stijging.nl" in capsys.readouterr().out
-    assert User.objects.get(email=bench_email("admin")).check_password(BENCH_PASSWORD)
+    assert "fieldworker+klein@bench.stijging.nl" in capsys.readouterr().out
+    assert User.objects.get(email=bench_email("admin", "klein")).check_password(BENCH_PASSWORD)
 
 
 def test_no_address_lies_outside_its_area_programme(region):

@@ -80,8 +80,13 @@ def _programme(*, slug: str, name: str | None, today: datetime.date) -> Programm
     )
 
 
-def bench_email(role: str) -> str:
-    return f"{role}@{BENCH_EMAIL_DOMAIN}"
+def bench_email(role: str, programme_slug: str = DEFAULT_SLUG) -> str:
+    """The bench user of a role in a generated programme: `fieldworker@…` in the default region,
+    `fieldworker+regio-2@…` in another. Each region has its own users, as two municipalities would:
+    a second region must not widen the first region's users' scope (issue 18's measurement of a
+    region's pages with another region in the same database)."""
+    suffix = "" if programme_slug == DEFAULT_SLUG else f"+{programme_slug}"
+    return f"{role}{suffix}@{BENCH_EMAIL_DOMAIN}"
 
 
 def _bench_users(programme: Programme, organisations: dict[str, Organisation], *, can_log_in: bool) -> dict[str, User]:
@@ -96,7 +101,7 @@ def _bench_users(programme: Programme, organisations: dict[str, Organisation], *
     # Hashed once: the slow hash is on purpose.
     password_hash = make_password(BENCH_PASSWORD if can_log_in else None)
     for role in Role:
-        email = bench_email(role.value)
+        email = bench_email(role.value, programme.slug)
         user = User.objects.filter(email=email).first()
         if user is None:
             organisation = organisations["GGD Limburg-Noord" if role == Role.PARTNER else "Gemeente Venlo"]
@@ -119,7 +124,7 @@ def _bench_users(programme: Programme, organisations: dict[str, Organisation], *
 def bench_second_admin(programme: Programme) -> User:
     """A second administrator of the programme, who approves the benchmark's API client (a client
     works only once another admin than its creator approved it). Never logs in: unusable password."""
-    email = bench_email("admin-second")
+    email = bench_email("admin-second", programme.slug)
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create(
@@ -128,7 +133,7 @@ def bench_second_admin(programme: Programme) -> User:
             password=make_password(None),
             first_name="Bench",
             last_name="Second admin",
-            organisation=User.objects.get(email=bench_email(Role.ADMIN.value)).organisation,
+            organisation=User.objects.get(email=bench_email(Role.ADMIN.value, programme.slug)).organisation,
         )
     Membership.objects.get_or_create(user=user, programme=programme, role=Role.ADMIN.value)
     return user
@@ -530,8 +535,10 @@ def _instrument() -> Instrument:
     )
 
 
-def _synthetic_users(prefix: str, count: int, organisation: Organisation, last_name: str) -> list[User]:
-    emails = [f"{prefix}-{n:03d}@{BENCH_EMAIL_DOMAIN}" for n in range(1, count + 1)]
+def _synthetic_users(
+    programme: Programme, prefix: str, count: int, organisation: Organisation, last_name: str
+) -> list[User]:
+    emails = [bench_email(f"{prefix}-{n:03d}", programme.slug) for n in range(1, count + 1)]
     existing = {u.email: u for u in User.objects.filter(email__in=emails)}
     unusable = make_password(None)  # they never log in: the benchmark uses the bench users
     User.objects.bulk_create(
@@ -561,10 +568,10 @@ def _staff(
 
     municipality = organisations["Gemeente Venlo"]
     fieldworkers = [bench[Role.FIELDWORKER.value]] + _synthetic_users(
-        "fieldworker", max(0, min(100, areas // 2) - 1), municipality, "Projectmedewerker"
+        programme, "fieldworker", max(0, min(100, areas // 2) - 1), municipality, "Projectmedewerker"
     )
     case_managers = [bench[Role.CASE_MANAGER.value]] + _synthetic_users(
-        "casemanager", max(0, min(400, households // 1000) - 1), municipality, "Casemanager"
+        programme, "casemanager", max(0, min(400, households // 1000) - 1), municipality, "Casemanager"
     )
     partners: dict[int, list[int]] = {}
     partner_organisations = []
@@ -574,7 +581,11 @@ def _staff(
         if organisation.kind not in PARTNER_WEIGHTS:
             continue
         users = _synthetic_users(
-            f"partner-{organisation.kind}", PARTNER_USERS_PER_ORGANISATION, organisation, organisation.name[:40]
+            programme,
+            f"partner-{organisation.kind}",
+            PARTNER_USERS_PER_ORGANISATION,
+            organisation,
+            organisation.name[:40],
         )
         if bench_partner.organisation_id == organisation.pk:
             users = [bench_partner, *users[1:]]

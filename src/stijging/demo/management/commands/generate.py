@@ -62,4 +62,4 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Bench users (password {BENCH_PASSWORD}, TOTP secret in stijging.demo.generate):")
         for role in Role:
-            self.stdout.write(f"  {role.value:<16} {bench_email(role.value)}")
+            self.stdout.write(f"  {role.value:<16} {bench_email(role.value, options['programme_slug'])}")
