@@ -863,7 +863,10 @@ def page_user(programme_slug: str, role: str):
     from stijging.demo.generate import bench_email
 
     memberships = Membership.objects.filter(programme__slug=programme_slug, role=role).select_related("user")
-    chosen = memberships.filter(user__email=bench_email(role, programme_slug)).first() or memberships.order_by("user_id").first()
+    chosen = (
+        memberships.filter(user__email=bench_email(role, programme_slug)).first()
+        or memberships.order_by("user_id").first()
+    )
     if chosen is None:
         raise SystemExit(f"No {role} in programme {programme_slug!r}.")
     return chosen.user
