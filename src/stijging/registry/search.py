@@ -135,12 +135,12 @@ def _similarity_threshold(threshold: float) -> Iterator[None]:
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("SET pg_trgm.similarity_threshold = %s", [threshold])
+        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)", [str(threshold)])
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("SET pg_trgm.similarity_threshold = %s", [TRIGRAM_THRESHOLD])
+            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)", [str(TRIGRAM_THRESHOLD)])
 
 
 def _name_condition(core: list[str], initials: list[str], similar: dict[str, list[str]] | None = None) -> Q:
@@ -244,7 +244,6 @@ def _first_visible_by_name(user, condition: Q, names: list[str], word: str, limi
     the page. `names` is ordered as the results are (_similar_family_names), so walking it keeps the
     order exactly; what is left (further names, and persons matched by a substring of another kind)
     ranks after them."""
-    from django.contrib.postgres.search import TrigramSimilarity
 
     ids: list[int] = []
     walked = names[:NAMES_WALKED]
@@ -253,13 +252,17 @@ def _first_visible_by_name(user, condition: Q, names: list[str], word: str, limi
         ids += _first_visible_ids(user, same_name, limit - len(ids))
         if len(ids) >= limit:
             return ids
-    rest = (
-        Person.objects.filter(condition)
-        .exclude(family_name__in=walked)
-        .annotate(similarity=TrigramSimilarity("family_name", word))
-        .order_by("-similarity", "family_name", "given_names", "pk")
-    )
+    rest = _by_likeness(Person.objects.filter(condition).exclude(family_name__in=walked), word)
     return ids + _first_visible_ids(user, rest, limit - len(ids))
+
+
+def _by_likeness(persons: QuerySet[Person], word: str) -> QuerySet[Person]:
+    """The typo search's order: the family name's likeness to `word`, then name and id."""
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    return persons.annotate(similarity=TrigramSimilarity("family_name", word)).order_by(
+        "-similarity", "family_name", "given_names", "pk"
+    )
 
 
 def _visible(user, candidates: QuerySet[Person]) -> QuerySet[Person]:
@@ -288,18 +291,12 @@ def _persons_by_name(user, query: str) -> tuple[QuerySet[Person], list[int]]:
     ids = _first_visible_ids(user, candidates.order_by("family_name", "given_names", "pk"), limit)
     fuzzy_words = [word for word in core if len(word) >= 3]
     if not ids and fuzzy_words and connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramSimilarity
-
         # The most tolerant threshold any typed word needs (each word has its own `%`).
         with _similarity_threshold(min(trigram_threshold(len(word)) for word in fuzzy_words)):
             similar = _similar_family_names(fuzzy_words)
         condition = _name_condition(core, initials, similar)
         word = fuzzy_words[-1]  # the results are ordered by their family name's likeness to it
-        candidates = (
-            Person.objects.filter(condition)
-            .annotate(similarity=TrigramSimilarity("family_name", word))
-            .order_by("-similarity", "family_name", "given_names", "pk")
-        )
+        candidates = _by_likeness(Person.objects.filter(condition), word)
         ids = (
             _first_visible_by_name(user, condition, similar.get(word, []), word, limit) if any(similar.values()) else []
         )
