@@ -1,10 +1,10 @@
-"""The `figures` scope: a programme's aggregates by period and area, through the same disclosure
-layer as the programme home (monitoring.reports.home_figures → privacy.disclosure.protect), as a role
-without access to persons sees them: small counts suppressed, special categories left out."""
+"""The `figures` scope: a programme's aggregates by period and area, read through the programme home's
+own call of the disclosure layer (monitoring.page.shown_figures), as a role without access to
+persons sees them: small counts suppressed, special categories left out, and no cell shown that the
+page hides from that reader (the page's monthly series and other tables tie cells together)."""
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stijging.monitoring import page as monitoring_page
-from stijging.monitoring import periods, reports
+from stijging.monitoring import periods
 from stijging.privacy.disclosure import State
 from stijging.registry.models import Programme
 
@@ -124,33 +124,24 @@ class FiguresView(APIView):
         programme = Programme.objects.filter(slug=slug).first()
         if programme is None or not access.may_read_figures(request.auth, programme.pk):
             raise _not_found(request, "registry.programme", slug)
-        chosen = periods.chosen(request.query_params, programme)
-        if request.query_params.get("period", periods.ALL) != chosen.key:
+        # The period and the area as the programme home reads them from its URL.
+        chosen = monitoring_page.filters(request.query_params, programme, whole_programme=True)
+        period = chosen["chosen_period"]
+        if request.query_params.get("period", periods.ALL) != period.key:
             raise ValidationError({"period": [_("Choose a period the programme has (see the description).")]})
-        areas = reports.offered_areas(programme, timezone.localdate())
-        wanted = request.query_params.get("area", "")
-        area = next((a for a in areas if str(a.pk) == wanted), None)
-        if wanted and area is None:
+        area = chosen["area"]
+        if request.query_params.get("area", "") and area is None:
             raise ValidationError({"area": [_("This area is not offered for figures.")]})
-        # As the programme home: the kept figures, narrowed to the area, through the disclosure layer.
-        figures, summary = monitoring_page.kept_for_area(programme, chosen.period, area)
-        home = reports.home_figures(
-            participation=figures.participation,
-            visits=figures.visits,
-            uptake=figures.uptake,
-            rise=figures.rise,
-            handling=figures.handling,
-            summary=summary,
-            sees_persons=False,
-            special_allowed=False,
-        )
+        # The programme home's own call, as a reader who sees no persons and no special categories:
+        # the same cells the page shows that reader, never a second run of the layer over less.
+        figures, home = monitoring_page.shown_figures(programme, chosen, sees_persons=False, special_allowed=False)
         data = {
             "programme": programme.slug,
             "period": {
-                "key": chosen.key,
-                "label": str(chosen.label),
-                "start": chosen.period.start,
-                "end": chosen.period.end,
+                "key": period.key,
+                "label": str(period.label),
+                "start": period.period.start,
+                "end": period.period.end,
             },
             "area_id": area.pk if area else None,
             "computed_at": figures.computed_at,

@@ -41,7 +41,7 @@ def filters(query, programme: Programme, *, whole_programme: bool) -> dict:
 
 def kept_for_area(programme: Programme, period, area):
     """The kept figures of the period, and the area summary narrowed to `area` (None: the whole
-    programme, every area's row). The API's figures endpoint reads the same."""
+    programme, every area's row)."""
     figures = kept_figures.programme_figures(programme, period, area.pk if area else None)
     summary = figures.summary
     if area is not None:
@@ -51,12 +51,22 @@ def kept_for_area(programme: Programme, period, area):
 
 
 def home_figures(user, programme: Programme, chosen: dict, *, sees_persons: bool):
-    """The programme home's figures for the period and area chosen, through the disclosure layer:
-    the kept figures and the cells a reader with `sees_persons` (or not) is shown."""
-    area = chosen["area"]
-    figures, summary = kept_for_area(programme, chosen["period"], area)
-    # Health and police figures only for the whole programme, and only to the roles allowed them.
-    special_allowed = area is None and programme.pk in registry_access.programme_ids_for(user, SPECIAL_CATEGORY_ROLES)
+    """The programme home's figures for the period and area chosen, as `user` is shown them (with
+    `sees_persons` or not): health and police figures only for the whole programme, and only to the
+    roles allowed them."""
+    special_allowed = chosen["area"] is None and programme.pk in registry_access.programme_ids_for(
+        user, SPECIAL_CATEGORY_ROLES
+    )
+    return shown_figures(programme, chosen, sees_persons=sees_persons, special_allowed=special_allowed)
+
+
+def shown_figures(programme: Programme, chosen: dict, *, sees_persons: bool, special_allowed: bool):
+    """The kept figures of the period and area chosen (`filters`), and the cells a reader class is
+    shown: the one call of the disclosure layer for the programme home, the quarterly report and
+    the API's figures. Every table shown beside the cards goes in (the monthly series, the
+    referrals without priority, the revisits), for their sums tie cells of different tables
+    together: a reader of the same class gets the same cells wherever they read them (issue 14)."""
+    figures, summary = kept_for_area(programme, chosen["period"], chosen["area"])
     home = reports.home_figures(
         participation=figures.participation,
         visits=figures.visits,
