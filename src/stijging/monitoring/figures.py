@@ -177,11 +177,16 @@ def turnover(area: Area, years: Sequence[int], *, refresh: bool = False) -> tupl
     return _kept(key, lambda: kpis.turnover(area.pk, years), refresh=refresh)
 
 
+def _housing_key(area: Area, period: kpis.Period) -> str:
+    return f"monitoring:housing:v2:{area.pk}:{period.start.isoformat()}:{period.end.isoformat()}"
+
+
 def housing_signals(
     programme: Programme, area: Area, period: kpis.Period, *, refresh: bool = False
 ) -> tuple[kpis.HousingSignals, datetime.datetime]:
-    key = f"monitoring:housing:v2:{area.pk}:{period.start.isoformat()}:{period.end.isoformat()}"
-    return _kept(key, lambda: kpis.housing_signals(programme, period, area_id=area.pk), refresh=refresh)
+    return _kept(
+        _housing_key(area, period), lambda: kpis.housing_signals(programme, period, area_id=area.pk), refresh=refresh
+    )
 
 
 # A run of the tick renews figures for at most this long (it competes with the pages for the same two
@@ -252,7 +257,7 @@ def refresh_all(budget_seconds: float = REFRESH_BUDGET_SECONDS) -> int:
                 streets = dict(streets_in_area(area).values_list("pk", "name"))
                 turnover_table(kept_turnover, streets, area)
                 refreshed += 1
-            if stale(f"monitoring:housing:v2:{area.pk}:{period.start.isoformat()}:{period.end.isoformat()}"):
+            if stale(_housing_key(area, period)):
                 signals, _computed_at = housing_signals(programme, area, period, refresh=True)
                 if categories is None:
                     categories = defect_categories()

@@ -139,37 +139,35 @@ def housing(request, slug: str):
     programme = _programme_or_404(request, slug, neighbourhood_access.may_see_housing)
     filters = page.filters(request.GET, programme, whole_programme=False)
     area, period = filters["area"], filters["period"]
-    tables, means, computed_at, tables_fingerprint = [], [], None, ""
+    context = (
+        _neighbourhood_context(request, programme, "housing")
+        | filters
+        | {"tables": [], "means": [], "tables_fingerprint": "", "computed_at": None}
+    )
     if area is not None:
         signals, computed_at = kept_figures.housing_signals(programme, area, period)
         streets = registry_selectors.street_names_by_area([area.pk])[area.pk]
         categories = reports.defect_categories()
-        # Per complex and per street, each pair protected together (the tick keeps the layer's
-        # result). Laid out only when their drawing is not kept (housing.html's fragment): at a
-        # region's size the layout is most of the page's time.
-        tables = SimpleLazyObject(functools.partial(reports.housing_tables, signals, area, categories, streets))
-        means = SimpleLazyObject(functools.partial(reports.satisfaction_means, signals, area))
-        # The tables are protected alike for every reader who may open them, so what they show is the
-        # kept figure (area, period, when computed) and the names it is laid out with.
-        tables_fingerprint = fingerprint(
-            area.pk,
-            area.name,
-            period.start,
-            period.end,
-            computed_at,
-            tuple(sorted(streets.items())),
-            tuple((c.code, c.name, c.order) for c in categories),
-        )
-    context = (
-        _neighbourhood_context(request, programme, "housing")
-        | filters
-        | {
-            "tables": tables,
-            "means": means,
-            "tables_fingerprint": tables_fingerprint,
+        context |= {
+            # Per complex and per street, each pair protected together (the tick keeps the layer's
+            # result). Laid out only when their drawing is not kept (housing.html's fragment): at a
+            # region's size the layout is most of the page's time.
+            "tables": SimpleLazyObject(functools.partial(reports.housing_tables, signals, area, categories, streets)),
+            "means": SimpleLazyObject(functools.partial(reports.satisfaction_means, signals, area)),
+            # The tables are protected alike for every reader who may open them (no role sees persons
+            # here), so what they show is the kept figure (area, period, when computed) and the names
+            # it is laid out with.
+            "tables_fingerprint": fingerprint(
+                area.pk,
+                area.name,
+                period.start,
+                period.end,
+                computed_at,
+                tuple(sorted(streets.items())),
+                tuple((c.code, c.name, c.order) for c in categories),
+            ),
             "computed_at": computed_at,
         }
-    )
     return render(request, "monitoring/housing.html", context)
 
 
