@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from stijging.cohesion.models import Activity, ActivityKind, Participant, VolunteerHours
 from stijging.monitoring import kpis
@@ -192,3 +193,110 @@ def test_the_coordinator_sees_activities_per_street_on_the_cohesion_page(hood, w
     for row in table.rows:
         if row.label in ("Aalstraat", "Beukstraat", "Cederlaan"):
             assert all(cell.count is None for cell in row.cells), row.label
+
+
+# --- Kept with the cohesion index (issue 17 item 2): computed by the tick, drawn once ---------------
+
+
+@pytest.fixture
+def kept(settings):
+    settings.STIJGING_FIGURES_MAX_AGE = 600
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def offered(hood, world):
+    """The hood's area offered (20 households or more), the programme begun on 1 January 2026."""
+    from .test_neighbourhood_views import _neighbourhood
+
+    _neighbourhood(world)
+    hood.programme.start_date = D(2026, 1, 1)
+    hood.programme.save()
+    cache.clear()
+    return hood.site.area
+
+
+def _page(client, programme, language="nl", **params):
+    response = client.get(reverse("monitoring:cohesion", args=[programme.slug]), params, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    body = response.content.decode()
+    return response, body[body.index('id="activity-heading"') :]
+
+
+def test_the_tick_keeps_the_activities_per_street_as_computed_by_hand_and_the_page_draws_them(
+    hood, world, login, kept, offered
+):
+    from stijging.monitoring import figures
+    from stijging.registry.selectors import streets_in_area
+
+    s = hood.streets
+    period = kpis.programme_period(hood.programme)
+    key = figures._activity_key(offered, period)
+    assert cache.get(key) is None
+    assert figures.refresh_all() >= 1
+    per_street, _computed_at = cache.get(key)
+    # By hand, 1 January 2026 – today (the page's default period): Aalstraat A0, A1, A2 = 3, Piet
+    # and Saar = 2, Piet's 2.5 + 1.0 + 4 = 7.5 h; Beukstraat A2 = 1, Jan = 1, Jan's 3 h; Cederlaan
+    # Fenna's 4 h.
+    assert per_street[s["Aalstraat"].pk] == kpis.StreetActivity(3, 2, 1, Decimal("7.5"))
+    assert per_street[s["Beukstraat"].pk] == kpis.StreetActivity(1, 1, 1, Decimal("3"))
+    assert per_street[s["Cederlaan"].pk] == kpis.StreetActivity(0, 0, 1, Decimal("4"))
+    streets = dict(streets_in_area(offered).values_list("pk", "name"))
+    live = kpis.activity_per_street(hood.programme, period, list(streets))
+    assert per_street == live
+    # The page reads the kept figure (no activity query) and shows the table of the live computation,
+    # through the same layer: every count here under 5.
+    client = login(hood.user)
+    response, drawn = _page(client, hood.programme)
+    assert response.context["activity"] == activity_table(live, streets)
+    assert "Piet" not in drawn and "&lt; 5" in drawn
+
+
+def test_a_new_activity_shows_once_the_tick_has_renewed_the_kept_figure(hood, world, login, kept, offered):
+    from stijging.monitoring import figures
+    from stijging.registry.selectors import streets_in_area
+
+    for day in range(1, 7):  # six more on Aalstraat and Beukstraat: counts the layer shows
+        hood.activity(D(2026, 9, day), ["Aalstraat", "Beukstraat"])
+    client = login(hood.user)
+    before, drawn_before = _page(client, hood.programme)
+    streets = dict(streets_in_area(offered).values_list("pk", "name"))
+    period = kpis.programme_period(hood.programme)
+    old = activity_table(kpis.activity_per_street(hood.programme, period, list(streets)), streets)
+    hood.activity(D(2026, 10, 1), ["Aalstraat"])
+    new = activity_table(kpis.activity_per_street(hood.programme, period, list(streets)), streets)
+    assert new != old
+    # Kept: the page still shows what was computed before, drawn as before.
+    response, drawn = _page(client, hood.programme)
+    assert response.context["activity"] == old and drawn == drawn_before
+    # Older than a third of the max age, the tick renews it; the page shows the new activity.
+    key = figures._activity_key(offered, period)
+    per_street, _computed = cache.get(key)
+    cache.set(key, (per_street, timezone.now() - datetime.timedelta(seconds=400)), 600)
+    assert figures.refresh_all() >= 1
+    response, drawn = _page(client, hood.programme)
+    assert response.context["activity"] == new and drawn != drawn_before
+    # Aalstraat's activities: 3 + 6 before, the new one makes 10 (shown: 5 or more).
+    assert [row.cells[0].count for row in (old.rows[0], new.rows[0])] == [9, 10]
+    assert old.rows[0].label == "Aalstraat"
+
+
+def test_a_kept_activity_table_is_never_one_drawn_for_another_language_or_period(hood, world, login, kept, offered):
+    """The table is drawn once per kept figure (cohesion.html's fragment) under a fingerprint of the
+    kept figure, the streets' names and the language: what a reader gets is what would be drawn for
+    them with nothing kept. The coordinator and the manager are shown the same cells."""
+    coordinator, manager = login(hood.user), login(world.user("manager"))
+    quarter = {"period": "2026-Q2"}
+    seen = {
+        "nl": _page(coordinator, hood.programme)[1],
+        "en": _page(manager, hood.programme, language="en")[1],
+        "nl-Q2": _page(manager, hood.programme, **quarter)[1],
+    }
+    assert seen["nl"] != seen["en"] and seen["nl"] != seen["nl-Q2"]
+    assert _page(manager, hood.programme)[1] == seen["nl"]
+    cache.clear()
+    assert _page(manager, hood.programme, **quarter)[1] == seen["nl-Q2"]
+    assert _page(coordinator, hood.programme, language="en")[1] == seen["en"]
+    assert _page(manager, hood.programme)[1] == seen["nl"]

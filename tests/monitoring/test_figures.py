@@ -118,9 +118,13 @@ def test_an_areas_cohesion_index_is_kept_and_renewed_by_the_tick(world, login, k
     assert respondents() == 5  # kept
     key = figures._cohesion_key(world.own.area, [wave])
     table, _computed = cache.get(key)
+    activity_key = figures._activity_key(world.own.area, figures.kpis.programme_period(programme))
+    _activity, activity_computed = cache.get(activity_key)  # kept by the page's visit
     cache.set(key, (table, timezone.now() - datetime.timedelta(seconds=400)), 600)
     assert figures.refresh_all() >= 1
     assert respondents() == 6
+    # The activities per street are the same step's: renewed with the index.
+    assert cache.get(activity_key)[1] > activity_computed
 
 
 @pytest.mark.skipif(

@@ -12,6 +12,7 @@ import pytest
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from openpyxl import load_workbook
 
@@ -20,6 +21,7 @@ from stijging.instruments.services import current_instrument
 from stijging.monitoring import kpis, views
 from stijging.monitoring.reports import _complex_label, housing_tables
 from stijging.privacy.disclosure import State
+from stijging.registry.models import Street
 from stijging.registry.selectors import household_programme_id, street_names_by_area
 
 from ..privacy.attacker import HIDDEN, SHOWN, SMALL, UNPUBLISHED, derivable
@@ -200,3 +202,104 @@ def test_no_hidden_street_cell_can_be_worked_out_from_the_complex_table_and_the_
     hidden_street_cells = [k for k, (kind, _v) in published.items() if k[0] != "x" and kind != SHOWN]
     assert hidden_street_cells  # something to attack
     assert derivable(truth, published, sums) == []
+
+
+# --- Drawn once per kept figure (issue 17 item 2) ---------------------------------------------------
+
+
+@pytest.fixture
+def kept(settings):
+    settings.STIJGING_FIGURES_MAX_AGE = 600
+
+
+def _page(client, area, language="nl", **params):
+    url = reverse("monitoring:housing", args=[area.programme.slug])
+    response = client.get(url, {"area": area.pk, **params}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    body = response.content.decode()
+    return response, body[body.index('class="lead"') :]
+
+
+def test_the_kept_tables_are_the_live_ones_and_are_laid_out_and_drawn_once_per_kept_figure(
+    world, login, area, kept, monkeypatch, django_assert_max_num_queries
+):
+    from stijging.monitoring import figures, reports
+
+    assert figures.refresh_all() >= 1
+    client = login(world.user("manager"))
+    response, drawn = _page(client, area)
+    _signals, live = _tables(world, area)
+    tables = list(response.context["tables"])
+    assert [_shown(t) for t in tables] == [_shown(t) for t in live]
+    # By hand (HOMES): Akkerstraat 6 + 2, Beekstraat 3 + 7, Dorpsstraat 8 households answered, 26 in
+    # all (the fit table per street shows them); 13 satisfied and 8 dissatisfied, Beekstraat's 2 "< 5".
+    fit = {row[0]: row[1] for row in _shown(tables[4])}
+    assert [fit[s] for s in ("Akkerstraat", "Beekstraat", "Dorpsstraat")] == [8, 10, 8]
+    satisfaction = {row[0]: row[1:] for row in _shown(tables[3])}
+    assert satisfaction[f"{area.name} (alle woningen)"][1:3] == [13, 8]
+    assert satisfaction["Beekstraat"][2] == "< 5"
+
+    # Kept drawn: the next visit neither lays the tables out (the layer's search, most of the page's
+    # time at a region's size) nor draws them, and reads no figure from the database: session, user,
+    # programme, memberships, areas, defect categories, the area's street names.
+    def not_again(*args, **kwargs):
+        raise AssertionError("laid out again for a kept drawing")
+
+    monkeypatch.setattr(reports, "housing_tables", not_again)
+    monkeypatch.setattr(reports, "satisfaction_means", not_again)
+    with django_assert_max_num_queries(7):
+        assert _page(client, area)[1] == drawn
+
+
+def test_a_new_answer_shows_once_the_tick_has_renewed_the_kept_figure(world, login, area, kept):
+    from stijging.monitoring import figures
+
+    client = login(world.user("manager"))
+    before, drawn_before = _page(client, area)
+    old = [_shown(t) for t in before.context["tables"]]
+    household = HouseholdFactory()
+    address = AddressFactory(area=area, street=Street.objects.get(name="Dorpsstraat"), huisnummer=99, complex_number="")
+    ResidenceFactory(household=household, address=address, start_date=D(2012, 1, 1))
+    conversation = Conversation.objects.create(
+        programme_id=household_programme_id(household.pk),
+        household=household,
+        held_on=D(2026, 5, 2),
+        instrument_version=current_instrument(),
+        informed=True,
+        created_by=world.user("fieldworker"),
+    )
+    HousingAnswer.objects.create(conversation=conversation, satisfaction=5, move_wish="stay")
+    new = [_shown(t) for t in _tables(world, area)[1]]
+    assert new != old
+    # Kept: the page shows what was computed before, drawn as before.
+    response, drawn = _page(client, area)
+    assert [_shown(t) for t in response.context["tables"]] == old and drawn == drawn_before
+    # Older than a third of the max age, the tick renews it: the page shows the new answer.
+    key = figures._housing_key(area, kpis.programme_period(area.programme))
+    signals, _computed = cache.get(key)
+    cache.set(key, (signals, timezone.now() - datetime.timedelta(seconds=400)), 600)
+    assert figures.refresh_all() >= 1
+    response, drawn = _page(client, area)
+    assert [_shown(t) for t in response.context["tables"]] == new and drawn != drawn_before
+    # Dorpsstraat's 8 households that answered are 9 now, the area's 13 satisfied 14.
+    assert [row[1] for row in (*old[4], *new[4]) if row[0] == "Dorpsstraat"] == [8, 9]
+    assert [row[2] for row in (old[3][-1], new[3][-1])] == [13, 14]
+
+
+def test_kept_tables_are_never_ones_drawn_for_another_language_or_period(world, login, area, kept):
+    """The tables are drawn once per kept figure (housing.html's fragment) under a fingerprint of the
+    kept figure, the period and area, the names of streets and defect categories and the language:
+    what a reader gets is what would be drawn for them with nothing kept."""
+    client = login(world.user("manager"))
+    seen = {
+        "nl": _page(client, area)[1],
+        "en": _page(client, area, language="en")[1],
+        "nl-Q3": _page(client, area, period="2026-Q3")[1],  # no conversation held then
+    }
+    assert len(set(seen.values())) == 3
+    assert "Per street" in seen["en"] and "Per street" not in seen["nl"]
+    assert _page(client, area)[1] == seen["nl"]
+    cache.clear()
+    assert _page(client, area, period="2026-Q3")[1] == seen["nl-Q3"]
+    assert _page(client, area, language="en")[1] == seen["en"]
+    assert _page(client, area)[1] == seen["nl"]

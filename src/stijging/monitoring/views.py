@@ -4,10 +4,13 @@ Roles without access to persons see small cells suppressed."""
 
 from __future__ import annotations
 
+import functools
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from stijging.cohesion import selectors as cohesion_selectors
 from stijging.core.views_toolkit import visible_or_404
@@ -67,11 +70,18 @@ def cohesion(request, slug: str):
         if w.starts_on <= period.end and w.ends_on >= period.start
     ]
     table = computed_at = activity = None
+    activity_fingerprint = ""
     if area is not None:
         streets = dict(registry_selectors.streets_in_area(area).values_list("pk", "name"))
         if waves:
             table, computed_at = kept_figures.cohesion_index(area, waves, streets)
-        activity = reports.activity_table(kpis.activity_per_street(programme, period, list(streets)), streets)
+        per_street, activity_computed_at = kept_figures.activity_per_street(programme, area, period, streets)
+        # Laid out through the disclosure layer only when its drawing is not kept (the fragment).
+        activity = SimpleLazyObject(functools.partial(reports.activity_table, per_street, streets))
+        # Protected alike for every reader: the kept figure (area, period, when), the streets' names.
+        activity_fingerprint = fingerprint(
+            area.pk, period.start, period.end, activity_computed_at, tuple(sorted(streets.items()))
+        )
     context = (
         _neighbourhood_context(request, programme, "index")
         | filters
@@ -86,6 +96,7 @@ def cohesion(request, slug: str):
             if table is not None and area is not None
             else "",
             "activity": activity,
+            "activity_fingerprint": activity_fingerprint,
         }
     )
     return render(request, "monitoring/cohesion.html", context)
@@ -128,22 +139,35 @@ def housing(request, slug: str):
     programme = _programme_or_404(request, slug, neighbourhood_access.may_see_housing)
     filters = page.filters(request.GET, programme, whole_programme=False)
     area, period = filters["area"], filters["period"]
-    tables, means, computed_at = [], [], None
-    if area is not None:
-        signals, computed_at = kept_figures.housing_signals(programme, area, period)
-        streets = registry_selectors.street_names_by_area([area.pk])[area.pk]
-        # Per complex and per street, each pair protected together (the tick keeps the same).
-        tables = reports.housing_tables(signals, area, streets=streets)
-        means = reports.satisfaction_means(signals, area)
     context = (
         _neighbourhood_context(request, programme, "housing")
         | filters
-        | {
-            "tables": tables,
-            "means": means,
+        | {"tables": [], "means": [], "tables_fingerprint": "", "computed_at": None}
+    )
+    if area is not None:
+        signals, computed_at = kept_figures.housing_signals(programme, area, period)
+        streets = registry_selectors.street_names_by_area([area.pk])[area.pk]
+        categories = reports.defect_categories()
+        context |= {
+            # Per complex and per street, each pair protected together (the tick keeps the layer's
+            # result). Laid out only when their drawing is not kept (housing.html's fragment): at a
+            # region's size the layout is most of the page's time.
+            "tables": SimpleLazyObject(functools.partial(reports.housing_tables, signals, area, categories, streets)),
+            "means": SimpleLazyObject(functools.partial(reports.satisfaction_means, signals, area)),
+            # The tables are protected alike for every reader who may open them (no role sees persons
+            # here), so what they show is the kept figure (area, period, when computed) and the names
+            # it is laid out with.
+            "tables_fingerprint": fingerprint(
+                area.pk,
+                area.name,
+                period.start,
+                period.end,
+                computed_at,
+                tuple(sorted(streets.items())),
+                tuple((c.code, c.name, c.order) for c in categories),
+            ),
             "computed_at": computed_at,
         }
-    )
     return render(request, "monitoring/housing.html", context)
 
 
