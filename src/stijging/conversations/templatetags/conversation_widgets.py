@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import template
 from django.forms.boundfield import BoundField, BoundWidget
+from django.template.defaulttags import CsrfTokenNode
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from markupsafe import Markup
@@ -18,6 +19,7 @@ from stijging.core.jinja2 import macros
 
 register = template.Library()
 WIDGETS = "conversations/widgets.html"
+SECTIONS = "conversations/sections.html"
 
 # Widgets drawn by the Jinja2 templates; any other widget is rendered by Django.
 _INPUT_TEMPLATES = frozenset(
@@ -89,3 +91,21 @@ def domain_row(row) -> Markup:
 def statement_row(row) -> Markup:
     """One cohesion statement of a member's cohesion section (a forms.StatementRow)."""
     return macros(WIDGETS).statement_row(row)
+
+
+@register.simple_tag(takes_context=True)
+def conversation_members(context, blocks, housing_section) -> Markup:
+    """The page's body: every member's block with its sections, then the household's housing
+    section (a page.InterviewBlock list and a page.Section or None), in one macro call."""
+    return macros(SECTIONS).members(blocks, housing_section, _csrf_input(context), field_html)
+
+
+@register.simple_tag(takes_context=True)
+def conversation_section(context, section) -> Markup:
+    """One section alone (a page.Section): the HTMX answer to a save."""
+    return macros(SECTIONS).conversation_section(section, _csrf_input(context), field_html)
+
+
+def _csrf_input(context) -> str:
+    """The hidden CSRF input, drawn by Django's own {% csrf_token %} for this request."""
+    return CsrfTokenNode().render(context)
