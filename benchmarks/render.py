@@ -53,7 +53,25 @@ def _measure(
     return out
 
 
-def conversation_page(runs: int, members: int) -> list[tuple[str, list[tuple[float, float]]]]:
+def _profile(request: Callable[[], object], runs: int) -> None:
+    """cProfile of `runs` requests, timed in CPU (process time, so waiting for PostgreSQL does not
+    count): the functions that cost the most, by their own time and with what they call."""
+    import cProfile
+    import pstats
+
+    for _ in range(5):
+        request()
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    for _ in range(runs):
+        request()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(50)
+
+
+def conversation_page(runs: int, members: int, profile: int = 0) -> list[tuple[str, list[tuple[float, float]]]]:
     from django.db.models import Count
     from django.test import Client
     from django.urls import reverse
@@ -84,6 +102,8 @@ def conversation_page(runs: int, members: int) -> list[tuple[str, list[tuple[flo
         assert response.status_code == 200, response.status_code
 
     label = f"conversation page, {conversation.members} members"
+    if profile:
+        _profile(get, profile)
     return [(f"{label}: request", _measure(get, runs)), (f"{label}: template only", _template_only(client, url, runs))]
 
 
@@ -186,6 +206,13 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=6, help="the conversation's household: at least this many")
     parser.add_argument("--complexes", type=int, default=300)
     parser.add_argument("--only", choices=["conversation", "housing"], action="append")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first print a cProfile (CPU) of N conversation page requests",
+    )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stijging.settings")
     import django
@@ -207,7 +234,7 @@ def main() -> None:
     print("| piece | renders | wall median ms | wall p95 ms | CPU median ms | CPU p95 ms |")
     print("|---|---:|---:|---:|---:|---:|")
     if "conversation" in pieces:
-        for label, figures in conversation_page(args.runs, args.members):
+        for label, figures in conversation_page(args.runs, args.members, args.profile):
             print(_figures(label, figures), flush=True)
     if "housing" in pieces:
         for label, figures in housing_tables(args.runs, args.complexes):

@@ -294,6 +294,16 @@ def test_a_section_saved_with_htmx_comes_back_fresh_with_its_new_version(worker,
     assert Proposal.objects.get().question == "Schulden"
 
 
+def test_the_time_of_a_save_is_shown_in_the_local_time_zone(worker, adult):
+    # The section is drawn by Jinja2, which has no Django `time` filter to convert to local time.
+    before = timezone.localtime()
+    response = worker.post(section_url(adult, "domains"), domains_post(1, "key-time-1234", wonen="4"), **HX)
+    after = timezone.localtime()
+    status = re.search(r"data-status>([^<]*)</p>", response.content.decode()).group(1)
+    assert any(f"{moment:%H:%M}" in status for moment in (before, after)), status
+    assert f"{before.astimezone(datetime.UTC):%H:%M}" not in status  # Amsterdam is never UTC
+
+
 def test_the_same_save_sent_twice_says_saved_earlier_and_applies_once(worker, adult):
     data = domains_post(1, "replay-key-1", wonen="4")
     assert worker.post(section_url(adult, "domains"), data, **HX).status_code == 200

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from stijging.conversations.templatetags.conversation_widgets import field_html
 from stijging.instruments.models import NonAnswer
+from stijging.registry.models import Person
 
 from .factories import conversation_of
 
@@ -201,3 +202,16 @@ def test_a_widget_these_templates_do_not_draw_is_left_to_django():
 
     bound = _Form()["when"]
     assert str(field_html(bound)) == str(bound)
+
+
+def test_a_hostile_name_comes_back_escaped_in_the_member_s_block_and_overview_row(world, login):
+    # The member's block and overview row are drawn by Jinja2 macros (sections.html), autoescaped.
+    Person.objects.filter(pk=world.own.adult.pk).update(given_names=HOSTILE)
+    conversation, client, response = _page(world, login)
+    html = response.content.decode()
+    adult = conversation.interviews.get(person=world.own.adult)
+    page = _parse(response)
+    assert f"interview-{adult.pk}-title" in page.ids and f"overview-{adult.pk}" in page.ids
+    assert "<script>" not in html
+    escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;quoted&#34;"
+    assert html.count(escaped) >= 3  # the block's heading, the overview row, a link's hidden text

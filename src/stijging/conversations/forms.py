@@ -93,7 +93,7 @@ class SectionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     key = forms.CharField(widget=forms.HiddenInput, max_length=64, validators=[KEY_VALIDATOR])
     # Asked only when the section is a baseline a follow-up measurement was compared against
-    # (services._revise_baseline); drawn by _section.html when asked or given.
+    # (services._revise_baseline); drawn by the section (jinja2/conversations/sections.html) when asked or given.
     reason = forms.CharField(
         label=_("Why the baseline changes"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )

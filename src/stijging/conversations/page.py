@@ -9,6 +9,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils import formats
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
 from stijging.instruments.models import RungNonAnswer
@@ -39,12 +41,19 @@ class Section:
     url: str
     form: SectionForm
     complete: bool
-    template: str
     state: str = ""  # "" | saved | saved_earlier | conflict | invalid
     stored: dict[str, str] = field(default_factory=dict)  # conflict: field → value stored now
     rows: list = field(default_factory=list)
     saved_at: datetime.datetime | None = None
     rung_options: tuple[list, list] = ([], [])
+
+    @property
+    def saved_time(self) -> str:
+        """When it was saved, as Django's `time:"H:i"` filter draws it (in the active time zone):
+        the Jinja2 template that draws the section has no Django filters."""
+        if self.saved_at is None:
+            return ""
+        return formats.time_format(template_localtime(self.saved_at), "H:i")
 
     @property
     def error_links(self) -> list[tuple[str, str, str]]:
@@ -85,6 +94,10 @@ class InterviewBlock:
     @property
     def person(self):
         return self.interview.person
+
+    @property
+    def consent_url(self) -> str:
+        return reverse("registry:person", args=[self.person.pk]) + "#record-consent"
 
     @property
     def help_consent(self) -> bool:
@@ -154,7 +167,6 @@ def interview_block(
             url=_interview_section_url(interview, "domains"),
             form=domains_form,
             complete=progress.domains_done,
-            template="conversations/_domains.html",
             rows=domains_form.rows(),
         )
     ]
@@ -167,7 +179,6 @@ def interview_block(
             url=_interview_section_url(interview, "ladder"),
             form=ladder_form,
             complete=ladder_done,
-            template="conversations/_ladder.html",
             rung_options=ladder_form.rung_options(),
         )
     )
@@ -186,7 +197,6 @@ def interview_block(
                 url=_interview_section_url(interview, "cohesion"),
                 form=cohesion_form,
                 complete=cohesion_answered >= len(instrument.statements),
-                template="conversations/_cohesion.html",
                 rows=cohesion_form.rows(),
             )
         )
@@ -211,7 +221,6 @@ def housing_section(housing: HousingAnswer, instrument: Instrument) -> Section:
         url=reverse("conversations:housing", args=[housing.conversation_id]),
         form=form,
         complete=housing.version > 1,
-        template="conversations/_housing.html",
     )
 
 

@@ -310,7 +310,6 @@ def _section_from_form(
         url=current.url,
         form=form,
         complete=current.complete,
-        template=current.template,
         state=state,
         stored=stored,
     )

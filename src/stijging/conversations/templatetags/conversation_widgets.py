@@ -1,16 +1,18 @@
 """The conversation page draws every member's whole interview: hundreds of radio buttons (every
 member × every domain × five scores and three non-answers, the ladder, the cohesion statements) and,
 per domain, a note, a help-question checkbox and the question itself. Through Django's widget
-templates and the template language that took most of the page's time, so these tags call the
-macros of a Jinja2 template instead (templates/jinja2/conversations/widgets.html, which also holds
-Django's widget markup; docs/decisions/0011-jinja2-for-the-repeated-fragments.md). The Django
-templates of the page call the tags as before."""
+templates and the template language that took most of the page's time, so the page's Django
+template calls these tags once, and they call the macros of Jinja2 templates instead:
+templates/jinja2/conversations/sections.html (the overview's rows, every member's sections, one
+section after a save) and widgets.html (the radio groups, domain and statement rows, and Django's
+widget markup); docs/decisions/0011-jinja2-for-the-repeated-fragments.md."""
 
 from __future__ import annotations
 
 from django import template
 from django.forms.boundfield import BoundField, BoundWidget
-from django.utils.html import format_html, format_html_join
+from django.template.defaulttags import CsrfTokenNode
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from markupsafe import Markup
 
@@ -18,6 +20,7 @@ from stijging.core.jinja2 import macros
 
 register = template.Library()
 WIDGETS = "conversations/widgets.html"
+SECTIONS = "conversations/sections.html"
 
 # Widgets drawn by the Jinja2 templates; any other widget is rendered by Django.
 _INPUT_TEMPLATES = frozenset(
@@ -61,31 +64,36 @@ def field_html(bound: BoundField) -> SafeString | Markup:
 
 
 @register.simple_tag
-def hidden_fields(form) -> SafeString:
-    """`{% for hidden in form.hidden_fields %}{{ hidden }}{% endfor %}`."""
-    return format_html_join("", "{}", ((field_html(bound),) for bound in form.hidden_fields()))
-
-
-@register.simple_tag
-def stored(value) -> Markup:
-    """What is stored now, beside a field after a refused stale save."""
-    return macros(WIDGETS).stored(value)
-
-
-@register.simple_tag
 def choices(options, modifier: str = "") -> Markup:
     """A row of large, touchable options for one radio group (`options`: its radio subwidgets)."""
     return macros(WIDGETS).choices(options, modifier)
 
 
 @register.simple_tag
-def domain_row(row) -> Markup:
-    """One life domain of a member's domains section (a forms.DomainRow): the <fieldset> of its
-    score, reason for none, stored answer after a conflict, note and help question."""
-    return macros(WIDGETS).domain_row(row, field_html)
+def conversation_overview(blocks) -> Markup:
+    """The overview's row per member (page.InterviewBlock): what has been answered."""
+    return macros(SECTIONS).overview(blocks)
 
 
 @register.simple_tag
-def statement_row(row) -> Markup:
-    """One cohesion statement of a member's cohesion section (a forms.StatementRow)."""
-    return macros(WIDGETS).statement_row(row)
+def overview_row(block, oob: bool = False) -> Markup:
+    """One member's overview row; `oob`: swapped in out of band after a save (HTMX)."""
+    return macros(SECTIONS).overview_row(block, oob)
+
+
+@register.simple_tag(takes_context=True)
+def conversation_members(context, blocks, housing_section) -> Markup:
+    """The page's body: every member's block with its sections, then the household's housing
+    section (a page.InterviewBlock list and a page.Section or None), in one macro call."""
+    return macros(SECTIONS).members(blocks, housing_section, _csrf_input(context), field_html)
+
+
+@register.simple_tag(takes_context=True)
+def conversation_section(context, section) -> Markup:
+    """One section alone (a page.Section): the HTMX answer to a save."""
+    return macros(SECTIONS).conversation_section(section, _csrf_input(context), field_html)
+
+
+def _csrf_input(context) -> str:
+    """The hidden CSRF input, drawn by Django's own {% csrf_token %} for this request."""
+    return CsrfTokenNode().render(context)
