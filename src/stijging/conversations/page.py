@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils import formats
-from django.utils.timezone import template_localtime
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from stijging.instruments.models import RungNonAnswer
@@ -53,7 +53,7 @@ class Section:
         the Jinja2 template that draws the section has no Django filters."""
         if self.saved_at is None:
             return ""
-        return formats.time_format(template_localtime(self.saved_at), "H:i")
+        return formats.time_format(localtime(self.saved_at), "H:i")
 
     @property
     def error_links(self) -> list[tuple[str, str, str]]:

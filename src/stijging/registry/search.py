@@ -287,7 +287,7 @@ def _persons_by_name(user, query: str) -> tuple[QuerySet[Person], list[int]]:
         to_attr="current_residences",
     )
     limit = NAME_CAP + 1
-    candidates = Person.objects.filter(_name_condition(core, initials))
+    candidates: QuerySet[Person] = Person.objects.filter(_name_condition(core, initials))
     ids = _first_visible_ids(user, candidates.order_by("family_name", "given_names", "pk"), limit)
     fuzzy_words = [word for word in core if len(word) >= 3]
     if not ids and fuzzy_words and connection.vendor == "postgresql":
