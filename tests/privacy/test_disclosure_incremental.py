@@ -6,7 +6,7 @@ from scratch after every count hidden."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from stijging.privacy.disclosure import (
@@ -70,6 +70,9 @@ def _two_groupings(crossings):
 )
 @settings(max_examples=40, deadline=None)
 @given(st.lists(crossing, min_size=1, max_size=4))
+# The gap, found by Hypothesis, always tried first: without it the strict xfail passed whenever the
+# 40 random examples missed the gap (it did once on a full run), and the suite failed on luck.
+@example([(0, 0, 0, 0, 0), (1, 1, 0, 0, 0), (1, 1, 7, 1, 6)])
 def test_no_hidden_count_of_two_groupings_of_the_same_households_can_be_worked_out(crossings):
     counts, sums, unpublished = _two_groupings(crossings)
     result = protect(counts, [relation(total, parts) for total, parts in sums], unpublished=unpublished)
