@@ -178,6 +178,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # the request then gets the 503 page (core.views.server_error). benchmarks/db_restart.py.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", True)
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = env_bool("DB_SERVER_SIDE_BINDING", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache shared by the server's workers and `stijging tick`: files under the var directory.

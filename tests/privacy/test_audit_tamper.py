@@ -259,17 +259,19 @@ def test_on_postgresql_retention_may_delete_only_sealed_events_older_than_a_cuto
     # A cutoff of yesterday is refused: the door never opens onto the recent log.
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL stijging.audit_retention_before = %s", [timezone.now().isoformat()])
+            cursor.execute(
+                "SELECT set_config('stijging.audit_retention_before', %s, true)", [timezone.now().isoformat()]
+            )
         AuditEvent.objects.filter(pk=recent.pk).delete()
     # An unsealed event stays even when it is old.
     cutoff = (timezone.now() - timezone.timedelta(days=400)).isoformat()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL stijging.audit_retention_before = %s", [cutoff])
+            cursor.execute("SELECT set_config('stijging.audit_retention_before', %s, true)", [cutoff])
         AuditEvent.objects.filter(pk=unsealed_old.pk).delete()
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL stijging.audit_retention_before = %s", [cutoff])
+            cursor.execute("SELECT set_config('stijging.audit_retention_before', %s, true)", [cutoff])
         AuditEvent.objects.filter(pk=old.pk).delete()
     assert not AuditEvent.objects.filter(pk=old.pk).exists()
     # Outside that transaction the setting is gone again.
