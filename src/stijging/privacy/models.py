@@ -215,7 +215,16 @@ class AccessGrant(models.Model):
     objects = AccessGrantQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["programme", "organisation", "person"], name="access_grant_prog_org_person")]
+        indexes = [
+            models.Index(fields=["programme", "organisation", "person"], name="access_grant_prog_org_person"),
+            # The grants of one organisation's referrals in one programme, in referral order: the API
+            # inbox joins them newest first. Without it, with a second region in the database, PostgreSQL
+            # walked the organisation's grants of every programme backwards and dropped the other
+            # region's (53,000 rows; 48 → 3 ms a page, decision 0010).
+            models.Index(
+                fields=["reason_type", "programme", "organisation", "reason_id"], name="access_grant_reason_scope"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["reason_type", "reason_id", "person", "organisation"], name="access_grant_unique_reason"
