@@ -120,7 +120,7 @@ def protect(
             (sorted(counts.items(), key=repr), relations, sorted(thresholds.items(), key=repr), unpublished, public)
         ).encode()
     ).hexdigest()
-    cache_key = f"disclosure:v1:{SEARCH_STEPS}:{digest}"
+    cache_key = f"disclosure:v2:{SEARCH_STEPS}:{digest}"
     kept = cache.get(cache_key)
     if kept is not None:
         return kept
@@ -139,19 +139,18 @@ def _protect(counts, relations, thresholds, unpublished, public) -> dict[Hashabl
     narrower = _Narrower(counts, relations, state, threshold_of)
     if narrower.empty:  # inconsistent counts (no whole solution): the plain search, as it always was
         return _protect_from_scratch(counts, relations, thresholds, unpublished, public)
-    # Hiding one more count only widens what a reader must consider: a count once shown to be open
-    # stays open, and is not searched again.
-    proven_open: set[Hashable] = set()
-    while True:
-        pinned = narrower.pinned(counts, relations, state, of_key, proven_open)
-        if not pinned:
-            break
-        choice = _complement(pinned, counts, relations, state, public, of_key)
-        if choice is None:  # every member of every relation of a pinned count is hidden: nothing to add
-            break
-        state[choice] = State.HIDDEN
-        if not narrower.hide(choice, state, threshold_of, counts):
-            return _protect_from_scratch(counts, relations, thresholds, unpublished, public)
+
+    def intervals() -> tuple[dict, dict]:
+        return dict(zip(narrower.keys, narrower.low, strict=True)), dict(zip(narrower.keys, narrower.high, strict=True))
+
+    def pinned(proven_open: set, given_up: set) -> list[Hashable]:
+        return narrower.pinned(counts, relations, state, of_key, proven_open, given_up)
+
+    def hide(choice: Hashable) -> bool:
+        return narrower.hide(choice, state, threshold_of, counts)
+
+    if not _hide_until_nothing_pinned(counts, relations, state, public, of_key, pinned, intervals, hide):
+        return _protect_from_scratch(counts, relations, thresholds, unpublished, public)
     return _disclosed(counts, state, threshold_of)
 
 
@@ -161,16 +160,122 @@ def _protect_from_scratch(counts, relations, thresholds, unpublished, public) ->
     whole solution at all (the intervals' fixpoint is then not unique)."""
     threshold_of, state, public = _initial_state(counts, relations, thresholds, unpublished, public)
     of_key = _of_key(relations)
-    proven_open: set[Hashable] = set()
-    while True:
-        pinned = _pinned(counts, relations, state, threshold_of, proven_open)
-        if not pinned:
-            break
-        choice = _complement(pinned, counts, relations, state, public, of_key)
-        if choice is None:
-            break
-        state[choice] = State.HIDDEN
+
+    def intervals() -> tuple[dict, dict]:
+        low, high = _start(counts, state, threshold_of)
+        _narrow(low, high, relations, of_key, list(range(len(relations))))
+        return low, high
+
+    def pinned(proven_open: set, given_up: set) -> list[Hashable]:
+        return _pinned(counts, relations, state, threshold_of, proven_open, given_up)
+
+    _hide_until_nothing_pinned(counts, relations, state, public, of_key, pinned, intervals, lambda _choice: True)
     return _disclosed(counts, state, threshold_of)
+
+
+def _hide_until_nothing_pinned(counts, relations, state, public, of_key, pinned, intervals, hide) -> bool:
+    """The complementary suppression itself, one count hidden at a time until no hidden count can be
+    worked out; `pinned`, `intervals` and `hide` are the kept or the from-scratch intervals. False
+    when `hide` finds the intervals empty.
+
+    A count the bounded search (`_can_differ`) takes as pinned is audited by linear programming
+    (`_LinearAudit`) before anything is hidden for it: the bounded search gives up
+    early where a change must travel far or split, and hiding for a count that is open hides counts
+    readers need (and, found in a count no shown count in its own sums could protect, once stopped
+    the whole search, leaving pinned counts behind). A pinned count whose sums, and those beyond them
+    through never-shown counts, have no shown member left gets the nearest shown count beyond the
+    hidden ones hidden. A count no shown count reaches at all is
+    given up (nothing shown ties it, so hiding more cannot help); that leaves the loop finite."""
+    # Hiding one more count only widens what a reader must consider: a count once shown to be open
+    # stays open, and is not searched again.
+    proven_open: set[Hashable] = set()
+    given_up: set[Hashable] = set()
+    audit = _LinearAudit(counts, relations)
+    while True:
+        found = pinned(proven_open, given_up)
+        if not found:
+            return True
+        if len(found) == 1:
+            # One count, pinned by the bounded search unless its interval is one value: make sure.
+            (key,) = found
+            low, high = intervals()
+            if low[key] != high[key]:
+                shown_open = audit.open_counts(key, low, high)
+                proven_open.update(shown_open)
+                if key in shown_open:
+                    continue
+        choice = _complement(found, counts, relations, state, public, of_key)
+        if choice is None:
+            for key in found:
+                choice = _nearest_shown_beyond_hidden(key, counts, relations, state, public, of_key)
+                if choice is not None:
+                    break
+                given_up.add(key)
+            else:
+                continue
+        state[choice] = State.HIDDEN
+        if not hide(choice):
+            return False
+
+
+class _LinearAudit:
+    """What a reader can work out of one count with linear programming: the least and the most it
+    can be over every solution of the sums within the intervals (the audit of statistical disclosure
+    control, as τ-ARGUS does it). The bounded search proves most counts open quickly; this settles the
+    ones it gives up on, whatever the length of the change that opens them.
+
+    The relaxation allows fractions, so it may call open a count that only fractional solutions move;
+    on sums of counts over two groupings of the same households (totals of rows, rows of crossings)
+    the solutions at the ends are whole numbers, and the property tests check it against an attacker
+    who searches whole numbers exhaustively."""
+
+    def __init__(self, counts, relations: Sequence[Relation]) -> None:
+        self.keys = list(counts)
+        self.index = {key: i for i, key in enumerate(self.keys)}
+        self.counts = counts
+        self.relations = relations
+        self._matrix = None
+
+    def _equalities(self):
+        if self._matrix is None:
+            from scipy.sparse import coo_array  # imported when first needed: most tables never need it
+
+            rows, columns, values = [], [], []
+            for r, rel in enumerate(self.relations):
+                rows.append(r)
+                columns.append(self.index[rel.total])
+                values.append(1.0)
+                for part in rel.parts:
+                    rows.append(r)
+                    columns.append(self.index[part])
+                    values.append(-1.0)
+            # Repeated entries add up (a count named twice in one sum counts twice).
+            self._matrix = coo_array((values, (rows, columns)), shape=(len(self.relations), len(self.keys))).tocsr()
+        return self._matrix
+
+    def open_counts(self, key, low: Mapping, high: Mapping) -> set[Hashable]:
+        """The counts shown open by the least and the most `key` can be: those that differ by one or
+        more from their true value in either of the two solutions (`key` among them if it is open).
+        One audit answers for many counts, since a solution at an end moves many at once."""
+        if not self.relations:
+            return {key} if low[key] != high[key] else set()
+        import numpy
+        from scipy.optimize import linprog
+
+        matrix = self._equalities()
+        bounds = [(low[k], None if high[k] >= _UNBOUNDED else high[k]) for k in self.keys]
+        truth = numpy.array([self.counts[k] for k in self.keys], dtype=float)
+        objective = numpy.zeros(len(self.keys))
+        found: set[Hashable] = set()
+        for sign in (1.0, -1.0):  # the least, then the most
+            objective[self.index[key]] = sign
+            result = linprog(objective, A_eq=matrix, b_eq=numpy.zeros(matrix.shape[0]), bounds=bounds, method="highs")
+            if result.status == 3:  # unbounded: it can be as large as one likes
+                found.add(key)
+            elif result.status == 0:
+                moved = numpy.flatnonzero(numpy.abs(result.x - truth) >= 1 - 1e-6)
+                found.update(self.keys[i] for i in moved)
+        return found
 
 
 def _initial_state(counts, relations, thresholds, unpublished, public):
@@ -278,14 +383,14 @@ def bounds(
     return {key: (low[key], high[key]) for key in counts}
 
 
-def _can_differ(key, counts, relations, of_key, low: dict, high: dict) -> bool:
+def _can_differ(key, counts, relations, of_key, low: dict, high: dict, *, steps: int = SEARCH_STEPS) -> bool:
     """Is there another whole-number solution of every sum, within what a reader can work out, in
     which `key` is one more or one less than it is? Searched as a change that starts at `key` and is
     passed on, one sum at a time, to another count that may still move (a count never shown left
     over from a row takes it up at once), backtracking for at most SEARCH_STEPS steps. Found: `key`
     is open. Not found within the steps: answered no, and one more count is hidden — safe either way,
     since the search only ever claims "open" with a whole solution in hand."""
-    steps = 0
+    limit, steps = steps, 0
     change: dict[Hashable, int] = {}
 
     def unbalanced() -> tuple[Relation, int] | None:
@@ -310,7 +415,7 @@ def _can_differ(key, counts, relations, of_key, low: dict, high: dict) -> bool:
         if found is None:
             return True
         steps += 1
-        if steps > SEARCH_STEPS:
+        if steps > limit:
             return False
         rel, rest = found
         # A part moves by the rest, or the total by minus the rest; a member in one sum only first.
@@ -322,7 +427,7 @@ def _can_differ(key, counts, relations, of_key, low: dict, high: dict) -> bool:
                 if balance():
                     return True
                 del change[member]
-                if steps > SEARCH_STEPS:
+                if steps > limit:
                     return False
         return False
 
@@ -335,13 +440,15 @@ def _can_differ(key, counts, relations, of_key, low: dict, high: dict) -> bool:
     return False
 
 
-def _pinned(counts, relations, state, threshold_of, proven_open: set) -> list[Hashable]:
+def _pinned(counts, relations, state, threshold_of, proven_open: set, given_up: set) -> list[Hashable]:
     """The hidden counts a reader can work out: first those the intervals pin, else those that the
     exact search pins (one at a time: hiding a further count changes everything)."""
     low, high = _start(counts, state, threshold_of)
     of_key = _of_key(relations)
     _narrow(low, high, relations, of_key, list(range(len(relations))))
-    hidden = [key for key in counts if state[key] in (State.SMALL, State.HIDDEN) and key in of_key]
+    hidden = [
+        key for key in counts if state[key] in (State.SMALL, State.HIDDEN) and key in of_key and key not in given_up
+    ]
     quick = [key for key in hidden if low[key] == high[key]]
     if quick:
         return quick
@@ -496,9 +603,9 @@ class _Narrower:
             queue.update(dict.fromkeys(self.of_key[i]))
         return self._narrow(list(queue))
 
-    def pinned(self, counts, relations, state, of_key: dict, proven_open: set) -> list[Hashable]:
+    def pinned(self, counts, relations, state, of_key: dict, proven_open: set, given_up: set) -> list[Hashable]:
         """As `_pinned`, on the intervals kept here."""
-        hidden = self.hidden
+        hidden = [i for i in self.hidden if self.keys[i] not in given_up] if given_up else self.hidden
         low_of, high_of = self.low, self.high
         quick = [self.keys[i] for i in hidden if low_of[i] == high_of[i]]
         if quick:
@@ -541,12 +648,26 @@ def _candidates(key, counts, relations, state, public, of_key, *, indexes=None) 
 
 def _candidates_beyond_unpublished(key, counts, relations, state, public, of_key) -> list[tuple]:
     """The shown members of the sums reached from `key` through never-shown counts, nearest first."""
+    return _candidates_beyond(key, counts, relations, state, public, of_key, through=(State.UNPUBLISHED,))
+
+
+def _nearest_shown_beyond_hidden(key, counts, relations, state, public, of_key) -> Hashable | None:
+    """The shown count nearest to `key` through counts a reader does not see (hidden, under the
+    threshold or never shown), a part before a total and the smallest first; None if none is reached."""
+    through = (State.UNPUBLISHED, State.SMALL, State.HIDDEN)
+    candidates = _candidates_beyond(key, counts, relations, state, public, of_key, through=through)
+    return min(candidates, key=lambda c: c[:3])[3] if candidates else None
+
+
+def _candidates_beyond(key, counts, relations, state, public, of_key, *, through: tuple[State, ...]) -> list[tuple]:
+    """The shown members of the sums reached from `key` through counts in the states `through`,
+    nearest first (the first ring of sums that has any)."""
     seen_keys, seen_relations = {key}, set(of_key.get(key, ()))
     frontier = [k for index in seen_relations for k in (relations[index].total, *relations[index].parts)]
     while frontier:
         reached: dict[int, None] = {}
         for member in frontier:
-            if member in seen_keys or state[member] is not State.UNPUBLISHED:
+            if member in seen_keys or state[member] not in through:
                 continue
             seen_keys.add(member)
             reached.update((index, None) for index in of_key.get(member, ()) if index not in seen_relations)
