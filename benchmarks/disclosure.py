@@ -26,7 +26,7 @@ import sys
 import time
 from unittest import mock
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+sys.path.insert(0, os.environ.get("BENCH_SRC") or os.path.join(os.path.dirname(__file__), "..", "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stijging.settings")
 
 
