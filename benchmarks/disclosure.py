@@ -12,7 +12,7 @@ XLSX lay them out — are laid out `--repeat` times without the layer's cache an
 area the households, streets, complexes and the best time, then median / p95 / max over the areas.
 `--profile` prints cProfile's top functions for the slowest area; `--from-scratch` times the
 search as it was before the intervals were kept (the reference it is tested against). Results go into the note, not
-into the tests.
+into the tests. `BENCH_SRC=/path/to/other/src` times another tree's layer (a before) on the same data.
 """
 
 from __future__ import annotations
