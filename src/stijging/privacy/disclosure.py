@@ -179,13 +179,13 @@ def _hide_until_nothing_pinned(counts, relations, state, public, of_key, pinned,
     when `hide` finds the intervals empty.
 
     A count the bounded search (`_can_differ`) takes as pinned is audited by linear programming
-    (`_LinearAudit`) before anything is hidden for it: the bounded search gives up
-    early where a change must travel far or split, and hiding for a count that is open hides counts
-    readers need (and, found in a count no shown count in its own sums could protect, once stopped
-    the whole search, leaving pinned counts behind). A pinned count whose sums, and those beyond them
-    through never-shown counts, have no shown member left gets the nearest shown count beyond the
-    hidden ones hidden. A count no shown count reaches at all is
-    given up (nothing shown ties it, so hiding more cannot help); that leaves the loop finite."""
+    (`_LinearAudit`) before anything is hidden for it: the bounded search gives up early where a
+    change must travel far or split, and hiding for a count that is open hides counts readers need
+    (and, met in a count no shown count in its own sums could protect, once stopped the whole
+    search, leaving pinned counts behind). A pinned count whose sums, and those beyond them through
+    never-shown counts, have no shown member left gets the nearest shown count beyond the hidden
+    ones hidden. A count no shown count reaches at all is given up (nothing shown ties it, so hiding
+    more cannot help); that keeps the loop finite."""
     # Hiding one more count only widens what a reader must consider: a count once shown to be open
     # stays open, and is not searched again.
     proven_open: set[Hashable] = set()
@@ -230,28 +230,33 @@ class _LinearAudit:
     who searches whole numbers exhaustively."""
 
     def __init__(self, counts, relations: Sequence[Relation]) -> None:
-        self.keys = list(counts)
-        self.index = {key: i for i, key in enumerate(self.keys)}
         self.counts = counts
         self.relations = relations
-        self._matrix = None
+        self._prepared: tuple | None = None
 
-    def _equalities(self):
-        if self._matrix is None:
-            from scipy.sparse import coo_array  # imported when first needed: most tables never need it
+    def _prepare(self) -> tuple:
+        """The keys, their index, the sums as a sparse matrix and the true values: made once, by the
+        first audit (most tables never need one, so neither scipy nor these are loaded for them)."""
+        if self._prepared is None:
+            import numpy
+            from scipy.sparse import coo_array
 
+            keys = list(self.counts)
+            index = {key: i for i, key in enumerate(keys)}
             rows, columns, values = [], [], []
             for r, rel in enumerate(self.relations):
                 rows.append(r)
-                columns.append(self.index[rel.total])
+                columns.append(index[rel.total])
                 values.append(1.0)
                 for part in rel.parts:
                     rows.append(r)
-                    columns.append(self.index[part])
+                    columns.append(index[part])
                     values.append(-1.0)
             # Repeated entries add up (a count named twice in one sum counts twice).
-            self._matrix = coo_array((values, (rows, columns)), shape=(len(self.relations), len(self.keys))).tocsr()
-        return self._matrix
+            matrix = coo_array((values, (rows, columns)), shape=(len(self.relations), len(keys))).tocsr()
+            truth = numpy.array([self.counts[k] for k in keys], dtype=float)
+            self._prepared = (keys, index, matrix, truth)
+        return self._prepared
 
     def open_counts(self, key, low: Mapping, high: Mapping) -> set[Hashable]:
         """The counts shown open by the least and the most `key` can be: those that differ by one or
@@ -262,19 +267,18 @@ class _LinearAudit:
         import numpy
         from scipy.optimize import linprog
 
-        matrix = self._equalities()
-        bounds = [(low[k], None if high[k] >= _UNBOUNDED else high[k]) for k in self.keys]
-        truth = numpy.array([self.counts[k] for k in self.keys], dtype=float)
-        objective = numpy.zeros(len(self.keys))
+        keys, index, matrix, truth = self._prepare()
+        bounds = [(low[k], None if high[k] >= _UNBOUNDED else high[k]) for k in keys]
+        objective = numpy.zeros(len(keys))
         found: set[Hashable] = set()
         for sign in (1.0, -1.0):  # the least, then the most
-            objective[self.index[key]] = sign
+            objective[index[key]] = sign
             result = linprog(objective, A_eq=matrix, b_eq=numpy.zeros(matrix.shape[0]), bounds=bounds, method="highs")
             if result.status == 3:  # unbounded: it can be as large as one likes
                 found.add(key)
             elif result.status == 0:
                 moved = numpy.flatnonzero(numpy.abs(result.x - truth) >= 1 - 1e-6)
-                found.update(self.keys[i] for i in moved)
+                found.update(keys[i] for i in moved)
         return found
 
 
@@ -383,14 +387,14 @@ def bounds(
     return {key: (low[key], high[key]) for key in counts}
 
 
-def _can_differ(key, counts, relations, of_key, low: dict, high: dict, *, steps: int = SEARCH_STEPS) -> bool:
+def _can_differ(key, counts, relations, of_key, low: dict, high: dict) -> bool:
     """Is there another whole-number solution of every sum, within what a reader can work out, in
     which `key` is one more or one less than it is? Searched as a change that starts at `key` and is
     passed on, one sum at a time, to another count that may still move (a count never shown left
     over from a row takes it up at once), backtracking for at most SEARCH_STEPS steps. Found: `key`
     is open. Not found within the steps: answered no, and one more count is hidden — safe either way,
     since the search only ever claims "open" with a whole solution in hand."""
-    limit, steps = steps, 0
+    steps = 0
     change: dict[Hashable, int] = {}
 
     def unbalanced() -> tuple[Relation, int] | None:
@@ -415,7 +419,7 @@ def _can_differ(key, counts, relations, of_key, low: dict, high: dict, *, steps:
         if found is None:
             return True
         steps += 1
-        if steps > limit:
+        if steps > SEARCH_STEPS:
             return False
         rel, rest = found
         # A part moves by the rest, or the total by minus the rest; a member in one sum only first.
@@ -427,7 +431,7 @@ def _can_differ(key, counts, relations, of_key, low: dict, high: dict, *, steps:
                 if balance():
                     return True
                 del change[member]
-                if steps > limit:
+                if steps > SEARCH_STEPS:
                     return False
         return False
 
@@ -632,8 +636,13 @@ def _complement(
             # rows are the same never-shown crossing): the shown members of the sums beyond them.
             candidates = _candidates_beyond_unpublished(key, counts, relations, state, public, of_key)
         if candidates:
-            return min(candidates, key=lambda c: c[:3])[3]
+            return _cheapest(candidates)
     return None
+
+
+def _cheapest(candidates: list[tuple]) -> Hashable:
+    """A part before a total, the smallest first (the least lost), then by name (the same every time)."""
+    return min(candidates, key=lambda c: c[:3])[3]
 
 
 def _candidates(key, counts, relations, state, public, of_key, *, indexes=None) -> list[tuple]:
@@ -656,7 +665,7 @@ def _nearest_shown_beyond_hidden(key, counts, relations, state, public, of_key) 
     threshold or never shown), a part before a total and the smallest first; None if none is reached."""
     through = (State.UNPUBLISHED, State.SMALL, State.HIDDEN)
     candidates = _candidates_beyond(key, counts, relations, state, public, of_key, through=through)
-    return min(candidates, key=lambda c: c[:3])[3] if candidates else None
+    return _cheapest(candidates) if candidates else None
 
 
 def _candidates_beyond(key, counts, relations, state, public, of_key, *, through: tuple[State, ...]) -> list[tuple]:
