@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stijging.core import tick
-from stijging.monitoring import figures
+from stijging.monitoring import figures, kpis
 
 from ..registry.factories import HouseholdFactory, ResidenceFactory
 
@@ -139,6 +139,17 @@ def test_the_tick_leaves_a_core_to_the_pages(world):
         assert cursor.fetchone()[0] == "0"
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a PostgreSQL setting: run with DATABASE_URL=postgres://…"
+)
+def test_every_connection_prices_a_random_read_as_on_ssd(db):
+    """settings.DB_RANDOM_PAGE_COST (1.1): with PostgreSQL's default of 4 an area's figures read every
+    residence of a region instead of the area's through the index (decision 0008)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
+
+
 def test_the_programme_homes_cohesion_chart_is_kept_by_the_tick(world, login, kept, django_assert_max_num_queries):
     """The cohesion index per wave per area (the home's chart) takes 15–20 s at a region's size: the
     tick keeps it, so no visitor computes it (a first visit used to run past the worker's timeout)."""
@@ -211,3 +222,37 @@ def test_a_kept_areas_table_is_never_one_drawn_for_a_reader_who_may_see_more(wor
     cache.clear()
     assert _areas_table(login(world.user("manager")), programme) == manager
     assert _areas_table(login(world.user("fieldworker")), programme) == worker
+
+
+def test_an_areas_figures_count_that_areas_addresses_only_and_the_same_as_the_programmes_row(
+    world, django_assert_max_num_queries
+):
+    """An area's page asks the summary of its own area (not every area of a region, 2–3 s at that
+    size): the same counts as the area's row of the programme's summary, and that row is its total."""
+    from stijging.registry.selectors import programme_summary
+
+    from ..registry.factories import AddressFactory, AreaFactory
+
+    programme, on = world.own.programme, timezone.localdate()
+    second = AreaFactory(programme=programme, name="Tweede buurt", slug="tweede-buurt")
+    for n in (1, 2, 3):
+        address = AddressFactory(street=world.own.street, area=second, postcode="5999ZZ", huisnummer=n)
+        if n < 3:
+            ResidenceFactory(household=HouseholdFactory(), address=address, start_date=datetime.date(2020, 1, 1))
+    whole = programme_summary(programme, on)
+    rows = {row.area.pk: row for row in whole["areas"]}
+    assert (rows[second.pk].addresses, rows[second.pk].households, rows[second.pk].empty_addresses) == (3, 2, 1)
+    for area in (world.own.area, second):
+        with django_assert_max_num_queries(2):
+            own = programme_summary(programme, on, area.pk)
+        assert [row.area.pk for row in own["areas"]] == [area.pk]
+        assert own["areas"][0] == rows[area.pk]
+        assert (own["total"].addresses, own["total"].households, own["total"].empty_addresses) == (
+            rows[area.pk].addresses,
+            rows[area.pk].households,
+            rows[area.pk].empty_addresses,
+        )
+    # The kept figures of an area are keyed by the area: the other area's are not served for it.
+    period = kpis.programme_period(programme)
+    assert figures.part_key(programme, period, "summary", second.pk) != figures.part_key(programme, period, "summary")
+    assert figures.programme_figures(programme, period, second.pk).summary["areas"] == [rows[second.pk]]

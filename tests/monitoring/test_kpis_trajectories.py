@@ -431,3 +431,36 @@ def test_a_declined_ladder_at_the_latest_measurement_keeps_the_latest_recorded_r
     result = kpis.social_rise(data.programme, PERIOD)
     assert (result.rose, result.equal, result.declined, result.no_rung) == (3, 1, 1, 0)
     assert result.followed == 7 and result.compared == 5
+
+
+def test_a_moment_counts_on_its_local_day_at_either_end_of_a_period(data):
+    """kpis.on_local_days is the period's days in local time (Europe/Amsterdam), written as a range of
+    the timestamp: the same rows as the `__date` lookups it replaced. Just after local midnight is a
+    UTC date a day earlier, so a range drawn in UTC would take or drop these rows."""
+    spring = kpis.Period(start=D(2026, 2, 10), end=D(2026, 4, 22))
+    moments = {
+        "before the first day": datetime.datetime(2026, 2, 9, 23, 59, tzinfo=AMS),
+        "the first day, 00:30 (UTC: the day before)": datetime.datetime(2026, 2, 10, 0, 30, tzinfo=AMS),
+        "the last day, 23:59": datetime.datetime(2026, 4, 22, 23, 59, tzinfo=AMS),
+        "the day after, 00:30 (UTC: the last day)": datetime.datetime(2026, 4, 23, 0, 30, tzinfo=AMS),
+    }
+    ids = {
+        label: Trajectory.objects.create(
+            person=data.persons["P8"],
+            programme=data.programme,
+            case_manager=data.case_manager,
+            opened_by=data.case_manager,
+            opened_at=moment,
+        ).pk
+        for label, moment in moments.items()
+    }
+    p8 = Trajectory.objects.filter(person=data.persons["P8"])
+    counted = set(p8.filter(kpis.on_local_days("opened_at", spring)).values_list("pk", flat=True))
+    assert counted == {ids["the first day, 00:30 (UTC: the day before)"], ids["the last day, 23:59"]}
+    by_date = p8.filter(opened_at__date__gte=spring.start, opened_at__date__lte=spring.end)
+    assert counted == set(by_date.values_list("pk", flat=True))
+    # And through a figure. Visited in spring: P3 P4 (3 March), P5 P6 (4 March), P7 P8 (1 April); with
+    # a trajectory opened in it: P3 (1 April), P6 (15 March), P7 (2 April) and now P8. Visited from 1
+    # to 21 April: P7 and P8; P8's trajectory of the 22nd at 23:59 is the day after.
+    assert kpis.trajectory_uptake(data.programme, spring).in_trajectory == 4
+    assert kpis.trajectory_uptake(data.programme, kpis.Period(D(2026, 4, 1), D(2026, 4, 21))).in_trajectory == 1

@@ -51,8 +51,8 @@ PROGRAMME_PARTS: dict[str, Callable[[Programme, kpis.Period, int | None], object
     "uptake": kpis.trajectory_uptake,
     "rise": kpis.social_rise,
     "handling": kpis.priority_handling,
-    # The areas' counts are the whole programme's; the page picks the area asked for.
-    "summary": lambda programme, period, _area_id: registry_selectors.programme_summary(programme, period.end),
+    # Every area's counts for the whole programme; the one area's for an area.
+    "summary": lambda programme, period, area_id: registry_selectors.programme_summary(programme, period.end, area_id),
     "series": kpis.monthly_series,
     "ordinary": kpis.referral_handling,
     "revisits": kpis.revisits,
@@ -60,8 +60,8 @@ PROGRAMME_PARTS: dict[str, Callable[[Programme, kpis.Period, int | None], object
 
 
 def part_key(programme: Programme, period: kpis.Period, part: str, area_id: int | None = None) -> str:
-    area = "all" if area_id is None or part == "summary" else area_id
-    return f"monitoring:figures:v3:{programme.pk}:{area}:{period.start.isoformat()}:{period.end.isoformat()}:{part}"
+    area = "all" if area_id is None else area_id
+    return f"monitoring:figures:v4:{programme.pk}:{area}:{period.start.isoformat()}:{period.end.isoformat()}:{part}"
 
 
 def _part(programme: Programme, period: kpis.Period, part: str, area_id: int | None = None, *, refresh: bool = False):

@@ -75,12 +75,17 @@ def address_counts_by(addresses: QuerySet[Address], key: str, on: datetime.date)
     return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
-def programme_summary(programme: Programme, on: datetime.date | None = None) -> dict:
-    """Counts shown on the programme home: per area and in total. Aggregates only; the programme's
+def programme_summary(programme: Programme, on: datetime.date | None = None, area_id: int | None = None) -> dict:
+    """Counts shown on the programme home: per area and in total (with `area_id`, that area's only:
+    an area's page need not count the region's every address). Aggregates only; the programme's
     figures proper (SPEC §4) come with the monitoring part."""
     on = on or timezone.localdate()
     areas = list(Area.objects.filter(programme=programme).order_by("name"))
-    counts = address_counts_by(Address.objects.filter(area__programme=programme), "area_id", on)
+    addresses = Address.objects.filter(area__programme=programme)
+    if area_id is not None:
+        areas = [area for area in areas if area.pk == area_id]
+        addresses = addresses.filter(area_id=area_id)
+    counts = address_counts_by(addresses, "area_id", on)
     rows = [AreaCounts(*counts.get(area.pk, (0, 0, 0)), area=area) for area in areas]
     return {
         "areas": rows,

@@ -44,7 +44,7 @@ from .cohesion import (
     respondent_cohesion_index,
     turnover,
 )
-from .common import Period, programme_period, rate
+from .common import Period, on_local_days, programme_period, rate
 from .housing import AGEING_NOT_FIT, FIT_TOO_BIG, FIT_TOO_SMALL, HousingCounts, HousingSignals, housing_signals
 from .participation import Participation, Revisits, Visits, households_in_scope, participation, revisits, visits
 from .series import MonthPoint, WaveIndex, cohesion_per_wave, month_ends, monthly_series
@@ -88,6 +88,7 @@ __all__ = [
     "housing_signals",
     "month_ends",
     "monthly_series",
+    "on_local_days",
     "participation",
     "priority_handling",
     "referral_handling",

@@ -19,7 +19,7 @@ from stijging.referrals.workingdays import working_days_between
 from stijging.registry.models import HouseholdResidence, Person, Programme
 from stijging.trajectories.models import Measurement, MeasurementScore, Trajectory
 
-from .common import Period, _age_on, rate
+from .common import Period, _age_on, on_local_days, rate
 from .participation import _interviews
 
 # --- Trajectory uptake ----------------------------------------------------------------------------
@@ -27,7 +27,7 @@ from .participation import _interviews
 
 def _opened_in(period: Period) -> Q:
     """A trajectory opened in the period (local dates): a proposal alone is not a trajectory."""
-    return Q(opened_at__date__gte=period.start, opened_at__date__lte=period.end)
+    return on_local_days("opened_at", period)
 
 
 @dataclass(frozen=True)
@@ -328,10 +328,9 @@ def handling_rows(
     return list(
         Referral.objects.filter(
             _person_lived_in_area(area_id),
+            on_local_days("sent_at", period),
             programme=programme,
             priority=priority,
-            sent_at__date__gte=period.start,
-            sent_at__date__lte=period.end,
         )
         .order_by("organisation__name", "organisation_id")
         .values_list(

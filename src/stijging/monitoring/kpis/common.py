@@ -33,6 +33,17 @@ def rate(numerator: int, denominator: int) -> Decimal | None:
     return (Decimal(100) * numerator / denominator).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def on_local_days(field: str, period: Period) -> Q:
+    """A moment (`field`, a timestamp) on one of the period's days, local time: the same rows as
+    `field__date__gte/lte`, written as a range of the column itself. The planner can estimate a range
+    of the column (and use its indexes), not a date taken from it: it took a region's year of
+    trajectories for 0.2 % of them and checked every one against an area's persons (1 s a query)."""
+    zone = timezone.get_current_timezone()
+    first = datetime.datetime.combine(period.start, datetime.time.min, tzinfo=zone)
+    after = datetime.datetime.combine(period.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+    return Q(**{f"{field}__gte": first, f"{field}__lt": after})
+
+
 def _in_area(prefix: str, area_id: int | None) -> Q:
     """The area filter of every figure (SPEC §7): the whole programme, or one of its areas."""
     return Q() if area_id is None else Q(**{f"{prefix}area_id": area_id})

@@ -17,7 +17,7 @@ from stijging.outreach.models import Appointment, AppointmentKind, AppointmentSt
 from stijging.registry.models import Address, Household, HouseholdResidence, Programme
 from stijging.registry.selectors import current_on
 
-from .common import Period, _in_area, rate
+from .common import Period, _in_area, on_local_days, rate
 
 
 def _lives_in_programme_on(programme: Programme, on: datetime.date, area_id: int | None = None) -> Q:
@@ -142,10 +142,9 @@ def revisits(programme: Programme, period: Period, area_id: int | None = None) -
     planned (outreach.RevisitReason; none on those planned before the categories existed)."""
     rows = Appointment.objects.filter(
         _in_area("household__residences__address__", area_id),
+        on_local_days("starts_at", period),
         programme=programme,
         kind=AppointmentKind.REVISIT,
-        starts_at__date__gte=period.start,
-        starts_at__date__lte=period.end,
     ).distinct()
     linked = Q(source_conversation_id__isnull=False)
     done = Q(status=AppointmentStatus.DONE)
