@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stijging.core import tick
-from stijging.monitoring import figures, kpis
+from stijging.monitoring import figures, kpis, periods
 
 from ..registry.factories import HouseholdFactory, ResidenceFactory
 
@@ -142,17 +142,24 @@ def test_the_tick_leaves_a_core_to_the_pages(world):
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="a PostgreSQL setting: run with DATABASE_URL=postgres://…"
 )
-def test_every_connection_prices_a_random_read_as_on_ssd(db):
-    """settings.DB_RANDOM_PAGE_COST (1.1): with PostgreSQL's default of 4 an area's figures read every
-    residence of a region instead of the area's through the index (decision 0008)."""
+def test_every_connection_plans_for_ssd_and_one_core_a_query(db):
+    """DB_RANDOM_PAGE_COST (1.1) and DB_PARALLEL_WORKERS_PER_QUERY (0): with PostgreSQL's defaults an
+    area's figures read every residence of a region, on three processes, instead of the area's
+    through the index (decision 0008)."""
     with connection.cursor() as cursor:
+        cursor.execute("RESET ALL")  # the connection's own settings, not a SET of some earlier test
         cursor.execute("SHOW random_page_cost")
         assert cursor.fetchone()[0] == "1.1"
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
 
 
-def test_the_programme_homes_cohesion_chart_is_kept_by_the_tick(world, login, kept, django_assert_max_num_queries):
+def test_the_programme_homes_cohesion_chart_is_kept_by_the_tick(
+    world, login, kept, django_assert_max_num_queries, monkeypatch
+):
     """The cohesion index per wave per area (the home's chart) takes 15–20 s at a region's size: the
     tick keeps it, so no visitor computes it (a first visit used to run past the worker's timeout)."""
+    from stijging.cohesion.models import Wave
     from stijging.monitoring import reports
 
     from ..cohesion.factories import wave_of
@@ -166,17 +173,39 @@ def test_the_programme_homes_cohesion_chart_is_kept_by_the_tick(world, login, ke
     period = figures.kpis.programme_period(programme)
     assert figures.waves_in_period(programme, period) == [wave]
     areas = reports.offered_areas(programme, timezone.localdate())
-    key = figures._cohesion_per_wave_key(programme, [wave], areas)
+    key = figures._cohesion_wave_key(programme, wave, areas)
     assert cache.get(key) is None
     figures.refresh_all()
-    kept_per_wave, computed_at = cache.get(key)
-    assert [w.wave for w in kept_per_wave] == [wave]
+    kept_wave, computed_at = cache.get(key)
+    assert kept_wave.wave == wave
     client = login(world.user("coordinator"))
     url = reverse("monitoring:programme", args=[programme.slug])
     with django_assert_max_num_queries(12):
         response = client.get(url)
     assert response.status_code == 200
     assert cache.get(key)[1] == computed_at  # the page used the kept one
+
+    # A shorter period with some of the programme's waves (a quarter, with one area) draws its chart
+    # from the waves the tick keeps: nothing is computed for it (one wave of a region takes seconds).
+    spring = Wave.objects.create(
+        programme=programme,
+        name="Eerste meting",
+        starts_on=datetime.date(2026, 4, 1),
+        ends_on=datetime.date(2026, 5, 31),
+        created_by=world.user("coordinator"),
+    )
+    figures.refresh_all()
+    assert figures.waves_in_period(programme, figures.kpis.programme_period(programme)) == [spring, wave]
+    assert figures.waves_in_period(programme, periods.quarter_period(2026, 4)) == [wave]
+    monkeypatch.setattr(figures.kpis, "cohesion_per_wave", _must_not_run)
+    response = client.get(url, {"period": "2026-Q4", "area": areas[0].pk})
+    assert response.status_code == 200
+    assert response.context["area"] == areas[0]
+    assert [chart for chart in response.context["charts"] if "ohesi" in chart.title]
+
+
+def _must_not_run(*args, **kwargs):
+    raise AssertionError("computed, not kept")
 
 
 def test_the_tick_lays_the_housing_and_turnover_tables_out_so_no_visitor_waits_for_the_layer(

@@ -147,21 +147,29 @@ def waves_in_period(programme: Programme, period: kpis.Period) -> list[Wave]:
     return [w for w in waves_in_order(programme) if w.starts_on <= period.end and w.ends_on >= period.start]
 
 
-def _cohesion_per_wave_key(programme: Programme, waves: Sequence[Wave], areas: Sequence[Area]) -> str:
-    # The areas and waves are in the key (hashed: ~130 areas make it too long for a cache key).
-    signature = ",".join(f"{w.pk}:{w.starts_on}:{w.ends_on}" for w in waves)
-    digest = hashlib.sha256(f"{','.join(str(a.pk) for a in areas)}|{signature}".encode()).hexdigest()[:32]
-    return f"monitoring:cohesion-waves:v2:{programme.pk}:{digest}"
+def _cohesion_wave_key(programme: Programme, wave: Wave, areas: Sequence[Area]) -> str:
+    # The areas and the wave's dates are in the key (the areas hashed: ~130 make it too long for a key).
+    digest = hashlib.sha256(",".join(str(a.pk) for a in areas).encode()).hexdigest()[:32]
+    return f"monitoring:cohesion-wave:v1:{programme.pk}:{wave.pk}:{wave.starts_on}:{wave.ends_on}:{digest}"
 
 
 def cohesion_per_wave(
     programme: Programme, waves: Sequence[Wave], areas: Sequence[Area], *, refresh: bool = False
 ) -> tuple[tuple[kpis.WaveIndex, ...], datetime.datetime]:
-    return _kept(
-        _cohesion_per_wave_key(programme, waves, areas),
-        lambda: kpis.cohesion_per_wave(waves, [a.pk for a in areas]),
-        refresh=refresh,
-    )
+    """The index per wave per area of the programme home's chart, kept wave by wave: a period's waves
+    are some of the programme's, and every wave of the programme is kept by the tick (the programme
+    period's chart), so a past quarter's or year's chart is drawn from kept waves too (one wave of
+    a region computed anew takes seconds). computed_at is that of the oldest wave."""
+    area_ids = [a.pk for a in areas]
+    kept = [
+        _kept(
+            _cohesion_wave_key(programme, wave, areas),
+            lambda wave=wave: kpis.cohesion_per_wave([wave], area_ids)[0],
+            refresh=refresh,
+        )
+        for wave in waves
+    ]
+    return tuple(value for value, _computed_at in kept), min((c for _value, c in kept), default=timezone.now())
 
 
 def turnover_years(period: kpis.Period | None = None) -> list[int]:
@@ -230,13 +238,14 @@ def refresh_all(budget_seconds: float = REFRESH_BUDGET_SECONDS) -> int:
         years = turnover_years(period)  # the turnover page's default: the programme's period
         areas = offered_areas(programme, today)
         # The charts of the programme home: the cohesion index per wave per offered area takes
-        # 15–20 s at a region's size, too long for a first visitor to wait for.
-        home_waves = waves_in_period(programme, period)
-        if home_waves and stale(_cohesion_per_wave_key(programme, home_waves, areas)):
-            if time.monotonic() > deadline:
-                return refreshed
-            cohesion_per_wave(programme, home_waves, areas, refresh=True)
-            refreshed += 1
+        # seconds a wave at a region's size, too long for a first visitor to wait for. Every wave
+        # of the programme's period, so the chart of any shorter period is kept as well.
+        for wave in waves_in_period(programme, period):
+            if stale(_cohesion_wave_key(programme, wave, areas)):
+                if time.monotonic() > deadline:
+                    return refreshed
+                cohesion_per_wave(programme, [wave], areas, refresh=True)
+                refreshed += 1
         for area in areas:
             if time.monotonic() > deadline:
                 return refreshed
