@@ -198,7 +198,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # One cache shared by the server's workers and `stijging tick`: files under the var directory.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "stijging.core.cache.SharedFileCache",
         "LOCATION": env_str("STIJGING_CACHE_DIR", str(VAR_DIR / "cache")),
         # Three sets of figures per area of a region (~130 areas) and the programme's: never culled.
         "OPTIONS": {"MAX_ENTRIES": 20_000},

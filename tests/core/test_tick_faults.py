@@ -88,9 +88,7 @@ def tick_env(tmp_path, settings, inbox):
         )
     db = connection.settings_dict
     cache_dir = tmp_path / "cache"
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(cache_dir)}
-    }
+    settings.CACHES = {"default": {"BACKEND": "stijging.core.cache.SharedFileCache", "LOCATION": str(cache_dir)}}
     settings.STIJGING_FIGURES_MAX_AGE = 1800
     env = {
         **os.environ,

@@ -464,3 +464,26 @@ def test_a_moment_counts_on_its_local_day_at_either_end_of_a_period(data):
     # to 21 April: P7 and P8; P8's trajectory of the 22nd at 23:59 is the day after.
     assert kpis.trajectory_uptake(data.programme, spring).in_trajectory == 4
     assert kpis.trajectory_uptake(data.programme, kpis.Period(D(2026, 4, 1), D(2026, 4, 21))).in_trajectory == 1
+
+
+def test_the_programme_figures_fetch_the_rows_the_series_shares_with_rise_and_handling_once(data):
+    """monitoring.figures.programme_figures computes its parts within kpis.rows_shared: the monthly
+    series is counted from the very rows of social rise (two queries) and priority handling (one),
+    so together they cost three queries fewer than each alone, and give the same figures."""
+    from stijging.monitoring import figures
+
+    alone, queries_alone = {}, 0
+    for name, compute in figures.PROGRAMME_PARTS.items():
+        with CaptureQueriesContext(connection) as queries:
+            alone[name] = compute(data.programme, PERIOD, None)
+        queries_alone += len(queries)
+    with CaptureQueriesContext(connection) as queries:
+        together = figures.programme_figures(data.programme, PERIOD)
+    assert len(queries) == queries_alone - 3
+    assert {name: getattr(together, name) for name in figures.PROGRAMME_PARTS} == alone
+    # Outside the block nothing is kept: a new measurement counts at once.
+    followed = kpis.social_rise(data.programme, PERIOD).followed
+    data.measurement("P2", D(2026, 9, 1), 5)
+    assert kpis.social_rise(data.programme, PERIOD).followed == followed
+    data.measurement("P6", D(2026, 9, 1), 5)  # P6: baseline 4 March, first measurement on 1 May (< 90 days)
+    assert kpis.social_rise(data.programme, PERIOD).followed == followed + 1

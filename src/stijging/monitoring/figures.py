@@ -12,6 +12,7 @@ them (the tests do)."""
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Sequence
@@ -77,7 +78,8 @@ def programme_figures(
     """The kept figures of a period (by default the programme's up to today) for the whole programme
     or one area (a part that is not kept is computed now); computed_at is that of the oldest part."""
     period = period or kpis.programme_period(programme)
-    parts = {name: _part(programme, period, name, area_id) for name in PROGRAMME_PARTS}
+    with kpis.rows_shared():  # the series and the figures it repeats month by month fetch their rows once
+        parts = {name: _part(programme, period, name, area_id) for name in PROGRAMME_PARTS}
     return ProgrammeFigures(
         computed_at=min(computed_at for _value, computed_at in parts.values()),
         period=period,
@@ -153,6 +155,10 @@ def _cohesion_wave_key(programme: Programme, wave: Wave, areas: Sequence[Area]) 
     return f"monitoring:cohesion-wave:v1:{programme.pk}:{wave.pk}:{wave.starts_on}:{wave.ends_on}:{digest}"
 
 
+def _wave_index(wave: Wave, area_ids: list[int]) -> kpis.WaveIndex:
+    return kpis.cohesion_per_wave([wave], area_ids)[0]
+
+
 def cohesion_per_wave(
     programme: Programme, waves: Sequence[Wave], areas: Sequence[Area], *, refresh: bool = False
 ) -> tuple[tuple[kpis.WaveIndex, ...], datetime.datetime]:
@@ -164,7 +170,7 @@ def cohesion_per_wave(
     kept = [
         _kept(
             _cohesion_wave_key(programme, wave, areas),
-            lambda wave=wave: kpis.cohesion_per_wave([wave], area_ids)[0],
+            functools.partial(_wave_index, wave, area_ids),
             refresh=refresh,
         )
         for wave in waves

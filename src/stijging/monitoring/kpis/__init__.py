@@ -44,7 +44,7 @@ from .cohesion import (
     respondent_cohesion_index,
     turnover,
 )
-from .common import Period, on_local_days, programme_period, rate
+from .common import Period, on_local_days, programme_period, rate, rows_shared
 from .housing import AGEING_NOT_FIT, FIT_TOO_BIG, FIT_TOO_SMALL, HousingCounts, HousingSignals, housing_signals
 from .participation import Participation, Revisits, Visits, households_in_scope, participation, revisits, visits
 from .series import MonthPoint, WaveIndex, cohesion_per_wave, month_ends, monthly_series
@@ -96,6 +96,7 @@ __all__ = [
     "rate",
     "respondent_cohesion_index",
     "revisits",
+    "rows_shared",
     "social_rise",
     "suppressed",
     "trajectory_uptake",

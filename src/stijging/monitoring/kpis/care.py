@@ -19,7 +19,7 @@ from stijging.referrals.workingdays import working_days_between
 from stijging.registry.models import HouseholdResidence, Person, Programme
 from stijging.trajectories.models import Measurement, MeasurementScore, Trajectory
 
-from .common import Period, _age_on, on_local_days, rate
+from .common import Period, _age_on, on_local_days, rate, shared
 from .participation import _interviews
 
 # --- Trajectory uptake ----------------------------------------------------------------------------
@@ -180,7 +180,12 @@ def rise_rows(
     programme: Programme, period: Period, area_id: int | None = None
 ) -> tuple[dict[int, Baseline], list[tuple]]:
     """The two queries social rise is counted from: each person's baseline (see social_rise) and
-    their measurements of the programme up to the period's end, newest first."""
+    their measurements of the programme up to the period's end, newest first. Shared with the
+    monthly series (common.rows_shared)."""
+    return shared(("rise", programme.pk, period, area_id), lambda: _rise_rows(programme, period, area_id))
+
+
+def _rise_rows(programme: Programme, period: Period, area_id: int | None) -> tuple[dict[int, Baseline], list[tuple]]:
     measurements = Measurement.objects.filter(programme=programme, measured_on__lte=period.end)
     baselines = (
         _interviews(programme, period, area_id)
@@ -324,7 +329,15 @@ def handling_rows(
     programme: Programme, period: Period, area_id: int | None = None, *, priority: bool = True
 ) -> list[tuple]:
     """The one query of priority_handling: the programme's priority referrals sent in the period
-    (or, with priority=False, the others: referral_handling)."""
+    (or, with priority=False, the others: referral_handling). Shared with the monthly series
+    (common.rows_shared)."""
+    return shared(
+        ("handling", programme.pk, period, area_id, priority),
+        lambda: _handling_rows(programme, period, area_id, priority),
+    )
+
+
+def _handling_rows(programme: Programme, period: Period, area_id: int | None, priority: bool) -> list[tuple]:
     return list(
         Referral.objects.filter(
             _person_lived_in_area(area_id),

@@ -4,6 +4,9 @@ age on a date."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -12,6 +15,32 @@ from django.db.models import Q
 from django.utils import timezone
 
 from stijging.registry.models import Programme
+
+# Rows that several figures are counted from, fetched once while they are computed together
+# (rows_shared): the monthly series is counted from the same rows as social rise and priority
+# handling, and the programme home computes all three for one period and area.
+_shared_rows: ContextVar[dict | None] = ContextVar("kpis_shared_rows", default=None)
+
+
+@contextmanager
+def rows_shared() -> Iterator[None]:
+    """Within the block, rows fetched through `shared` with the same key are fetched once. Only for
+    figures computed at one moment (monitoring.figures.programme_figures): nothing is kept after."""
+    token = _shared_rows.set({})
+    try:
+        yield
+    finally:
+        _shared_rows.reset(token)
+
+
+def shared[T](key: tuple, fetch: Callable[[], T]) -> T:
+    """`fetch()`, or within rows_shared the rows an earlier call with the same key fetched."""
+    memo = _shared_rows.get()
+    if memo is None:
+        return fetch()
+    if key not in memo:
+        memo[key] = fetch()
+    return memo[key]
 
 
 @dataclass(frozen=True)
