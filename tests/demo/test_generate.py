@@ -315,7 +315,7 @@ def test_every_referral_rests_on_a_consent_and_has_its_grant_unless_withdrawn(re
         assert consent.person_id == referral.person_id
         assert consent.organisation_id == referral.organisation_id
         assert consent.purpose == ConsentPurpose.SHARE_WITH_ORGANISATION and consent.withdrawn_on is None
-        assert consent.given_on <= referral.sent_at.date()
+        assert consent.given_on <= timezone.localdate(referral.sent_at)  # both on the local calendar
         grant = grants[referral.pk]
         assert (grant.person_id, grant.organisation_id) == (referral.person_id, referral.organisation_id)
         assert (grant.revoked_at is not None) == (referral.status == "withdrawn")

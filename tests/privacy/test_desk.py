@@ -553,3 +553,17 @@ def test_a_restriction_request_cannot_be_closed_while_the_restriction_holds(worl
             status="done",
             outcome="x",
         )
+
+
+def test_the_export_dates_an_appointment_on_its_local_day(world):
+    """An appointment just after local midnight is on the day before in UTC: the resident's export
+    gives the day they had it, as the agenda does (Europe/Amsterdam)."""
+    from zoneinfo import ZoneInfo
+
+    from stijging.privacy.subject import person_data
+
+    appointment = world.own.appointment
+    appointment.starts_at = datetime.datetime(2026, 3, 10, 0, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    appointment.save(update_fields=["starts_at"])
+    contacts = [c for c in person_data(world.own.adult.pk)["contacts"] if c["how"] == "appointment"]
+    assert [c["date"] for c in contacts] == ["2026-03-10"]

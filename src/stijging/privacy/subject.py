@@ -299,13 +299,13 @@ def person_data(person_id: int) -> dict[str, Any]:
         if _within_membership(a.household_id, a.date)
     ] + [
         {
-            "date": _d(a.starts_at.date()),
+            "date": _d(timezone.localdate(a.starts_at)),
             "how": _("appointment"),
             "outcome": a.get_status_display(),
             "note": a.note,
         }
         for a in appointments
-        if _within_membership(a.household_id, a.starts_at.date())
+        if _within_membership(a.household_id, timezone.localdate(a.starts_at))
     ]
     data["address_notes"] = [
         {

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
+
 from stijging.privacy.models import Consent, ConsentGivenBy, ConsentPurpose
 
 from ..catalogue import (
@@ -252,7 +254,7 @@ def _care(ctx: Context, chunk: AreaChunk) -> None:
             escalated = None
             if due_on is not None and status_now == "sent" and due_on < today:
                 escalated = None if due_on == yesterday else aware(due_on + datetime.timedelta(days=1), 7)
-            elif due_on is not None and answered_at is not None and answered_at.date() > due_on:
+            elif due_on is not None and answered_at is not None and timezone.localdate(answered_at) > due_on:
                 escalated = aware(due_on + datetime.timedelta(days=1), 7)
             referrals.append(
                 [
