@@ -16,6 +16,7 @@ from stijging.privacy.disclosure import (
     _of_key,
     _protect,
     _protect_from_scratch,
+    _start,
     bounds,
     protect,
     relation,
@@ -124,3 +125,29 @@ def test_the_linear_audit_pins_what_the_sums_pin_and_opens_what_a_long_change_op
     opened = _LinearAudit(counts, relations).open_counts(("x", 0), low, high)
     assert ("x", 0) in opened and ("y", length // 2) in opened
     assert not _can_differ(("x", 0), counts, relations, _of_key(relations), low, high)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(crossing, min_size=1, max_size=5), st.randoms(use_true_random=False))
+def test_one_audit_model_for_a_whole_search_answers_each_audit_as_a_new_one(crossings, random):
+    """The audit keeps one HiGHS model for all audits of a table and changes only the intervals and
+    the count looked at: what it says of each count (open or pinned) is what a model made for that
+    audit alone says, whatever was audited before, as counts are hidden one by one."""
+    counts, sums, unpublished = _two_groupings(crossings)
+    relations = [relation(total, parts) for total, parts in sums]
+    threshold_of = dict.fromkeys(counts, 5)
+    state = {key: State.SMALL if value < 5 else State.SHOWN for key, value in counts.items()}
+    state |= dict.fromkeys(unpublished, State.UNPUBLISHED)
+    kept = _LinearAudit(counts, relations)
+    keys = list(counts)
+    for _round in range(6):
+        low, high = _start(counts, state, threshold_of)
+        for key in random.sample(keys, min(4, len(keys))):
+            if low[key] == high[key]:
+                continue
+            alone = key in _LinearAudit(counts, relations).open_counts(key, low, high)
+            assert (key in kept.open_counts(key, low, high)) == alone
+        shown = [key for key in keys if state[key] is State.SHOWN]
+        if not shown:
+            break
+        state[random.choice(shown)] = State.HIDDEN
