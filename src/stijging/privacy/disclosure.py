@@ -232,7 +232,7 @@ class _LinearAudit:
     One HiGHS model serves every audit of a table: the sums are loaded once, and an audit changes only
     the intervals and the count looked at, so the simplex starts from the last audit's basis. A
     region's area has a few hundred audits of thousands of counts; set up anew each time (scipy's
-    linprog) they took 85–90 % of laying out its housing tables (5–49 s), warm 0.8–1.4 s."""
+    linprog) they took 85–90 % of laying out its housing tables (5–49 s); warm, the layout takes 0.8–1.7 s."""
 
     def __init__(self, counts, relations: Sequence[Relation]) -> None:
         self.counts = counts

@@ -80,11 +80,10 @@ def programme_summary(programme: Programme, on: datetime.date | None = None, are
     an area's page need not count the region's every address). Aggregates only; the programme's
     figures proper (SPEC §4) come with the monitoring part."""
     on = on or timezone.localdate()
-    areas = list(Area.objects.filter(programme=programme).order_by("name"))
+    areas = Area.objects.filter(programme=programme).order_by("name")
     addresses = Address.objects.filter(area__programme=programme)
     if area_id is not None:
-        areas = [area for area in areas if area.pk == area_id]
-        addresses = addresses.filter(area_id=area_id)
+        areas, addresses = areas.filter(pk=area_id), addresses.filter(area_id=area_id)
     counts = address_counts_by(addresses, "area_id", on)
     rows = [AreaCounts(*counts.get(area.pk, (0, 0, 0)), area=area) for area in areas]
     return {
