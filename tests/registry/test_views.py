@@ -30,12 +30,13 @@ AUTH = 3
 # Panels of the trajectories floor on these pages (registry/panels.py). The household's one plan:
 # trajectories, their goals, the goals' domains. A person's help and rise: trajectories (+ goals and
 # domains), the baseline interview (+ its answers), measurements (+ scores), domain codes, the
-# current instrument's domains.
+# current instrument's domains; the person's programme (latest household, its area's programme),
+# asked once for the baseline and the may-manage check together.
 PLAN_PANEL = 3
 # The conversations floor's panel on the household page: the household's conversations (scoped),
 # with the number of members interviewed in each.
 CONVERSATIONS_PANEL = 1
-HELP_PANEL = 9
+HELP_PANEL = 7
 
 
 def today() -> datetime.date:

@@ -79,6 +79,16 @@ class Trajectory(models.Model):
             models.Index(fields=["case_manager", "status"]),
             models.Index(fields=["programme", "opened_at"]),
             models.Index(fields=["person", "status"]),
+            # The caseload's lists (selectors.caseload_of): a case manager's open trajectories
+            # in their programme, newest activity first, read from the index alone. At a region's
+            # size the (case_manager, status) index made each list visit every open trajectory's
+            # row: 6.5 ms for the first page against 1 ms.
+            models.Index(
+                fields=["case_manager", "programme", "-last_activity_at", "id"],
+                include=["next_measurement_on"],
+                condition=~Q(status="closed"),
+                name="trajectory_caseload_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

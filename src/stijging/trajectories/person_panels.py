@@ -11,14 +11,15 @@ from . import access, selectors
 def person_panel(user, person) -> Panel | None:
     if not access.has_caseload(user) and not user.has_role("fieldworker"):
         return None
+    programme_id = person_programme_id(person.pk) or 0
     return Panel(
         "trajectories/_person_panel.html",
         {
             "person": person,
             "trajectories": selectors.trajectories_of_person(user, person),
-            "rise": selectors.rise_of(user, person),
+            "rise": selectors.rise_of(user, person, programme_id),
             # The role in the person's own programme, not "a case manager somewhere".
-            "may_manage": access.may_manage(user, person_programme_id(person.pk) or 0),
+            "may_manage": access.may_manage(user, programme_id),
         },
     )
 

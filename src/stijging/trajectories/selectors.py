@@ -379,12 +379,15 @@ class Rise:
         return self.latest.rung - self.baseline.rung
 
 
-def rise_of(user, person: Person) -> Rise:
+def rise_of(user, person: Person, programme_id: int | None = None) -> Rise:
     """Baseline (first interview) → latest measurement, per domain matched by its code, so a newer
-    instrument version still compares with the baseline's."""
+    instrument version still compares with the baseline's. `programme_id` is the person's programme
+    when the caller has it already (registry.selectors.person_programme_id, two queries)."""
     # The person lives in one of the user's programmes (callers fetched them through visible_to):
     # that programme's baseline is the one to compare with.
-    baseline = baseline_of(person, person_programme_id(person.pk) or 0)
+    if programme_id is None:
+        programme_id = person_programme_id(person.pk) or 0
+    baseline = baseline_of(person, programme_id)
     history = measurements_of(user, person)
     latest = history[0] if history else None
     latest_scores = {s.domain_id: s.score for s in latest.scores.all()} if latest else {}
