@@ -48,6 +48,17 @@ def _test_settings(settings, tmp_path):
     settings.STIJGING_IMPORT_PREVIEW_DIR = tmp_path / "import-previews"
 
 
+@pytest.fixture(autouse=True)
+def _instruments_read_anew():
+    # The published instrument's lists are kept per process (conversations.selectors.instrument_of);
+    # a test that changes them in its own rolled-back transaction must not leave them to the next.
+    from stijging.conversations.selectors import forget_instruments
+
+    forget_instruments()
+    yield
+    forget_instruments()
+
+
 def ensure_reference_data() -> None:
     """Put back what the data migrations seed (legal grounds, instrument v1, kinds of activity) after a transactional
     test flushed the database. We do not use serialized_rollback: a flush followed by Django's

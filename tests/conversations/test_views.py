@@ -116,6 +116,47 @@ def hidden(html: str, name: str) -> str:
 # --- The conversation page ----------------------------------------------------------------------------------
 
 
+def test_a_second_conversation_page_takes_the_published_instrument_as_kept(
+    worker, conversation, django_assert_max_num_queries
+):
+    worker.get(page_url(conversation))  # the process's first page reads the five lists
+    with django_assert_max_num_queries(PAGE - INSTRUMENT):
+        response = worker.get(page_url(conversation))
+    assert response.status_code == 200
+
+
+def test_the_instrument_is_kept_only_once_published_and_read_again_when_published_anew(db, django_assert_num_queries):
+    from stijging.conversations.selectors import instrument_of
+    from stijging.instruments.models import InstrumentVersion
+    from stijging.instruments.services import instrument_draft_from, instrument_publish
+
+    admin = UserFactory()
+    published = InstrumentVersion.objects.get(number=1)
+    first = instrument_of(published)
+    with django_assert_num_queries(0):
+        again = instrument_of(published)
+    assert again is first
+    assert [d.code for d in first.domains] == list(
+        Domain.objects.filter(version=published).order_by("order").values_list("code", flat=True)
+    )
+
+    # A draft may still change: read every time, so an edit shows at once.
+    draft = instrument_draft_from(acting_user=admin, source=published)
+    with django_assert_num_queries(INSTRUMENT):
+        instrument_of(draft)
+    Domain.objects.filter(version=draft, code="werken").update(max_age=67)
+    with django_assert_num_queries(INSTRUMENT):
+        edited = instrument_of(draft)
+    assert next(d for d in edited.domains if d.code == "werken").max_age == 67
+
+    # Published, the same id is a new key (its publication time): read once more, then kept.
+    instrument_publish(acting_user=admin, draft=draft)
+    with django_assert_num_queries(INSTRUMENT):
+        kept = instrument_of(draft)
+    with django_assert_num_queries(0):
+        assert instrument_of(draft) is kept
+
+
 def test_the_conversation_page_shows_every_member_and_logs_whose_data_were_shown(
     world, worker, conversation, adult, child, django_assert_max_num_queries
 ):
@@ -207,6 +248,7 @@ def test_the_page_costs_the_same_queries_however_many_members_and_answers(world,
     large = held_conversation(site, fieldworker, held_on=timezone.localdate() - datetime.timedelta(days=1))
     large.workers.add(world.user("case_manager"))
     _answer_everything(large, fieldworker)
+    worker.get(page_url(small))  # the process's first page reads the published instrument's lists
     counts = []
     for conversation in (small, large):
         with CaptureQueriesContext(connection) as queries:
@@ -214,7 +256,8 @@ def test_the_page_costs_the_same_queries_however_many_members_and_answers(world,
         assert response.status_code == 200
         counts.append(len(queries))
     assert large.interviews.count() == 7
-    assert counts[0] == counts[1] == PAGE + 1  # + the persons of the meldcode signals
+    # + the persons of the meldcode signals; the instrument's lists were kept by the first page.
+    assert counts[0] == counts[1] == PAGE - INSTRUMENT + 1
     assert "⚑" not in response.content.decode()  # the flag is drawn by the stylesheet
     assert 'id="meldcode-flags"' in response.content.decode()
 

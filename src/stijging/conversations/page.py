@@ -225,7 +225,7 @@ def housing_section(housing: HousingAnswer, instrument: Instrument) -> Section:
 
 
 def page_context(conversation: Conversation, *, shown: Section | None = None, interview_pk=None) -> dict:
-    instrument = Instrument.of(conversation.instrument_version)
+    instrument = selectors.instrument_of(conversation.instrument_version)
     relations = {m.person_id: m.get_relation_display() for m in conversation.household.current_memberships}  # type: ignore[attr-defined]  # Prefetch(to_attr=...)
     blocks = [
         interview_block(

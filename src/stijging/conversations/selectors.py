@@ -53,13 +53,27 @@ class Instrument:
         return [domain for domain in self.domains if domain.applies_to(age)]
 
 
-INSTRUMENT_PREFETCH = (
-    "instrument_version__domains",
-    "instrument_version__scale_levels",
-    "instrument_version__rungs",
-    "instrument_version__cohesion_statements",
-    "instrument_version__defect_categories",
-)
+# A published version never changes (instruments.services; the admin offers only drafts for editing),
+# so its five lists are read once per process rather than on every conversation page and every save:
+# five of the page's nineteen queries. Kept by the version's id and publication time, so a version
+# published anew under a reused id (a test database rolled back) is read again; a draft is always read.
+_published_instruments: dict[tuple[int, datetime.datetime], Instrument] = {}
+
+
+def instrument_of(version: InstrumentVersion) -> Instrument:
+    """The version's lists: kept per process once it is published, read (five queries) while a draft."""
+    if version.published_at is None:
+        return Instrument.of(version)
+    key = (version.pk, version.published_at)
+    kept = _published_instruments.get(key)
+    if kept is None:
+        kept = _published_instruments[key] = Instrument.of(version)
+    return kept
+
+
+def forget_instruments() -> None:
+    """Drop the kept lists (the tests, between test cases)."""
+    _published_instruments.clear()
 
 
 def _current_memberships() -> QuerySet[HouseholdMembership]:
@@ -131,7 +145,8 @@ def conversation_page(user, pk: int) -> Conversation:
     the conversation (+ household, instrument version, housing), its workers, its interviews with
     their persons, their domain answers, their cohesion answers, the persons' valid consents, the
     household's residences (+ address, street, area, programme), its current members, the housing
-    defects, the meldcode signals (+ raised by) and their persons, and the five instrument lists."""
+    defects, the meldcode signals (+ raised by) and their persons. The instrument's lists come from
+    `instrument_of` (kept per process once published)."""
     interviews = Interview.objects.select_related("person").order_by("person__date_of_birth", "pk")
     return (
         Conversation.objects.visible_to(user)
@@ -150,7 +165,6 @@ def conversation_page(user, pk: int) -> Conversation:
                 queryset=MeldcodeSignal.objects.select_related("raised_by").order_by("raised_at"),
             ),
             "meldcode_signals__persons",
-            *INSTRUMENT_PREFETCH,
         )
         .get(pk=pk)
     )

@@ -215,7 +215,7 @@ def interview_section(request, pk: int, section: str):
         interview = selectors.interview_for(request.user, pk)
     except Interview.DoesNotExist:
         raise deny_not_found(request, "conversations.interview", pk) from None
-    instrument = Instrument.of(interview.conversation.instrument_version)
+    instrument = selectors.instrument_of(interview.conversation.instrument_version)
     age = interview.person.age_on(interview.conversation.held_on)
     if section == "cohesion" and age < COHESION_MIN_AGE:
         raise deny_not_found(request, "conversations.interview", pk)
@@ -332,7 +332,7 @@ def housing_section(request, pk: int):
         housing = selectors.housing_for(request.user, pk)
     except HousingAnswer.DoesNotExist:
         raise deny_not_found(request, "conversations.conversation", pk) from None
-    instrument = Instrument.of(housing.conversation.instrument_version)
+    instrument = selectors.instrument_of(housing.conversation.instrument_version)
     form = HousingForm(request.POST, auto_id=f"h{housing.pk}-%s", housing=housing, defects=instrument.defects)
     state, status = "invalid", 422
     if form.is_valid():
