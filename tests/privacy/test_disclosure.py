@@ -3,6 +3,9 @@ not be worked out (tests/privacy/attacker.py searches all whole solutions)."""
 
 from __future__ import annotations
 
+import pickle
+import time
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -129,3 +132,35 @@ def test_no_hidden_cell_of_any_small_table_can_be_worked_out(rows, with_row_tota
     assert derivable(truth, published_of(disclosed), sums) == []
     # And nothing shown is under 5.
     assert all(cell.value is None or cell.value >= 5 for cell in disclosed.values())
+
+
+def test_a_kept_layout_is_renewed_each_time_it_is_used(tmp_path, monkeypatch):
+    """The tick lays the area tables out again each time it renews their figures and finds them kept;
+    a use must renew the kept layout, or it expires an hour after it was made and a visitor pays
+    the whole search again (seconds at a region's size). With the project's own file cache."""
+    from django.core.cache import caches
+    from django.test import override_settings
+
+    from stijging.privacy import disclosure
+
+    searches = []
+    original = disclosure._protect
+    monkeypatch.setattr(disclosure, "_protect", lambda *args: searches.append(1) or original(*args))
+    counts = {"a": 3, "b": 9, "total": 12}
+    relations = [relation("total", ["a", "b"])]
+    key = disclosure.layout_key(counts, relations, {}, (), ())
+    shared = {"default": {"BACKEND": "stijging.core.cache.SharedFileCache", "LOCATION": str(tmp_path)}}
+    with override_settings(CACHES=shared):
+        cache = caches["default"]
+
+        def expires_in() -> float:
+            with open(cache._key_to_file(key), "rb") as f:
+                return pickle.load(f) - time.time()
+
+        first = protect(counts, relations)
+        assert len(searches) == 1
+        cache.touch(key, 5)  # as if made almost an hour ago
+        assert expires_in() < 10
+        assert protect(counts, relations) == first
+        assert len(searches) == 1  # kept: no new search
+        assert expires_in() > disclosure.PROTECT_CACHE_SECONDS - 60

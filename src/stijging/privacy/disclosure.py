@@ -113,23 +113,33 @@ def protect(
     if sees_persons:
         return {key: Disclosed.plain(value) for key, value in counts.items()}
     unpublished, public = tuple(unpublished), tuple(public)
-    # The same counts and sums always give the same result, and a region's table takes a while (the
-    # search): kept by a digest of everything it depends on, shared by the server's workers.
-    digest = hashlib.sha256(
-        repr(
-            (sorted(counts.items(), key=repr), relations, sorted(thresholds.items(), key=repr), unpublished, public)
-        ).encode()
-    ).hexdigest()
-    cache_key = f"disclosure:v2:{SEARCH_STEPS}:{digest}"
+    cache_key = layout_key(counts, relations, thresholds, unpublished, public)
     kept = cache.get(cache_key)
     if kept is not None:
+        # Renewed on every use: the tick lays an area's tables out again whenever it renews their
+        # figures (monitoring.figures.refresh_all), and finds them kept. Without this, a layout
+        # expired an hour after it was first made, however often it was used, and the next visitor
+        # laid the tables out anew: 0.6-2 s of a core for a region's area, once an hour per area.
+        cache.touch(cache_key, PROTECT_CACHE_SECONDS)
         return kept
     result = _protect(counts, relations, thresholds, unpublished, public)
     cache.set(cache_key, result, PROTECT_CACHE_SECONDS)
     return result
 
 
-# How long a protected table is kept (its inputs are in its key, so it never goes stale).
+def layout_key(counts, relations, thresholds, unpublished, public) -> str:
+    """The same counts and sums always give the same result, and a region's table takes a while (the
+    search): kept by a digest of everything it depends on, shared by the server's workers."""
+    digest = hashlib.sha256(
+        repr(
+            (sorted(counts.items(), key=repr), relations, sorted(thresholds.items(), key=repr), unpublished, public)
+        ).encode()
+    ).hexdigest()
+    return f"disclosure:v2:{SEARCH_STEPS}:{digest}"
+
+
+# How long a protected table is kept after its last use (its inputs are in its key, so it never goes
+# stale; the limit only lets the layouts of figures no longer shown leave the cache).
 PROTECT_CACHE_SECONDS = 3600
 
 
