@@ -307,10 +307,21 @@ class _LinearAudit:
             highs.changeColCost(self._looked_at, 0.0)
         self._looked_at = index[key]
         found: set[Hashable] = set()
+        settled = (
+            highspy.HighsModelStatus.kOptimal,
+            highspy.HighsModelStatus.kUnbounded,
+            highspy.HighsModelStatus.kUnboundedOrInfeasible,
+        )
         for sign in (1.0, -1.0):  # the least, then the most
             highs.changeColCost(index[key], sign)
             highs.run()
             status = highs.getModelStatus()
+            if status not in settled:
+                # Started from the basis an unbounded audit left, the simplex can stop without a
+                # verdict (kUnknown) where a model of its own finds one: this audit is solved cold.
+                highs.clearSolver()
+                highs.run()
+                status = highs.getModelStatus()
             if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
                 found.add(key)  # it can be as large as one likes (the true values are a solution)
             elif status == highspy.HighsModelStatus.kOptimal:
