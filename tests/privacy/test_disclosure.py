@@ -3,6 +3,7 @@ not be worked out (tests/privacy/attacker.py searches all whole solutions)."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import time
 
@@ -159,7 +160,15 @@ def test_a_kept_layout_is_renewed_each_time_it_is_used(tmp_path, monkeypatch):
 
         first = protect(counts, relations)
         assert len(searches) == 1
-        cache.touch(key, 5)  # as if made almost an hour ago
+        written = os.stat(cache._key_to_file(key))
+        # Used again soon: kept as it is, the file not written again (the programme home uses two
+        # layouts a request).
+        assert protect(counts, relations) == first
+        again = os.stat(cache._key_to_file(key))
+        assert (again.st_ino, again.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+        # Used in the second half of its time, nearly due: renewed for a whole time again.
+        result, _kept_at = cache.get(key)
+        cache.set(key, (result, time.time() - disclosure.PROTECT_CACHE_SECONDS + 5), 5)
         assert expires_in() < 10
         assert protect(counts, relations) == first
         assert len(searches) == 1  # kept: no new search

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import time
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -116,14 +117,18 @@ def protect(
     cache_key = layout_key(counts, relations, thresholds, unpublished, public)
     kept = cache.get(cache_key)
     if kept is not None:
-        # Renewed on every use: the tick lays an area's tables out again whenever it renews their
-        # figures (monitoring.figures.refresh_all), and finds them kept. Without this, a layout
-        # expired an hour after it was first made, however often it was used, and the next visitor
-        # laid the tables out anew: 0.6-2 s of a core for a region's area, once an hour per area.
-        cache.touch(cache_key, PROTECT_CACHE_SECONDS)
-        return kept
+        result, kept_at = kept
+        # Renewed when used in the second half of its time: the tick lays an area's tables out again
+        # whenever it renews their figures (monitoring.figures.refresh_all) and finds them kept.
+        # Without this, a layout expired an hour after it was first made however often it was used,
+        # and the next visitor laid the tables out anew: 0.6-2 s of a core for a region's area, once
+        # an hour per area. Not on every use: the programme home uses two layouts a request, and a
+        # renewal rewrites the file.
+        if time.time() - kept_at > PROTECT_CACHE_SECONDS / 2:
+            cache.set(cache_key, (result, time.time()), PROTECT_CACHE_SECONDS)
+        return result
     result = _protect(counts, relations, thresholds, unpublished, public)
-    cache.set(cache_key, result, PROTECT_CACHE_SECONDS)
+    cache.set(cache_key, (result, time.time()), PROTECT_CACHE_SECONDS)
     return result
 
 
@@ -135,7 +140,7 @@ def layout_key(counts, relations, thresholds, unpublished, public) -> str:
             (sorted(counts.items(), key=repr), relations, sorted(thresholds.items(), key=repr), unpublished, public)
         ).encode()
     ).hexdigest()
-    return f"disclosure:v2:{SEARCH_STEPS}:{digest}"
+    return f"disclosure:v3:{SEARCH_STEPS}:{digest}"  # v3: kept with the time it was made
 
 
 # How long a protected table is kept after its last use (its inputs are in its key, so it never goes
