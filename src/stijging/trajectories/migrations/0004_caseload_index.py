@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='trajectory',
-            index=models.Index(condition=models.Q(('status', 'closed'), _negated=True), fields=['case_manager', 'programme', '-last_activity_at', 'id'], include=('next_measurement_on',), name='trajectory_caseload_idx'),
+            index=models.Index(condition=models.Q(('status', 'closed'), _negated=True), fields=['case_manager', 'programme', '-last_activity_at', 'id', 'next_measurement_on'], name='trajectory_caseload_idx'),
         ),
     ]
