@@ -135,10 +135,11 @@ def test_no_hidden_cell_of_any_small_table_can_be_worked_out(rows, with_row_tota
     assert all(cell.value is None or cell.value >= 5 for cell in disclosed.values())
 
 
-def test_a_kept_layout_is_renewed_each_time_it_is_used(tmp_path, monkeypatch):
+def test_a_kept_layout_still_in_use_is_renewed_before_it_expires(tmp_path, monkeypatch):
     """The tick lays the area tables out again each time it renews their figures and finds them kept;
-    a use must renew the kept layout, or it expires an hour after it was made and a visitor pays
-    the whole search again (seconds at a region's size). With the project's own file cache."""
+    a use late in the kept layout's time must renew it, or it expires an hour after it was made and
+    a visitor pays the whole search again (seconds at a region's size). A use soon after it was made
+    writes nothing. With the project's own file cache."""
     from django.core.cache import caches
     from django.test import override_settings
 

@@ -312,11 +312,8 @@ class _LinearAudit:
             highs.changeColCost(self._looked_at, 0.0)
         self._looked_at = index[key]
         found: set[Hashable] = set()
-        settled = (
-            highspy.HighsModelStatus.kOptimal,
-            highspy.HighsModelStatus.kUnbounded,
-            highspy.HighsModelStatus.kUnboundedOrInfeasible,
-        )
+        unbounded = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
+        settled = (highspy.HighsModelStatus.kOptimal, *unbounded)
         for sign in (1.0, -1.0):  # the least, then the most
             highs.changeColCost(index[key], sign)
             highs.run()
@@ -327,7 +324,7 @@ class _LinearAudit:
                 highs.clearSolver()
                 highs.run()
                 status = highs.getModelStatus()
-            if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            if status in unbounded:
                 found.add(key)  # it can be as large as one likes (the true values are a solution)
             elif status == highspy.HighsModelStatus.kOptimal:
                 moved = numpy.flatnonzero(numpy.abs(numpy.asarray(highs.getSolution().col_value) - truth) >= 1 - 1e-6)
